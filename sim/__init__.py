@@ -1,0 +1,11 @@
+"""alliance-sim: a cost-benefit bargaining model of the Taliban / al-Qaeda alliance.
+
+The flow is one way: scenario file -> validated :class:`Scenario` -> sampled parameters -> solved
+games -> :class:`Result` summaries. ``load_scenario`` and ``run`` are the public entry points.
+"""
+
+from sim.run import Result, run
+from sim.scenario import Scenario, ScenarioError, load_scenario, preset_names
+
+__all__ = ["Result", "Scenario", "ScenarioError", "load_scenario", "preset_names", "run"]
+__version__ = "0.1.0"

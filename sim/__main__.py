@@ -1,0 +1,7 @@
+"""``python -m sim`` is the same as the ``alliance-sim`` console script."""
+
+import sys
+
+from sim.cli import main
+
+sys.exit(main())

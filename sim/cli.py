@@ -1,0 +1,178 @@
+"""The ``alliance-sim`` command line: the library's face (run, list, show, validate, bench).
+
+Bad input never produces a traceback: every :class:`~sim.scenario.ScenarioError` or bad option is
+printed as one message per problem on stderr, and the exit status is 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import yaml
+
+from sim import report
+from sim.run import run
+from sim.scenario import Problem, ScenarioError, load_scenario, parse_yaml, preset_names
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="alliance-sim", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p_run = sub.add_parser("run", help="run the Monte Carlo for a scenario")
+    p_run.add_argument("scenario", help="a preset's name or a path to a YAML file")
+    p_run.add_argument("--draws", type=_positive_int)
+    p_run.add_argument("--seed", type=_non_negative_int)
+    p_run.add_argument("--solution", choices=("spe", "qre"))
+    p_run.add_argument("--lambda", dest="lam", type=_non_negative_float, help="QRE precision")
+    p_run.add_argument("--sampler", choices=("random", "lhs", "sobol"))
+    p_run.add_argument("--set", dest="changes", action="append", default=[], metavar="PATH=VALUE",
+                       help="override a value, e.g. levers.concession=0.6 (repeatable)")
+    _output_options(p_run)
+
+    sub.add_parser("list", help="the shipped presets, one line each")
+    p_show = sub.add_parser("show", help="the resolved parameters with meanings and sections")
+    p_show.add_argument("scenario")
+    p_show.add_argument("--set", dest="changes", action="append", default=[], metavar="PATH=VALUE")
+    p_val = sub.add_parser("validate", help="check scenario files")
+    p_val.add_argument("files", nargs="+")
+
+    p_bench = sub.add_parser("bench", help="draws per second and peak memory on baseline-2018")
+    p_bench.add_argument("--draws", type=_positive_int, default=1_000_000)
+    p_bench.add_argument("--json", action="store_true")
+    return parser
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    p.add_argument("--out", type=Path, help="write here instead of standard output")
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text}")
+    return value
+
+
+def parse_changes(items: Sequence[str]) -> dict[str, object]:
+    """``["levers.concession=0.6"]`` -> ``{"levers.concession": 0.6}`` (values read as YAML scalars)."""
+    out: dict[str, object] = {}
+    for item in items:
+        path, sep, text = item.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError([Problem("--set", item, "expected PATH=VALUE, e.g. levers.concession=0.6")])
+        out[path.strip()] = parse_yaml(f"v: {text}", "--set")["v"]
+    return out
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} draws")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, parse_changes(args.changes))
+    draws = args.draws or scenario.draws
+    show_bar = draws >= 200_000 and sys.stderr.isatty()
+    result = run(scenario, draws=draws, seed=args.seed, solution=args.solution, lam=args.lam,
+                 sampler=args.sampler, progress=_progress if show_bar else None)
+    _emit(report.render(result, args.format), args.out)
+    return 0
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    for name in preset_names():
+        scenario = load_scenario(name)
+        first = scenario.description.split(". ")[0].rstrip(".")
+        print(f"{name:<28} {first}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, parse_changes(args.changes))
+    print(report.describe_scenario(scenario))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failed = False
+    for f in args.files:
+        try:
+            load_scenario(f)
+            print(f"{f}: ok")
+        except ScenarioError as exc:
+            failed = True
+            print(str(exc), file=sys.stderr)
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sim import bench
+
+    figures = bench.measure(args.draws)
+    print(bench.render(figures, as_json=args.json))
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "list": cmd_list, "show": cmd_show, "validate": cmd_validate,
+            "bench": cmd_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OSError, yaml.YAMLError, ValueError) as exc:
+        print(f"alliance-sim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Rendering results and scenarios as text, JSON and CSV (no numbers are computed here)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from sim.parameters import CATALOGUE, GROUPS, LEVERS
+from sim.run import Result
+from sim.scenario import Scenario
+
+
+def render(result: Result, fmt: str = "text") -> str:
+    if fmt == "json":
+        return json.dumps(result.summary(), indent=2) + "\n"
+    if fmt == "csv":
+        return summary_csv(result)
+    if fmt == "text":
+        return summary_text(result)
+    raise ValueError(f"unknown format '{fmt}' (choose text, json or csv)")
+
+
+def summary_rows(result: Result) -> list[dict[str, Any]]:
+    """One row per reported quantity: ``metric``, ``mean``, ``stderr``."""
+    rows = [{"metric": f"P({k})", "mean": e.mean, "stderr": e.stderr} for k, e in result.outcomes.items()]
+    for name in ("split", "deal", "detected"):
+        e = result.estimate(name)
+        rows.append({"metric": f"P({name})", "mean": e.mean, "stderr": e.stderr})
+    rows += [{"metric": f"P(al-Qaeda {k})", "mean": e.mean, "stderr": e.stderr}
+             for k, e in result.aq_responses.items()]
+    rows += [{"metric": f"E[utility {k}]", "mean": e.mean, "stderr": e.stderr}
+             for k, e in result.expected_utility.items()]
+    for move in ("break", "distance", "sever"):
+        for q, v in result.price_quantiles(move).items():
+            rows.append({"metric": f"reservation price {move} {q}", "mean": v, "stderr": None})
+    e = result.price_exists()
+    rows.append({"metric": "P(a price exists)", "mean": e.mean, "stderr": e.stderr})
+    for name in ("net_alliance_value", "material_net", "aq_net_gain", "funding_dependence"):
+        e = result.estimate(name)
+        rows.append({"metric": name, "mean": e.mean, "stderr": e.stderr})
+    return rows
+
+
+def summary_csv(result: Result) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["metric", "mean", "stderr"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(summary_rows(result))
+    return buf.getvalue()
+
+
+def _price(v: float | None) -> str:
+    return "none up to 1" if v is None else f"{v:.2f}"
+
+
+def summary_text(result: Result) -> str:
+    s = result.summary()
+    sol = "SPE" if result.solution == "spe" else f"logit QRE (lambda={result.lam:g})"
+    lv = ", ".join(f"{k} {v:g}" for k, v in s["levers"].items())
+    lines = [
+        f"Scenario {s['scenario']}: {result.draws:,} draws, seed {result.seed}, {sol}, {result.sampler} sampling",
+        f"US levers: {lv}",
+        "",
+        "Taliban leadership's move          probability   (MC s.e.)",
+    ]
+    labels = {"keep": "Keep the alliance", "distance": "Distance (public pledge)", "sever": "Sever ties"}
+    for k, e in result.outcomes.items():
+        lines.append(f"  {labels[k]:<32} {e.mean:>9.3f}   ({e.stderr:.3f})")
+    for name, label in (("split", "Hardline faction splits"), ("deal", "Deal reached and holding")):
+        e = result.estimate(name)
+        lines.append(f"  {label:<32} {e.mean:>9.3f}   ({e.stderr:.3f})")
+    lines += ["", "Al-Qaeda's response"]
+    lines += [f"  {k:<32} {e.mean:>9.3f}" for k, e in result.aq_responses.items()]
+    rp = s["reservation_price"]
+    lines += [
+        "",
+        "Taliban's reservation price (smallest concession for a break)",
+        f"  p10 {_price(rp['p10'])}, median {_price(rp['median'])}, p90 {_price(rp['p90'])}; "
+        f"a price up to 1 exists in {rp['share_with_price']:.1%} of draws",
+        "",
+        "Expected utility",
+    ]
+    lines += [f"  {k:<32} {e.mean:>9.3f}   ({e.stderr:.3f})" for k, e in result.expected_utility.items()]
+    lines += [
+        "",
+        f"Taliban's material net gain from the alliance: {s['material_net']['mean']:+.3f}",
+        f"Al-Qaeda's net gain from the alliance:         {s['aq_net_gain']['mean']:+.3f}",
+        f"Taliban's funding dependence on al-Qaeda:      {s['funding_dependence']['mean']:.1%}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def describe_scenario(scenario: Scenario) -> str:
+    """The resolved scenario: levers, settings and every parameter with its meaning and section."""
+    lines = [f"{scenario.name}: {scenario.description}", "", "US levers:"]
+    lines += [f"  {k:<14} {scenario.levers[k]:<6g} {meaning}" for k, meaning in LEVERS.items()]
+    lines += ["", f"Solution: {scenario.concept}" + (f" (lambda {scenario.lam:g})" if scenario.concept == "qre"
+                                                  else ""),
+              f"Run: {scenario.draws:,} draws, seed {scenario.seed}, {scenario.sampler} sampling"]
+    for group, title in GROUPS.items():
+        lines += ["", f"{title}:"]
+        for info in CATALOGUE:
+            if info.group != group:
+                continue
+            p = scenario.params[info.name]
+            d = p.dist
+            rng = "fixed" if not p.uncertain else f"{d.kind} [{_fmt(d.low)}, {_fmt(d.high)}]"
+            lines.append(f"  {p.name:<22} {p.value:<7g} {rng:<28} {p.meaning} ({p.section})")
+    return "\n".join(lines)
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:g}"

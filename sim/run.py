@@ -1,0 +1,241 @@
+"""Monte Carlo over a scenario: sample -> build the game -> solve -> summarise.
+
+``run`` processes the draws in chunks (to bound memory) but the numbers depend only on the seed,
+the number of draws and the sampler: see :mod:`sim.sampling`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.model import (
+    AL_QAEDA,
+    MOVES,
+    PLAYERS,
+    TALIBAN,
+    build_game,
+    funding_dependence,
+    material_net,
+    taliban_terms,
+)
+from sim.price import reservation_prices
+from sim.sampling import BLOCK, Design, draw_parameters, uncertain_names
+from sim.scenario import Scenario
+from sim.solve import Solution, solve, terminal_mass
+
+Array = NDArray[np.float64]
+AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "underground")
+QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A Monte Carlo mean and its standard error."""
+
+    mean: float
+    stderr: float
+
+
+@dataclass(frozen=True)
+class Result:
+    """Per-draw outcome arrays of one run, and their summary.
+
+    ``draws_out[name]`` are ``(n,)`` arrays: for SPE the probabilities are 0 or 1, for QRE they are
+    the equilibrium probabilities in that draw.
+    """
+
+    scenario: Scenario
+    draws: int
+    seed: int
+    solution: str
+    lam: float
+    sampler: str
+    per_draw: dict[str, Array] = field(repr=False)
+
+    # -- summary --------------------------------------------------------------------------------
+    def estimate(self, name: str) -> Estimate:
+        x = self.per_draw[name]
+        se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
+        return Estimate(float(x.mean()), se)
+
+    @property
+    def outcomes(self) -> dict[str, Estimate]:
+        return {m: self.estimate(m) for m in MOVES}
+
+    @property
+    def aq_responses(self) -> dict[str, Estimate]:
+        return {r: self.estimate(f"aq_{r}") for r in AQ_RESPONSES}
+
+    @property
+    def expected_utility(self) -> dict[str, Estimate]:
+        return {pl: self.estimate(f"eu_{pl}") for pl in PLAYERS}
+
+    def price_quantiles(self, move: str = "break") -> dict[str, float | None]:
+        """Quantiles of the reservation price; ``None`` where the quantile lies above 1 (no price)."""
+        x = self.per_draw[f"price_{move}"]
+        q = np.quantile(x, list(QUANTILES.values()), method="inverted_cdf")
+        return {k: (float(v) if np.isfinite(v) else None) for k, v in zip(QUANTILES, q, strict=True)}
+
+    def price_exists(self, move: str = "break") -> Estimate:
+        x = np.isfinite(self.per_draw[f"price_{move}"]).astype(float)
+        return Estimate(float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else 0.0)
+
+    @cached_property
+    def parameters(self) -> dict[str, Array]:
+        """The sampled values of the uncertain parameters, regenerated from (seed, draws, sampler)."""
+        design = Design(self.draws, self.seed, self.sampler)
+        drawn = draw_parameters(self.scenario, design.uniforms(0, self.draws))
+        return {n: np.asarray(drawn[n]) for n in uncertain_names(self.scenario)}
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data for JSON, text and the app."""
+        est = lambda e: {"mean": e.mean, "stderr": e.stderr}  # noqa: E731
+        return {
+            "scenario": self.scenario.name,
+            "draws": self.draws,
+            "seed": self.seed,
+            "solution": self.solution,
+            "lambda": self.lam if self.solution == "qre" else None,
+            "sampler": self.sampler,
+            "levers": dict(self.scenario.levers),
+            "outcomes": {k: e.mean for k, e in self.outcomes.items()},
+            "split": self.estimate("split").mean,
+            "deal": self.estimate("deal").mean,
+            "detected": self.estimate("detected").mean,
+            "stderr": {
+                **{k: e.stderr for k, e in self.outcomes.items()},
+                "split": self.estimate("split").stderr,
+                "deal": self.estimate("deal").stderr,
+            },
+            "aq_response": {k: e.mean for k, e in self.aq_responses.items()},
+            "expected_utility": {k: est(e) for k, e in self.expected_utility.items()},
+            "reservation_price": {
+                **self.price_quantiles("break"),
+                "share_with_price": self.price_exists("break").mean,
+                "distance": self.price_quantiles("distance"),
+                "sever": self.price_quantiles("sever"),
+            },
+            "net_alliance_value": est(self.estimate("net_alliance_value")),
+            "material_net": est(self.estimate("material_net")),
+            "aq_net_gain": est(self.estimate("aq_net_gain")),
+            "funding_dependence": est(self.estimate("funding_dependence")),
+        }
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Sampled parameter values for ``draws`` rows: arrays for uncertain parameters, floats for fixed.
+
+    Sampling apart from solving lets a caller (the app) keep one sample and re-solve it as the
+    levers or the solution concept change.
+    """
+
+    scenario: Scenario
+    draws: int
+    seed: int
+    sampler: str
+    params: dict[str, Array | float] = field(repr=False)
+
+
+def sample(scenario: Scenario, draws: int | None = None, seed: int | None = None,
+           sampler: str | None = None) -> Sample:
+    """Draw every parameter of ``scenario`` (the same numbers ``run`` would use)."""
+    draws, seed, sampler = _settings(scenario, draws, seed, sampler)
+    design = Design(draws, seed, sampler)
+    return Sample(scenario, draws, seed, sampler, draw_parameters(scenario, design.uniforms(0, draws)))
+
+
+def run(
+    scenario: Scenario,
+    draws: int | None = None,
+    seed: int | None = None,
+    solution: str | None = None,
+    lam: float | None = None,
+    sampler: str | None = None,
+    *,
+    chunk_size: int = BLOCK,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Run the Monte Carlo for ``scenario``; arguments left ``None`` come from the scenario file.
+
+    Draws are sampled and solved ``chunk_size`` at a time, which bounds memory without changing
+    any number.
+    """
+    draws, seed, sampler = _settings(scenario, draws, seed, sampler)
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    design = Design(draws, seed, sampler)
+    chunks = ((start, min(start + chunk_size, draws)) for start in range(0, draws, chunk_size))
+    params = ((draw_parameters(scenario, design.uniforms(a, b)), b - a) for a, b in chunks)
+    return _collect(scenario, draws, seed, sampler, params, scenario.levers, solution, lam, progress)
+
+
+def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: str | None = None,
+               lam: float | None = None, *, chunk_size: int = BLOCK) -> Result:
+    """Solve an existing :class:`Sample`, optionally under other levers; same numbers as ``run``."""
+    sc = drawn.scenario
+    if levers is not None and levers != sc.levers:
+        sc = sc.updated({f"levers.{k}": v for k, v in levers.items()})
+    n = drawn.draws
+    bounds = ((a, min(a + chunk_size, n)) for a in range(0, n, chunk_size))
+    chunks = ((_slice(drawn.params, a, b), b - a) for a, b in bounds)
+    return _collect(sc, n, drawn.seed, drawn.sampler, chunks, sc.levers, solution, lam, None)
+
+
+def _settings(scenario: Scenario, draws, seed, sampler) -> tuple[int, int, str]:
+    draws = scenario.draws if draws is None else int(draws)
+    if draws < 1:
+        raise ValueError("draws must be at least 1")
+    return draws, scenario.seed if seed is None else int(seed), sampler or scenario.sampler
+
+
+def _slice(params: dict[str, Array | float], a: int, b: int) -> dict[str, Array | float]:
+    return {k: (v[a:b] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+
+
+def _collect(scenario, draws, seed, sampler, param_chunks, levers, solution, lam, progress) -> Result:
+    concept = scenario.concept if solution is None else solution
+    lam = scenario.lam if lam is None else float(lam)
+    parts: list[dict[str, Array]] = []
+    done = 0
+    for params, n in param_chunks:
+        parts.append(evaluate(params, levers, concept, lam, n))
+        done += n
+        if progress:
+            progress(done, draws)
+    per_draw = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    return Result(scenario, draws, seed, concept, lam, sampler, per_draw)
+
+
+def evaluate(params, levers, concept: str, lam: float, n: int) -> dict[str, Array]:
+    """Solve one chunk of draws and reduce it to the per-draw outcome arrays of a :class:`Result`."""
+    sol = solve(build_game(params, levers), concept, lam)
+    out = outcome_arrays(sol)
+    prices = reservation_prices(params, levers, concept, lam)
+    out.update({f"price_{k}": v for k, v in prices.items()})
+    terms = taliban_terms(params, levers)
+    out["material_net"] = material_net(terms)
+    out["funding_dependence"] = funding_dependence(params)
+    return {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for k, v in out.items()}
+
+
+def outcome_arrays(sol: Solution) -> dict[str, Array]:
+    """Outcome probabilities, al-Qaeda's responses, expected utilities and derived values per draw."""
+    root = sol.probs[""]
+    out = {m: root[i] for i, m in enumerate(MOVES)}
+    out["split"] = terminal_mass(sol, segment="split")
+    out["detected"] = terminal_mass(sol, "distance", "detected")
+    out["deal"] = terminal_mass(sol, "sever") + terminal_mass(sol, "distance", "undetected")
+    out.update({f"aq_{r}": terminal_mass(sol, segment=r) for r in AQ_RESPONSES})
+    out.update({f"eu_{pl}": sol.values[""][i] for i, pl in enumerate(PLAYERS)})
+    keep = sol.values["keep"]
+    out["net_alliance_value"] = keep[TALIBAN] - np.maximum(sol.values["distance"][TALIBAN],
+                                                          sol.values["sever"][TALIBAN])
+    out["aq_net_gain"] = keep[AL_QAEDA] - sol.values["sever"][AL_QAEDA]
+    return out
