@@ -164,10 +164,17 @@ def build_game(p: Values, levers: Mapping[str, float]) -> Game:
     }
     shape = np.broadcast(*(x for row in pay.values() for x in row), *chance.values()).shape
     return Game(
-        payoffs={k: np.stack([np.broadcast_to(x, shape) for x in row]).astype(float)
-                 for k, row in pay.items()},
+        payoffs={k: _rows(row, shape) for k, row in pay.items()},
         chance={k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in chance.items()},
     )
+
+
+def _rows(row: tuple, shape: tuple[int, ...]) -> Array:
+    """Stack one terminal's four payoffs (arrays or scalars) into a ``(4, n)`` array."""
+    out = np.empty((len(row), *shape))
+    for i, x in enumerate(row):
+        out[i] = x
+    return out
 
 
 def aq_alliance_gain(p: Values) -> Array:
@@ -210,17 +217,17 @@ def _distance(p: Values, t: Mapping[str, Array], levers: Mapping[str, float]) ->
     aq_covert = p["covert_retention"] * aq_alliance_gain(p)
     us_deal = (p["us_pledge_share"] * p["us_security_value"]
                - p["us_political_cost"] * p["pledge_credit"] * levers["concession"])
+    taliban_kept = common + deal - (1 - p["pledge_relief"]) * t["isolation"]
+    taliban_voided = common - t["isolation"] - t["coercion"] - p["detection_penalty"]
+    aq_by_response = {"lie_low": aq_covert * (1 - p["lie_low_cost"]), "active": aq_covert}
     out = {}
     for split in ("stay", "split"):
         lost = p["split_cost"] if split == "split" else 0.0
-        for resp in ("lie_low", "active"):
-            aq = aq_covert * (1 - p["lie_low_cost"]) if resp == "lie_low" else aq_covert
-            out[f"distance/{split}/{resp}/undetected"] = (
-                common + deal - (1 - p["pledge_relief"]) * t["isolation"] - lost,
-                _faction(p, deal, share, split), aq, us_deal)
+        faction_kept, faction_voided = _faction(p, deal, share, split), _faction(p, 0.0, share, split)
+        for resp, aq in aq_by_response.items():
+            out[f"distance/{split}/{resp}/undetected"] = (taliban_kept - lost, faction_kept, aq, us_deal)
             out[f"distance/{split}/{resp}/detected"] = (
-                common - t["isolation"] - t["coercion"] - p["detection_penalty"] - lost,
-                _faction(p, 0.0, share, split), aq - p["strike_cost"], 0.0)
+                taliban_voided - lost, faction_voided, aq - p["strike_cost"], 0.0)
     return out
 
 
@@ -243,3 +250,31 @@ def _sever(p: Values, t: Mapping[str, Array], levers: Mapping[str, float]) -> di
             _faction(p, t["deal"], 1.0, split, p["splinter_aq_support"] if sheltered else 0.0),
             underground, p["us_underground_share"] * us_deal - us_cost)
     return out
+
+
+# ----------------------------------------------------------------------------- the concession line
+
+
+@dataclass(frozen=True)
+class ConcessionLine:
+    """The game as a function of the US concession ``c``: ``payoffs(c) = at_zero + c * slope``.
+
+    Every payoff above is affine in ``c`` (the deal is ``c * concession_value``, the US pays
+    ``us_political_cost * c``) and the chance moves do not involve it, so two builds give the game
+    at any concession; the reservation price and the acceptance curves rely on this.
+    """
+
+    at_zero: Game
+    slope: dict[str, Array]
+
+    def at(self, concession: Array | float) -> Game:
+        c = np.asarray(concession, dtype=float)
+        return Game({k: v + c * self.slope[k] for k, v in self.at_zero.payoffs.items()},
+                    self.at_zero.chance)
+
+
+def concession_line(p: Values, levers: Mapping[str, float]) -> ConcessionLine:
+    """Build the game at concessions 0 and 1 and return the line through them."""
+    g0 = build_game(p, {**levers, "concession": 0.0})
+    g1 = build_game(p, {**levers, "concession": 1.0})
+    return ConcessionLine(g0, {k: g1.payoffs[k] - v for k, v in g0.payoffs.items()})

@@ -1,63 +1,62 @@
 """The Taliban's reservation price: the smallest concession at which it prefers a break to Keep.
 
 Per draw and separately for Distance and Sever, as a concession ``c`` in [0, 1]; ``inf`` where no
-concession in that range is enough. Under the SPE the price is exact: every payoff is affine in
-``c``, al-Qaeda's payoffs do not involve ``c``, so the only choice that moves with ``c`` is the
-hardline faction's stay-or-split, itself an affine comparison; the Taliban's value of each move is
-then affine on each side of the faction's threshold and its first crossing of the Keep value is
-found in closed form. Under QRE the values are smooth, and a vectorised bisection is used.
+concession in that range is enough. Both methods work on the :class:`~sim.model.ConcessionLine`.
+
+* **SPE, exact.** Al-Qaeda's payoffs do not involve ``c``, so the only choice that moves with ``c``
+  is the hardline faction's stay-or-split, an affine comparison with one threshold. On each side of
+  it the Taliban's value of the move is affine in ``c``, so its first crossing of the Keep value
+  has a closed form.
+* **QRE, numerical.** The values are smooth in ``c``; the crossing is found per draw by a
+  vectorised Illinois (safeguarded regula falsi) iteration, with a bisection step every third
+  iteration so the bracket always shrinks (Dowell & Jarratt 1971).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model import FACTION, TALIBAN, Values, build_game
-from sim.solve import solve
+from sim.model import FACTION, TALIBAN, ConcessionLine
+from sim.solve import Solution, solve
 
 Array = NDArray[np.float64]
 BREAKS = ("distance", "sever")
-BISECTION_STEPS = 40
+ROOT_STEPS = 30
 
 
-def reservation_prices(p: Values, levers: Mapping[str, float], concept: str = "spe",
-                       lam: float = 10.0) -> dict[str, Array]:
+def reservation_prices(line: ConcessionLine, concept: str = "spe", lam: float = 10.0) -> dict[str, Array]:
     """``{"distance": ..., "sever": ..., "break": ...}`` prices per draw (``inf`` where none)."""
-    prices = (_spe_prices(p, levers) if concept == "spe" else _bisection_prices(p, levers, lam))
+    prices = _spe_prices(line) if concept == "spe" else _qre_prices(line, lam)
     prices["break"] = np.minimum(prices["distance"], prices["sever"])
     return prices
 
 
-def _solve_at(p: Values, levers: Mapping[str, float], c, concept: str, lam: float):
-    return solve(build_game(p, {**levers, "concession": c}), concept, lam)
-
-
-def _spe_prices(p: Values, levers: Mapping[str, float]) -> dict[str, Array]:
-    lo, hi = _solve_at(p, levers, 0.0, "spe", 0.0), _solve_at(p, levers, 1.0, "spe", 0.0)
+def _spe_prices(line: ConcessionLine) -> dict[str, Array]:
+    lo, hi = solve(line.at(0.0), "spe"), solve(line.at(1.0), "spe")
     keep = lo.values["keep"][TALIBAN]
     out = {}
     for move in BREAKS:
         # The faction stays where stay_gap(c) = alpha + beta * c >= 0 (ties go to stay).
-        alpha, beta = _affine(lo, hi, f"{move}/stay", FACTION, f"{move}/split", FACTION)
+        alpha, beta = _affine(lo, hi, f"{move}/stay", FACTION, _value(lo, f"{move}/split", FACTION),
+                              _value(hi, f"{move}/split", FACTION))
         stay_lo, stay_hi = _interval_where_nonneg(alpha, beta)
         split_lo, split_hi = _interval_where_nonneg(-alpha, -beta)
-        a_stay, b_stay = _affine(lo, hi, f"{move}/stay", TALIBAN, None, None, keep)
-        a_split, b_split = _affine(lo, hi, f"{move}/split", TALIBAN, None, None, keep)
+        a_stay, b_stay = _affine(lo, hi, f"{move}/stay", TALIBAN, keep, keep)
+        a_split, b_split = _affine(lo, hi, f"{move}/split", TALIBAN, keep, keep)
         out[move] = np.minimum(_first_root(a_stay, b_stay, stay_lo, stay_hi),
                                _first_root(a_split, b_split, split_lo, split_hi))
     return out
 
 
-def _affine(lo, hi, path: str, player: int, minus_path, minus_player, minus_const=0.0):
-    """Intercept and slope in ``c`` of ``value(path) - value(minus_path) - minus_const``."""
-    def at(sol):
-        v = sol.values[path][player] - minus_const
-        return v - sol.values[minus_path][minus_player] if minus_path else v
-    a = at(lo)
-    return a, at(hi) - a
+def _value(sol: Solution, path: str, player: int) -> Array:
+    return sol.values[path][player]
+
+
+def _affine(lo: Solution, hi: Solution, path: str, player: int, minus_lo, minus_hi) -> tuple[Array, Array]:
+    """Intercept and slope in ``c`` of ``value(path, player) - minus``, from its values at 0 and 1."""
+    a = _value(lo, path, player) - minus_lo
+    return a, _value(hi, path, player) - minus_hi - a
 
 
 def _interval_where_nonneg(alpha: Array, beta: Array) -> tuple[Array, Array]:
@@ -66,8 +65,8 @@ def _interval_where_nonneg(alpha: Array, beta: Array) -> tuple[Array, Array]:
         root = -alpha / beta
     lo = np.where(beta > 0, np.maximum(root, 0.0), 0.0)
     hi = np.where(beta < 0, np.minimum(root, 1.0), 1.0)
-    flat_bad = (beta == 0) & (alpha < 0)
-    return np.where(flat_bad, np.inf, lo), np.where(flat_bad, -np.inf, hi)
+    never = (beta == 0) & (alpha < 0)
+    return np.where(never, np.inf, lo), np.where(never, -np.inf, hi)
 
 
 def _first_root(a: Array, b: Array, lo: Array, hi: Array) -> Array:
@@ -80,23 +79,29 @@ def _first_root(a: Array, b: Array, lo: Array, hi: Array) -> Array:
     return np.where(lo <= hi, price, np.inf)
 
 
-def _bisection_prices(p: Values, levers: Mapping[str, float], lam: float) -> dict[str, Array]:
-    def gaps(c):
-        sol = _solve_at(p, levers, c, "qre", lam)
-        keep = sol.values["keep"][TALIBAN]
-        return {m: sol.values[m][TALIBAN] - keep for m in BREAKS}
+def _qre_prices(line: ConcessionLine, lam: float) -> dict[str, Array]:
+    def gap(move: str, c: Array) -> Array:
+        values = solve(line.at(c), "qre", lam).values
+        return values[move][TALIBAN] - values["keep"][TALIBAN]
 
-    n = np.broadcast(*(np.asarray(v) for v in p.values())).shape
-    at0, at1 = gaps(np.zeros(n)), gaps(np.ones(n))
-    lo, hi = np.zeros((2, *n)), np.ones((2, *n))
-    for _ in range(BISECTION_STEPS):
-        mid = (lo + hi) / 2
-        g = gaps(mid[0]), gaps(mid[1])
-        for i, m in enumerate(BREAKS):
-            up = g[i][m] >= 0
-            hi[i] = np.where(up, mid[i], hi[i])
-            lo[i] = np.where(up, lo[i], mid[i])
+    n = line.at_zero.draws
     out = {}
-    for i, m in enumerate(BREAKS):
-        out[m] = np.where(at0[m] >= 0, 0.0, np.where(at1[m] >= 0, hi[i], np.inf))
+    for move in BREAKS:
+        f0, f1 = gap(move, np.zeros(n)), gap(move, np.ones(n))
+        a, b, fa, fb = np.zeros(n), np.ones(n), f0, f1
+        kept = np.zeros(n)  # which end the last step kept: -1 the lower, +1 the upper
+        for step in range(ROOT_STEPS):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                secant = b - fb * (b - a) / (fb - fa)
+            bisect = (step % 3 == 2) | ~np.isfinite(secant) | (secant <= a) | (secant >= b)
+            c = np.where(bisect, (a + b) / 2, secant)
+            fc = gap(move, c)
+            upper = fc >= 0  # the crossing lies in [a, c]
+            # Illinois: an end kept twice in a row has its value halved, so the secant moves past it.
+            fa = np.where(upper & (kept < 0), fa / 2, fa)
+            fb = np.where(~upper & (kept > 0), fb / 2, fb)
+            a, fa = np.where(upper, a, c), np.where(upper, fa, fc)
+            b, fb = np.where(upper, c, b), np.where(upper, fc, fb)
+            kept = np.where(upper, -1.0, 1.0)
+        out[move] = np.where(f0 >= 0, 0.0, np.where(f1 >= 0, b, np.inf))
     return out

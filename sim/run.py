@@ -19,7 +19,7 @@ from sim.model import (
     MOVES,
     PLAYERS,
     TALIBAN,
-    build_game,
+    concession_line,
     funding_dependence,
     material_net,
     taliban_terms,
@@ -215,9 +215,10 @@ def _collect(scenario, draws, seed, sampler, param_chunks, levers, solution, lam
 
 def evaluate(params, levers, concept: str, lam: float, n: int) -> dict[str, Array]:
     """Solve one chunk of draws and reduce it to the per-draw outcome arrays of a :class:`Result`."""
-    sol = solve(build_game(params, levers), concept, lam)
+    line = concession_line(params, levers)
+    sol = solve(line.at(levers["concession"]), concept, lam)
     out = outcome_arrays(sol)
-    prices = reservation_prices(params, levers, concept, lam)
+    prices = reservation_prices(line, concept, lam)
     out.update({f"price_{k}": v for k, v in prices.items()})
     terms = taliban_terms(params, levers)
     out["material_net"] = material_net(terms)

@@ -48,20 +48,27 @@ class Design:
             return self._whole[start:stop]
         first, last = start // BLOCK, (stop - 1) // BLOCK
         blocks = [self._block(b) for b in range(first, last + 1)]
-        rows = np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+        rows = np.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0]
         offset = first * BLOCK
         return rows[start - offset: stop - offset]
 
     def _block(self, b: int) -> NDArray[np.float64]:
         child = np.random.SeedSequence(self.seed, spawn_key=(b,))
-        return np.random.default_rng(child).random((BLOCK, DIM))
+        # Generated parameter-major so that each parameter's column is contiguous in memory.
+        return np.random.default_rng(child).random((DIM, BLOCK)).T
 
 
 def ppf(param: Param, u: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Inverse CDF of ``param``'s distribution at uniforms ``u``, clipped to the catalogue range."""
-    info = PARAMETERS[param.name]
-    x = _PPF[param.dist.kind](param.value, param.dist, np.clip(u, _EPS, 1 - _EPS))
-    return np.clip(x, info.low, info.high)
+    """Inverse CDF of ``param``'s distribution at uniforms ``u``.
+
+    Bounded distributions already lie inside the catalogue range (validation checks their bounds);
+    the unbounded lognormal is clipped to it.
+    """
+    x = _PPF[param.dist.kind](param.value, param.dist, u)
+    if param.dist.kind == "lognormal":
+        info = PARAMETERS[param.name]
+        x = np.clip(x, info.low, info.high)
+    return x
 
 
 def _uniform(value: float, d: Dist, u: NDArray) -> NDArray:
@@ -70,10 +77,9 @@ def _uniform(value: float, d: Dist, u: NDArray) -> NDArray:
 
 def _triangular(mode: float, d: Dist, u: NDArray) -> NDArray:
     lo, hi = d.low, d.high
-    cut = (mode - lo) / (hi - lo)
-    left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
-    right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode))
-    return np.where(u < cut, left, right)
+    left = u < (mode - lo) / (hi - lo)
+    root = np.sqrt(np.where(left, u * ((hi - lo) * (mode - lo)), (1 - u) * ((hi - lo) * (hi - mode))))
+    return np.where(left, lo + root, hi - root)
 
 
 def _pert(mode: float, d: Dist, u: NDArray) -> NDArray:
@@ -86,12 +92,13 @@ def _pert(mode: float, d: Dist, u: NDArray) -> NDArray:
 
 def _truncnormal(mean: float, d: Dist, u: NDArray) -> NDArray:
     pa, pb = special.ndtr((d.low - mean) / d.sd), special.ndtr((d.high - mean) / d.sd)
+    u = np.clip(u, _EPS, 1 - _EPS)
     z = special.ndtri(np.clip(pa + u * (pb - pa), _EPS, 1 - _EPS))
     return np.clip(mean + d.sd * z, d.low, d.high)
 
 
 def _lognormal(median: float, d: Dist, u: NDArray) -> NDArray:
-    return np.exp(np.log(median) + d.sigma * special.ndtri(u))
+    return np.exp(np.log(median) + d.sigma * special.ndtri(np.clip(u, _EPS, 1 - _EPS)))
 
 
 def _beta(value: float, d: Dist, u: NDArray) -> NDArray:
@@ -110,6 +117,7 @@ _PPF: dict[str, Callable[[float, Dist, NDArray], NDArray]] = {
 
 def draw_parameters(scenario: Scenario, u: NDArray[np.float64]) -> dict[str, NDArray[np.float64] | float]:
     """Parameter values for the rows of ``u``: arrays for uncertain parameters, floats for fixed ones."""
+    u = np.asfortranarray(u)  # contiguous columns: the inverse CDFs run several times faster
     out: dict[str, NDArray[np.float64] | float] = {}
     for col, name in enumerate(NAMES):
         p = scenario.params[name]

@@ -40,8 +40,15 @@ class Solution:
 
 
 def spe_choice(utilities: Array) -> Array:
-    """One-hot best responses ``(k, n)``; ties go to the first action."""
-    best = np.argmax(utilities, axis=0)
+    """One-hot best responses ``(k, n)``; ties go to the first action.
+
+    A running comparison over the few actions is several times faster than ``argmax`` on axis 0.
+    """
+    best_value, best = utilities[0], np.zeros(utilities.shape[1], dtype=np.intp)
+    for i in range(1, utilities.shape[0]):
+        better = utilities[i] > best_value
+        best = np.where(better, i, best)
+        best_value = np.where(better, utilities[i], best_value)
     return (np.arange(utilities.shape[0])[:, None] == best[None, :]).astype(float)
 
 
