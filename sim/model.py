@@ -209,15 +209,17 @@ def _faction(p: Values, deal: Array, offence: Array | float, split: str, extra: 
 
 
 def _distance(p: Values, t: Mapping[str, Array], levers: Mapping[str, float]) -> dict[str, tuple]:
-    """A public pledge with covert ties kept (Prospects ¶3-4). The US grants ``pledge_credit`` of the
-    concession; if monitoring detects the ties the deal is void and pressure resumes."""
+    """A public pledge with covert ties kept (Prospects ¶3-4). The US treats it as ``pledge_credit``
+    of a deal: that share of the concession, and of the pressure lifted; if monitoring detects the
+    ties the deal is void and the pressure stays in full."""
     share = p["distance_cost_share"]
     common = (p["covert_retention"] * alliance_benefits(t) - t["strife"] - share * break_cost(t))
     deal = p["pledge_credit"] * t["deal"]
     aq_covert = p["covert_retention"] * aq_alliance_gain(p)
     us_deal = (p["us_pledge_share"] * p["us_security_value"]
                - p["us_political_cost"] * p["pledge_credit"] * levers["concession"])
-    taliban_kept = common + deal - (1 - p["pledge_relief"]) * t["isolation"]
+    taliban_kept = (common + deal - (1 - p["pledge_relief"]) * t["isolation"]
+                    - (1 - p["pledge_credit"]) * t["coercion"])
     taliban_voided = common - t["isolation"] - t["coercion"] - p["detection_penalty"]
     aq_by_response = {"lie_low": aq_covert * (1 - p["lie_low_cost"]), "active": aq_covert}
     out = {}

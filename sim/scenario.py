@@ -290,7 +290,7 @@ def parse_yaml(text: str, file: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(file, "", f"not valid YAML ({exc})")]) from None
     if data is None:
-        data = {}
+        raise ScenarioError([Problem(file, "", "the file is empty (a scenario is a mapping of keys)")])
     if not isinstance(data, dict):
         raise ScenarioError([Problem(file, "", "a scenario must be a mapping of keys to values")])
     return data
@@ -310,6 +310,11 @@ def _problems(exc: ValidationError, file: str) -> list[Problem]:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        elif err["type"] in ("model_type", "dict_type"):
+            # pydantic's wording names its own classes; say what the file should hold instead.
+            shorthand = len(err["loc"]) == 2 and err["loc"][0] == "parameters"
+            msg = (f"expected {'a number or ' if shorthand else ''}a mapping of keys to values, "
+                   f"got {err['input']!r}")
         out.append(Problem(file, loc, msg))
     return out
 
@@ -339,13 +344,21 @@ def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
             for pname, entry in value.items():
                 old = params.get(pname)
                 old = {"value": old} if _is_number(old) else dict(old or {})
-                old.update({"value": entry} if _is_number(entry) else entry)
+                old.update(_fixed(entry) if _is_number(entry) else entry)
                 params[pname] = old
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = {**out[key], **value}
         else:
             out[key] = value
     return out
+
+
+def _fixed(value: float) -> dict[str, Any]:
+    """A bare number for a parameter fixes it: it replaces the value and drops any distribution.
+
+    To move the central value and keep the uncertainty, write ``{value: x}`` instead.
+    """
+    return {"value": value, "dist": None}
 
 
 def apply_changes(raw: dict[str, Any], changes: Mapping[str, Any], *, where: str) -> None:
@@ -366,7 +379,7 @@ def apply_changes(raw: dict[str, Any], changes: Mapping[str, Any], *, where: str
             node = child
         last = keys[-1]
         if isinstance(node.get(last), dict) and _is_number(value) and last in PARAMETERS:
-            node[last]["value"] = value
+            node[last].update(_fixed(value))
         else:
             node[last] = value
 
@@ -422,6 +435,7 @@ def _complete_param(name: str, entry: ParamEntry) -> tuple[Param | None, list[tu
     dist = entry.dist or Dist(kind="fixed")
     if not math.isfinite(value) or not info.low <= value <= info.high:
         errs.append((".value", f"{value} is outside the allowed range [{info.low}, {info.high}]"))
+        return None, errs
     for bound in ("low", "high"):
         b = getattr(dist, bound)
         if b is not None and not info.low <= b <= info.high:
