@@ -7,6 +7,8 @@ games -> :class:`Result` summaries. ``load_scenario`` and ``run`` are the public
 from sim.run import Result, Sample, run, run_sample, sample
 from sim.scenario import Scenario, ScenarioError, load_scenario, preset_names
 
-__all__ = ["Result", "Sample", "Scenario", "ScenarioError", "load_scenario", "preset_names", "run", "run_sample",
-           "sample"]
+__all__ = [
+    "Result", "Sample", "Scenario", "ScenarioError", "load_scenario", "preset_names", "run", "run_sample",
+    "sample",
+]
 __version__ = "0.1.0"
