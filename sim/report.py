@@ -60,7 +60,8 @@ def summary_text(result: Result) -> str:
     sol = "SPE" if result.solution == "spe" else f"logit QRE (lambda={result.lam:g})"
     lv = ", ".join(f"{k} {v:g}" for k, v in s["levers"].items())
     lines = [
-        f"Scenario {s['scenario']}: {result.draws:,} draws, seed {result.seed}, {sol}, {result.sampler} sampling",
+        f"Scenario {s['scenario']}: {result.draws:,} draws, seed {result.seed}, {sol}, "
+        f"{result.sampler} sampling",
         f"US levers: {lv}",
         "",
         "Taliban leadership's move          probability   (MC s.e.)",
@@ -96,8 +97,8 @@ def describe_scenario(scenario: Scenario) -> str:
     """The resolved scenario: levers, settings and every parameter with its meaning and section."""
     lines = [f"{scenario.name}: {scenario.description}", "", "US levers:"]
     lines += [f"  {k:<14} {scenario.levers[k]:<6g} {meaning}" for k, meaning in LEVERS.items()]
-    lines += ["", f"Solution: {scenario.concept}" + (f" (lambda {scenario.lam:g})" if scenario.concept == "qre"
-                                                  else ""),
+    qre = f" (lambda {scenario.lam:g})" if scenario.concept == "qre" else ""
+    lines += ["", f"Solution: {scenario.concept}{qre}",
               f"Run: {scenario.draws:,} draws, seed {scenario.seed}, {scenario.sampler} sampling"]
     for group, title in GROUPS.items():
         lines += ["", f"{title}:"]

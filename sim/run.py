@@ -146,7 +146,7 @@ class Sample:
 def sample(scenario: Scenario, draws: int | None = None, seed: int | None = None,
            sampler: str | None = None) -> Sample:
     """Draw every parameter of ``scenario`` (the same numbers ``run`` would use)."""
-    draws, seed, sampler = _settings(scenario, draws, seed, sampler)
+    draws, seed, sampler = run_settings(scenario, draws, seed, sampler)
     design = Design(draws, seed, sampler)
     return Sample(scenario, draws, seed, sampler, draw_parameters(scenario, design.uniforms(0, draws)))
 
@@ -167,7 +167,7 @@ def run(
     Draws are sampled and solved ``chunk_size`` at a time, which bounds memory without changing
     any number.
     """
-    draws, seed, sampler = _settings(scenario, draws, seed, sampler)
+    draws, seed, sampler = run_settings(scenario, draws, seed, sampler)
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     design = Design(draws, seed, sampler)
@@ -188,7 +188,7 @@ def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: 
     return _collect(sc, n, drawn.seed, drawn.sampler, chunks, sc.levers, solution, lam, None)
 
 
-def _settings(scenario: Scenario, draws, seed, sampler) -> tuple[int, int, str]:
+def run_settings(scenario: Scenario, draws, seed, sampler) -> tuple[int, int, str]:
     draws = scenario.draws if draws is None else int(draws)
     if draws < 1:
         raise ValueError("draws must be at least 1")
@@ -200,8 +200,7 @@ def _slice(params: dict[str, Array | float], a: int, b: int) -> dict[str, Array 
 
 
 def _collect(scenario, draws, seed, sampler, param_chunks, levers, solution, lam, progress) -> Result:
-    concept = scenario.concept if solution is None else solution
-    lam = scenario.lam if lam is None else float(lam)
+    concept, lam = solution_settings(scenario, solution, lam)
     parts: list[dict[str, Array]] = []
     done = 0
     for params, n in param_chunks:
@@ -209,6 +208,17 @@ def _collect(scenario, draws, seed, sampler, param_chunks, levers, solution, lam
         done += n
         if progress:
             progress(done, draws)
+    return assemble(scenario, draws, seed, sampler, concept, lam, parts)
+
+
+def solution_settings(scenario: Scenario, solution: str | None, lam: float | None) -> tuple[str, float]:
+    """The solution concept and lambda to use: the arguments, or else the scenario's."""
+    return (scenario.concept if solution is None else solution,
+            scenario.lam if lam is None else float(lam))
+
+
+def assemble(scenario, draws, seed, sampler, concept, lam, parts: list[dict[str, Array]]) -> Result:
+    """Join per-chunk outcome arrays, in draw order, into one :class:`Result`."""
     per_draw = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     return Result(scenario, draws, seed, concept, lam, sampler, per_draw)
 
