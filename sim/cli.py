@@ -15,6 +15,7 @@ from typing import NoReturn
 import yaml
 
 from sim import report
+from sim.analysis.cli import add_analyze_parser, cmd_analyze, cmd_analyze_bench
 from sim.run import run
 from sim.scenario import Problem, ScenarioError, load_scenario, parse_yaml, preset_names
 
@@ -38,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--solution", choices=("spe", "qre"))
     p_run.add_argument("--lambda", dest="lam", type=_non_negative_float, help="QRE precision")
     p_run.add_argument("--sampler", choices=("random", "lhs", "sobol"))
+    p_run.add_argument("--workers", type=_positive_int, default=1,
+                       help="spread the draws over this many local dask worker processes (same numbers)")
     p_run.add_argument("--set", dest="changes", action="append", default=[], metavar="PATH=VALUE",
                        help="override a value, e.g. levers.concession=0.6 (repeatable)")
     _output_options(p_run)
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_bench = sub.add_parser("bench", help="draws per second and peak memory on baseline-2018")
     p_bench.add_argument("--draws", type=_positive_int, default=1_000_000)
     p_bench.add_argument("--json", action="store_true")
+    add_analyze_parser(sub)
     return parser
 
 
@@ -118,8 +122,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, parse_changes(args.changes))
     draws = args.draws or scenario.draws
     show_bar = draws >= 200_000 and sys.stderr.isatty()
-    result = run(scenario, draws=draws, seed=args.seed, solution=args.solution, lam=args.lam,
-                 sampler=args.sampler, progress=_progress if show_bar else None)
+    if args.workers > 1:
+        from sim.distributed import local_client, run_distributed
+
+        with local_client(args.workers) as client:
+            result = run_distributed(scenario, client, draws=draws, seed=args.seed, solution=args.solution,
+                                     lam=args.lam, sampler=args.sampler)
+    else:
+        result = run(scenario, draws=draws, seed=args.seed, solution=args.solution, lam=args.lam,
+                     sampler=args.sampler, progress=_progress if show_bar else None)
     _emit(report.render(result, args.format), args.out)
     return 0
 
@@ -159,7 +170,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "list": cmd_list, "show": cmd_show, "validate": cmd_validate,
-            "bench": cmd_bench}
+            "bench": cmd_bench, "analyze": cmd_analyze, "analyze-bench": cmd_analyze_bench}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

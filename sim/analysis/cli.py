@@ -1,0 +1,208 @@
+"""``alliance-sim analyze``: the negotiation and driver analyses from the command line.
+
+``alliance-sim analyze SCENARIO --what price|curve|zone|sobol|morris|prim`` prints one analysis as
+text, JSON or CSV; ``alliance-sim analyze-bench`` prints the analytics benchmark. Bad input exits 2
+with one message per problem, through the error handling of :func:`sim.cli.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sim.analysis import negotiation
+from sim.run import sample
+from sim.scenario import Scenario, load_scenario
+
+WHAT = ("price", "curve", "zone", "sobol", "morris", "prim")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One analysis in the three output forms: a JSON payload, CSV rows and plain text."""
+
+    payload: dict[str, Any]
+    rows: list[dict[str, Any]]
+    text: str
+
+    def render(self, fmt: str) -> str:
+        if fmt == "json":
+            return json.dumps(self.payload, indent=2, allow_nan=False, default=_json_number) + "\n"
+        if fmt == "csv":
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=list(self.rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(self.rows)
+            return buffer.getvalue()
+        return self.text.rstrip("\n") + "\n"
+
+
+def add_analyze_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``analyze`` and ``analyze-bench`` on the ``alliance-sim`` sub-command parser."""
+    # sim.cli imports this module, so its helpers are imported here, when the parser is built.
+    from sim.cli import _non_negative_int, _output_options, _positive_int
+
+    p = subparsers.add_parser("analyze", help="what would it take: price, curves, zone, drivers")
+    p.add_argument("scenario", help="a preset's name or a path to a YAML file")
+    p.add_argument("--what", choices=WHAT, required=True, help="which analysis")
+    p.add_argument("--draws", type=_positive_int, help="Monte Carlo draws (price, curve, zone, prim)")
+    p.add_argument("--seed", type=_non_negative_int)
+    p.add_argument("--set", dest="changes", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a value, e.g. levers.concession=0.6 (repeatable)")
+    p.add_argument("--by", choices=("concession", "verification"), default="concession",
+                   help="the lever an acceptance curve moves (curve)")
+    p.add_argument("--grid", type=_grid_points, default=21, help="grid points of a curve (curve, zone)")
+    p.add_argument("--output", choices=("sever", "split", "break", "price"), default="sever",
+                   help="the outcome analysed (sobol, morris)")
+    p.add_argument("--sobol-n", type=_positive_int, default=1024, help="Sobol' base sample, a power of 2")
+    p.add_argument("--trajectories", type=_positive_int, default=50, help="Morris trajectories")
+    _output_options(p)
+    bench = subparsers.add_parser("analyze-bench", help="timings of the negotiation and Sobol' analyses")
+    bench.add_argument("--json", action="store_true")
+
+
+def _grid_points(text: str) -> int:
+    from sim.cli import _positive_int
+
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"a grid needs at least 2 points, got {text}")
+    return value
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Run one analysis and write it in the requested format."""
+    from sim.cli import _emit, parse_changes
+
+    scenario = load_scenario(args.scenario, parse_changes(args.changes))
+    report = ANALYSES[args.what](scenario, args)
+    _emit(report.render(args.format), args.out)
+    return 0
+
+
+def cmd_analyze_bench(args: argparse.Namespace) -> int:
+    from sim.analysis import bench
+
+    print(bench.render(bench.measure(), as_json=args.json))
+    return 0
+
+
+# ----------------------------------------------------------------------------- the analyses
+
+
+def _price(scenario: Scenario, args: argparse.Namespace) -> Report:
+    prices = negotiation.price_distribution(sample(scenario, args.draws, args.seed))
+    summary = prices.summary()
+    rows = [{"move": m, **summary[m]} for m in negotiation.PRICE_MOVES]
+    text = [f"Reservation price, {scenario.name} ({prices.prices['break'].size:,} draws; "
+            "the smallest concession at which the Taliban prefers the move to Keep)", ""]
+    text += [f"  {r['move']:<9} has a price in {r['share_with_price']:6.1%} of draws; quantiles: "
+             + ", ".join(f"{k} {_fmt(v)}" for k, v in r.items() if k.startswith("p")) for r in rows]
+    text += ["", "  Share of draws by price (break):"]
+    text += [f"  {b['low']:.2f}-{b['high']:.2f} {'#' * round(200 * b['share'])} {b['share']:.1%}"
+             for b in prices.histogram("break")]
+    payload = {"scenario": scenario.name, "summary": summary, "histogram": prices.histogram("break")}
+    return Report(payload, rows, "\n".join(text))
+
+
+def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
+    drawn = sample(scenario, args.draws, args.seed)
+    grid = [i / (args.grid - 1) for i in range(args.grid)]
+    make = negotiation.acceptance_curve if args.by == "concession" else negotiation.verification_curve
+    curve = make(drawn, grid)
+    rows = curve.to_rows()
+    text = [f"Acceptance curve by {args.by}, {scenario.name} ({curve.draws:,} draws, 95% bands)", "",
+            f"  {args.by:>12}  {'any break':>20}  {'distance':>20}  {'sever':>20}"]
+    text += [f"  {r[args.by]:12.2f}" + "".join(f"  {_band(r, k):>20}" for k in ("break", "distance", "sever"))
+             for r in rows]
+    payload = {"scenario": scenario.name, "lever": args.by, "draws": curve.draws, "curve": rows}
+    return Report(payload, rows, "\n".join(text))
+
+
+def _zone(scenario: Scenario, args: argparse.Namespace) -> Report:
+    drawn = sample(scenario, args.draws, args.seed)
+    prices = negotiation.price_distribution(drawn)
+    curve = negotiation.acceptance_curve(drawn, [i / (args.grid - 1) for i in range(args.grid)])
+    zone = negotiation.bargaining_zone(drawn, prices=prices)
+    offer = negotiation.best_offer(curve)
+    lines = negotiation.findings(prices, curve, zone, offer)
+    payload = {"scenario": scenario.name, "zone": zone.summary(), "best_offer": offer.summary(),
+               "findings": lines}
+    row = {"zone_exists": zone.chance.mean, "zone_exists_stderr": zone.chance.stderr,
+           "best_offer": offer.concession, "best_offer_eu_us": offer.eu_us.mean,
+           **{f"best_offer_{k}": v for k, v in offer.outcomes.items()}}
+    text = [f"Bargaining zone and US best offer, {scenario.name}", ""] + [f"- {s}" for s in lines]
+    return Report(payload, [row], "\n".join(text))
+
+
+def _sobol(scenario: Scenario, args: argparse.Namespace) -> Report:
+    from sim.analysis import drivers
+
+    result = drivers.sobol(scenario, args.output, n=args.sobol_n, seed=args.seed)
+    rows = result.to_rows()
+    text = [f"Sobol' indices of {args.output}, {scenario.name} (base sample {args.sobol_n}, "
+            f"{result.n_evaluations + result.grouped.n_evaluations:,} model runs; ± 95% half-widths)", ""]
+    for kind, title in (("group", "By factor"), ("variable", "By parameter (top 15)")):
+        ranked = sorted((r for r in rows if r["kind"] == kind), key=lambda r: -r["ST"])[:15]
+        text += [f"  {title}:", f"  {'':<24} {'first order':>16} {'total':>16}"]
+        text += [f"  {r['name']:<24} {r['S1']:7.3f} ± {r['S1_conf']:.3f} {r['ST']:7.3f} ± {r['ST_conf']:.3f}"
+                 for r in ranked]
+        text.append("")
+    if args.output == "price":
+        text.append(drivers.PRICE_NOTE)
+    payload = {"scenario": scenario.name, "output": args.output, "n": args.sobol_n, "indices": rows,
+               "note": drivers.PRICE_NOTE if args.output == "price" else None}
+    return Report(payload, rows, "\n".join(text))
+
+
+def _morris(scenario: Scenario, args: argparse.Namespace) -> Report:
+    from sim.analysis import drivers
+
+    result = drivers.morris(scenario, args.output, args.trajectories, seed=args.seed)
+    rows = sorted(result.to_rows(), key=lambda r: -r["mu_star"])
+    text = [f"Morris screening of {args.output}, {scenario.name} ({args.trajectories} trajectories)", "",
+            f"  {'':<24} {'mu*':>16} {'sigma':>8}"]
+    text += [f"  {r['name']:<24} {r['mu_star']:7.3f} ± {r['mu_star_conf']:.3f} {r['sigma']:8.3f}"
+             for r in rows]
+    payload = {"scenario": scenario.name, "output": args.output, "screening": rows}
+    return Report(payload, rows, "\n".join(text))
+
+
+def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
+    from sim.analysis import drivers
+
+    found = drivers.discover(scenario, args.draws, args.seed)
+    rows = found.prim.to_rows()
+    text = [f"Where does a break happen? {scenario.name} (break in {found.break_rate:.1%} of draws)", "",
+            "PRIM: " + found.prim.describe() + ".", "", "Peeling trajectory:"]
+    text += [f"  {r['step']:>3}{'*' if r['chosen'] else ' '} coverage {_fmt(r['coverage'])} "
+             f"density {r['density']:.2f} mass {r['mass']:.2f}  {r['limits']}" for r in rows]
+    text += ["", f"Classification tree (depth {drivers.CART_DEPTH}, accuracy {found.cart_accuracy:.0%}):",
+             found.cart_rules]
+    payload = {"scenario": scenario.name, "break_rate": found.break_rate, "box": found.prim.describe(),
+               "limits": found.prim.limits(), "trajectory": rows, "cart_rules": found.cart_rules,
+               "cart_accuracy": found.cart_accuracy}
+    return Report(payload, rows, "\n".join(text))
+
+
+ANALYSES: dict[str, Callable[[Scenario, argparse.Namespace], Report]] = {
+    "price": _price, "curve": _curve, "zone": _zone, "sobol": _sobol, "morris": _morris, "prim": _prim,
+}
+
+
+def _band(row: dict[str, float], key: str) -> str:
+    return f"{row[key]:.3f} [{row[f'{key}_low']:.3f}, {row[f'{key}_high']:.3f}]"
+
+
+def _fmt(value: float | None) -> str:
+    return "none" if value is None else f"{value:.2f}"
+
+
+def _json_number(value: Any) -> Any:
+    """numpy scalars and the like as plain Python numbers."""
+    return float(value)
