@@ -269,6 +269,13 @@ class ConcessionLine:
     at_zero: Game
     slope: dict[str, Array]
 
+    def take(self, rows: NDArray[np.intp]) -> ConcessionLine:
+        """The line restricted to some draws."""
+        g = self.at_zero
+        return ConcessionLine(Game({k: v[:, rows] for k, v in g.payoffs.items()},
+                                   {k: v[rows] for k, v in g.chance.items()}),
+                              {k: v[:, rows] for k, v in self.slope.items()})
+
     def at(self, concession: Array | float) -> Game:
         c = np.asarray(concession, dtype=float)
         return Game({k: v + c * self.slope[k] for k, v in self.at_zero.payoffs.items()},

@@ -9,7 +9,8 @@ concession in that range is enough. Both methods work on the :class:`~sim.model.
   has a closed form.
 * **QRE, numerical.** The values are smooth in ``c``; the crossing is found per draw by a
   vectorised Illinois (safeguarded regula falsi) iteration, with a bisection step every third
-  iteration so the bracket always shrinks (Dowell & Jarratt 1971).
+  iteration so the bracket always shrinks (Dowell & Jarratt 1971), and steps of at least half
+  ``TOLERANCE``, until every bracket is narrower than ``TOLERANCE``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from sim.solve import Solution, solve
 
 Array = NDArray[np.float64]
 BREAKS = ("distance", "sever")
-ROOT_STEPS = 30
+TOLERANCE = 1e-10
+MAX_STEPS = 100
 
 
 def reservation_prices(line: ConcessionLine, concept: str = "spe", lam: float = 10.0) -> dict[str, Array]:
@@ -71,8 +73,8 @@ def _interval_where_nonneg(alpha: Array, beta: Array) -> tuple[Array, Array]:
 
 def _first_root(a: Array, b: Array, lo: Array, hi: Array) -> Array:
     """Smallest ``c`` in [lo, hi] with ``a + b * c >= 0``; ``inf`` if none."""
-    at_lo = a + b * lo >= 0
     with np.errstate(divide="ignore", invalid="ignore"):
+        at_lo = a + b * lo >= 0
         root = -a / b
     rising = (b > 0) & (root <= hi) & (root >= lo)
     price = np.where(at_lo, lo, np.where(rising, root, np.inf))
@@ -80,28 +82,47 @@ def _first_root(a: Array, b: Array, lo: Array, hi: Array) -> Array:
 
 
 def _qre_prices(line: ConcessionLine, lam: float) -> dict[str, Array]:
-    def gap(move: str, c: Array) -> Array:
-        values = solve(line.at(c), "qre", lam).values
-        return values[move][TALIBAN] - values["keep"][TALIBAN]
-
-    n = line.at_zero.draws
     out = {}
     for move in BREAKS:
-        f0, f1 = gap(move, np.zeros(n)), gap(move, np.ones(n))
-        a, b, fa, fb = np.zeros(n), np.ones(n), f0, f1
-        kept = np.zeros(n)  # which end the last step kept: -1 the lower, +1 the upper
-        for step in range(ROOT_STEPS):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                secant = b - fb * (b - a) / (fb - fa)
-            bisect = (step % 3 == 2) | ~np.isfinite(secant) | (secant <= a) | (secant >= b)
-            c = np.where(bisect, (a + b) / 2, secant)
-            fc = gap(move, c)
-            upper = fc >= 0  # the crossing lies in [a, c]
-            # Illinois: an end kept twice in a row has its value halved, so the secant moves past it.
-            fa = np.where(upper & (kept < 0), fa / 2, fa)
-            fb = np.where(~upper & (kept > 0), fb / 2, fb)
-            a, fa = np.where(upper, a, c), np.where(upper, fa, fc)
-            b, fb = np.where(upper, c, b), np.where(upper, fc, fb)
-            kept = np.where(upper, -1.0, 1.0)
-        out[move] = np.where(f0 >= 0, 0.0, np.where(f1 >= 0, b, np.inf))
+        f0, f1 = _gap(line, move, 0.0, lam), _gap(line, move, 1.0, lam)
+        price = np.where(f0 >= 0, 0.0, np.where(f1 >= 0, 1.0, np.inf))
+        todo = np.flatnonzero((f0 < 0) & (f1 >= 0))
+        if todo.size:
+            price[todo] = _crossing(line.take(todo), move, lam, f0[todo], f1[todo])
+        out[move] = price
     return out
+
+
+def _gap(line: ConcessionLine, move: str, c: Array | float, lam: float) -> Array:
+    """The Taliban's value of ``move`` less that of Keep at concession ``c``, under QRE."""
+    values = solve(line.at(c), "qre", lam).values
+    return values[move][TALIBAN] - values["keep"][TALIBAN]
+
+
+def _crossing(line: ConcessionLine, move: str, lam: float, fa: Array, fb: Array) -> Array:
+    """Where the gap, negative at 0 and non-negative at 1, first turns non-negative.
+
+    Iterates only on the draws whose bracket is still wider than ``TOLERANCE``.
+    """
+    a, b = np.zeros(fa.size), np.ones(fa.size)
+    kept = np.zeros(fa.size)  # which end the last step kept: -1 the lower, +1 the upper
+    for step in range(MAX_STEPS):
+        idx = np.flatnonzero(b - a > TOLERANCE)
+        if idx.size == 0:
+            break
+        ai, bi, fai, fbi = a[idx], b[idx], fa[idx], fb[idx]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            secant = bi - fbi * (bi - ai) / (fbi - fai)
+        bisect = (step % 3 == 2) | ~np.isfinite(secant) | (secant <= ai) | (secant >= bi)
+        # A step of at least half the tolerance from either end, so that a secant creeping up on
+        # the crossing from one side ends by bracketing it (as in Brent's method).
+        c = np.clip(np.where(bisect, (ai + bi) / 2, secant), ai + TOLERANCE / 2, bi - TOLERANCE / 2)
+        fc = _gap(line.take(idx), move, c, lam)
+        upper = fc >= 0  # the crossing lies in [a, c]
+        # Illinois: an end kept twice in a row has its value halved, so the secant moves past it.
+        fai = np.where(upper & (kept[idx] < 0), fai / 2, fai)
+        fbi = np.where(~upper & (kept[idx] > 0), fbi / 2, fbi)
+        a[idx], fa[idx] = np.where(upper, ai, c), np.where(upper, fai, fc)
+        b[idx], fb[idx] = np.where(upper, c, bi), np.where(upper, fc, fbi)
+        kept[idx] = np.where(upper, -1.0, 1.0)
+    return b

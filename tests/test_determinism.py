@@ -1,0 +1,68 @@
+"""Results depend only on (scenario, seed, draws, sampler): never on chunking or on the route taken.
+
+70,000 draws cross the boundary of the 65,536-row blocks in which plain Monte Carlo numbers are
+generated, so a chunk of 1,000 or 7,777 rows straddles it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.run import Result, run, run_sample, sample
+from sim.scenario import load_scenario
+
+DRAWS = 70_000
+CHUNK_SIZES = (1000, 7777, 65536, 200000)
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario("baseline-2018")
+
+
+def assert_same_numbers(a: Result, b: Result) -> None:
+    assert a.per_draw.keys() == b.per_draw.keys()
+    for name, values in a.per_draw.items():
+        np.testing.assert_array_equal(values, b.per_draw[name], err_msg=name)
+
+
+@pytest.mark.parametrize("sampler", ["random", "lhs", "sobol"])
+def test_same_seed_gives_the_same_numbers_whatever_the_chunk_size(baseline, sampler):
+    first, *others = (run(baseline, draws=DRAWS, seed=7, sampler=sampler, chunk_size=size)
+                      for size in CHUNK_SIZES)
+    for other in others:
+        assert_same_numbers(first, other)
+
+
+def test_qre_runs_do_not_depend_on_the_chunk_size_either(baseline):
+    a, b = (run(baseline, draws=5000, seed=7, solution="qre", lam=3.0, chunk_size=size)
+            for size in (777, 5000))
+    assert_same_numbers(a, b)
+
+
+@pytest.mark.parametrize("sampler", ["random", "lhs", "sobol"])
+def test_solving_a_kept_sample_gives_the_numbers_of_a_full_run(baseline, sampler):
+    drawn = sample(baseline, draws=DRAWS, seed=11, sampler=sampler)
+    assert_same_numbers(run_sample(drawn), run(baseline, draws=DRAWS, seed=11, sampler=sampler))
+
+
+def test_a_kept_sample_solved_under_new_levers_matches_a_run_of_the_changed_scenario(baseline):
+    levers = {"concession": 0.6, "verification": 0.8, "pressure": 0.1}
+    changed = baseline.updated({f"levers.{k}": v for k, v in levers.items()})
+    drawn = sample(baseline, draws=20_000, seed=3)
+    assert_same_numbers(run_sample(drawn, levers=levers), run(changed, draws=20_000, seed=3))
+
+
+def test_the_parameters_a_result_reports_are_the_ones_it_was_solved_with(baseline):
+    drawn = sample(baseline, draws=DRAWS, seed=5)
+    reported = run(baseline, draws=DRAWS, seed=5, chunk_size=7777).parameters
+    assert reported.keys() and all(np.array_equal(v, drawn.params[k]) for k, v in reported.items())
+
+
+@pytest.mark.parametrize("sampler", ["random", "lhs", "sobol"])
+def test_different_seeds_give_different_numbers(baseline, sampler):
+    a, b = (sample(baseline, draws=1000, seed=seed, sampler=sampler) for seed in (1, 2))
+    uncertain = [k for k, v in a.params.items() if isinstance(v, np.ndarray)]
+    assert uncertain and all(not np.array_equal(a.params[k], b.params[k]) for k in uncertain)
+    assert not np.array_equal(run_sample(a).per_draw["eu_taliban"], run_sample(b).per_draw["eu_taliban"])
