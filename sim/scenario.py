@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.parameters import LEVERS, NAMES, PARAMETERS
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+CHANGES_LABEL = "--set"  # where problems with changes given on top of a file are reported
 MAX_DRAWS = 50_000_000
 DistKind = Literal["fixed", "uniform", "triangular", "pert", "truncnormal", "lognormal", "beta"]
 _NEEDS: dict[str, tuple[str, ...]] = {
@@ -63,7 +64,7 @@ class ScenarioError(ValueError):
 
 # ----------------------------------------------------------------------------- schema
 
-_STRICT = ConfigDict(extra="forbid", populate_by_name=True)
+_STRICT = ConfigDict(extra="forbid", populate_by_name=True, strict=True)  # no "0.5" or true as numbers
 
 
 class Dist(BaseModel):
@@ -254,10 +255,22 @@ def load_scenario(
         path = _locate(str(source), Path.cwd(), "<command line>", "")
         label = str(path)
         raw, chain = _resolve_raw(_read_yaml(path), label, path.parent, (str(path),))
-    if changes:
-        apply_changes(raw, changes, where=label)
+    if not changes:
+        return _finish(raw, label, chain)
+    apply_changes(raw, changes, where=CHANGES_LABEL)
+    try:
         _validate_file(raw, label)
-    return _finish(raw, label, chain)
+        return _finish(raw, label, chain)
+    except ScenarioError as exc:
+        raise ScenarioError(_blame_changes(exc.problems, changes)) from None
+
+
+def _blame_changes(problems: Iterable[Problem], changes: Mapping[str, Any]) -> list[Problem]:
+    """Attribute to ``--set`` the problems that lie at or under a changed path."""
+    changed = [str(k).strip(".") for k in changes]
+    return [Problem(CHANGES_LABEL, p.path, p.message)
+            if any(p.path == c or p.path.startswith(f"{c}.") for c in changed) else p
+            for p in problems]
 
 
 def _locate(ref: str, base: Path, file: str, path: str) -> Path:

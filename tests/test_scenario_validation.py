@@ -1,0 +1,212 @@
+"""Scenario files: every kind of bad input gets one clear message, and good what-ifs resolve.
+
+A message names the file, the dotted path inside it and the problem (``file: path: message``). The
+bad cases are what-ifs extending the shipped baseline with one mistake each; ``BAD_SCENARIOS`` is
+shared with ``test_cli.py``, which checks that the command line reports them without a traceback.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from sim.parameters import NAMES
+from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
+
+WHATIF = "extends: baseline-2018\n"
+
+
+def with_param(entry: str) -> str:
+    """A what-if of the baseline whose ``parameters`` section holds the one line ``entry``."""
+    return f"{WHATIF}parameters:\n  {entry}\n"
+
+
+#: (case, file text, dotted path of the fault, words the message must contain)
+BAD_SCENARIOS = [
+    ("unknown top-level key", WHATIF + "colour: red\n", "colour", "unknown key"),
+    ("unknown lever", WHATIF + "levers: {bribe: 0.3}\n", "levers.bribe", "unknown key"),
+    ("unknown key in a parameter entry", with_param("aq_money: {value: 0.05, unit: usd}"),
+     "parameters.aq_money.unit", "unknown key"),
+    ("unknown key in a distribution",
+     with_param("aq_money: {dist: {kind: uniform, low: 0, high: 0.1, mode: 0.05}}"),
+     "parameters.aq_money.dist.mode", "unknown key"),
+    ("unknown parameter name", with_param("aq_monee: 0.05"), "parameters", "aq_monee"),
+    ("string for a number", with_param("aq_money: {value: lots}"),
+     "parameters.aq_money.value", "valid number"),
+    ("string for a number in shorthand", with_param("aq_money: lots"),
+     "parameters.aq_money", "expected a number"),
+    ("string for a whole number", WHATIF + "run: {draws: many}\n", "run.draws", "valid integer"),
+    ("low above high", with_param("aq_money: {dist: {kind: uniform, low: 0.08, high: 0.0}}"),
+     "parameters.aq_money.dist", "must be below high"),
+    ("low equal to high", with_param("aq_money: {dist: {kind: uniform, low: 0.05, high: 0.05}}"),
+     "parameters.aq_money.dist", "must be below high"),
+    ("lever above 1", WHATIF + "levers: {concession: 1.5}\n", "levers.concession", "less than or equal to 1"),
+    ("lever below 0", WHATIF + "levers: {verification: -0.1}\n", "levers.verification",
+     "greater than or equal to 0"),
+    ("share parameter above 1", with_param("leader_legitimacy: 1.2"),
+     "parameters.leader_legitimacy.value", "outside the allowed range [0.0, 1.0]"),
+    ("value outside its distribution", with_param("aq_money: {value: 0.5}"),
+     "parameters.aq_money.value", "outside its distribution's range [0.0, 0.08]"),
+    ("distribution bound outside the catalogue range",
+     with_param("aq_money: {dist: {kind: uniform, low: 0.0, high: 9.0}}"),
+     "parameters.aq_money.dist.high", "outside the allowed range [0.0, 5.0]"),
+    ("triangular without high", with_param("aq_money: {dist: {kind: triangular, low: 0.0}}"),
+     "parameters.aq_money.dist", "triangular distribution needs high"),
+    ("unknown distribution kind", with_param("aq_money: {dist: {kind: gamma, low: 0, high: 1}}"),
+     "parameters.aq_money.dist.kind", "'triangular'"),
+    ("missing extends target", "extends: no-such-preset\n", "extends", "no scenario 'no-such-preset'"),
+    ("YAML syntax error", WHATIF + "levers: a: b\n", "line 2, column 10", "YAML syntax error"),
+    ("top-level list", "- extends\n- baseline-2018\n", "", "must be a mapping"),
+    ("empty file", "# nothing here yet\n", "", "the file is empty"),
+]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(source: str | Path) -> tuple[Problem, ...]:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(source)
+    return caught.value.problems
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(("case", "text", "where", "words"), BAD_SCENARIOS, ids=[c[0] for c in BAD_SCENARIOS])
+def test_each_bad_input_gives_one_message_naming_file_path_and_problem(tmp_path, case, text, where, words):
+    path = write(tmp_path, "whatif.yaml", text)
+    problems = problems_of(path)
+    assert len(problems) == 1, problems
+    (problem,) = problems
+    assert (problem.file, problem.path) == (str(path.resolve()), where)
+    assert words in problem.message
+    expected_head = f"{path.resolve()}: {where}: " if where else f"{path.resolve()}: "
+    assert str(problem).startswith(expected_head)
+
+
+def test_circular_extends_is_named_at_the_file_that_closes_the_loop(tmp_path):
+    first = write(tmp_path, "first.yaml", "extends: second.yaml\n")
+    second = write(tmp_path, "second.yaml", "extends: first.yaml\n")
+    (problem,) = problems_of(first)
+    assert (problem.file, problem.path) == (str(second.resolve()), "extends")
+    assert "circular extends" in problem.message
+
+
+def test_a_file_extending_itself_is_circular(tmp_path):
+    path = write(tmp_path, "loop.yaml", "extends: loop.yaml\n")
+    (problem,) = problems_of(path)
+    assert problem.path == "extends" and "circular" in problem.message
+
+
+def test_a_nonexistent_preset_lists_the_presets_that_exist():
+    (problem,) = problems_of("no-such-preset")
+    assert "baseline-2018" in problem.message
+
+
+def test_yaml_with_a_python_object_tag_is_rejected_and_nothing_runs(tmp_path):
+    marker = tmp_path / "executed"
+    text = WHATIF + f'levers: !!python/object/apply:os.system ["touch {marker}"]\n'
+    (problem,) = problems_of(write(tmp_path, "evil.yaml", text))
+    assert "python/object/apply:os.system" in problem.message
+    assert problem.path == "line 2, column 9"
+    assert not marker.exists()
+
+
+def test_a_file_without_extends_reports_every_missing_entry(tmp_path):
+    path = write(tmp_path, "partial.yaml", "levers: {concession: 0, verification: 0, pressure: 0}\n")
+    paths = {p.path for p in problems_of(path)}
+    assert {"solution.concept", "run.draws", "run.seed"} <= paths
+    assert {f"parameters.{n}" for n in NAMES} <= paths
+
+
+# ----------------------------------------------------------------------------- good what-ifs
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Scenario:
+    return load_scenario("baseline-2018")
+
+
+def test_a_whatif_extending_the_preset_by_name_changes_only_what_it_overrides(tmp_path, baseline):
+    text = "name: weak-leader\nlevers: {concession: 0.6}\n" + with_param("leader_legitimacy: {value: 0.35}")
+    path = write(tmp_path, "weak-leader.yaml", text)
+    whatif = load_scenario(path)
+    assert whatif.name == "weak-leader"
+    assert whatif.levers == {**baseline.levers, "concession": 0.6}
+    legit, base_legit = whatif.params["leader_legitimacy"], baseline.params["leader_legitimacy"]
+    assert legit.value == 0.35
+    assert (legit.dist, legit.section) == (base_legit.dist, base_legit.section)
+    assert legit.meaning == base_legit.meaning
+    others = set(NAMES) - {"leader_legitimacy"}
+    assert all(whatif.params[n] == baseline.params[n] for n in others)
+    assert whatif.chain[-1].endswith("baseline-2018.yaml")
+
+
+def test_a_bare_number_fixes_a_parameter_and_keeps_its_meaning_and_section(tmp_path, baseline):
+    legit = load_scenario(write(tmp_path, "fixed.yaml", with_param("leader_legitimacy: 0.9"))).params[
+        "leader_legitimacy"]
+    assert (legit.value, legit.uncertain) == (0.9, False)
+    assert (legit.meaning, legit.section) == (baseline.params["leader_legitimacy"].meaning,
+                                              baseline.params["leader_legitimacy"].section)
+
+
+def test_overriding_a_whole_dist_replaces_it_and_keeps_the_value(tmp_path, baseline):
+    text = with_param("aq_money:\n    dist: {kind: uniform, low: 0.0, high: 0.05}")
+    money = load_scenario(write(tmp_path, "money.yaml", text)).params["aq_money"]
+    assert money.dist.model_dump(exclude_none=True) == {"kind": "uniform", "low": 0.0, "high": 0.05}
+    assert money.value == baseline.params["aq_money"].value
+
+
+def test_extends_with_a_relative_path_resolves_from_the_extending_file(tmp_path, baseline, monkeypatch):
+    write(tmp_path, "base/mine.yaml", baseline.updated({"name": "mine"}).to_yaml())
+    child = write(tmp_path, "whatifs/child.yaml", "extends: ../base/mine.yaml\nlevers: {pressure: 0.9}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    scenario = load_scenario(child)
+    assert scenario.levers["pressure"] == 0.9
+    assert scenario.params == baseline.params
+    assert scenario.chain == (str(child.resolve()), str((tmp_path / "base/mine.yaml").resolve()))
+
+
+def test_to_yaml_round_trips_to_an_equal_scenario(tmp_path, baseline):
+    whatif = baseline.updated({"levers.concession": 0.3, "parameters.aq_money.dist.high": 0.2})
+    reloaded = load_scenario(write(tmp_path, "dumped.yaml", whatif.to_yaml()))
+    assert "extends" not in whatif.to_yaml()
+    assert reloaded.params == whatif.params
+    assert reloaded.levers == whatif.levers
+    settings = ("name", "description", "concept", "lam", "draws", "seed", "sampler")
+    assert all(getattr(reloaded, s) == getattr(whatif, s) for s in settings)
+
+
+def test_updated_applies_dotted_changes_and_leaves_the_original_alone(baseline):
+    changed = baseline.updated({
+        "levers.concession": 0.6,
+        "parameters.leader_legitimacy.value": 0.3,
+        "parameters.haqqani_closeness": 0.5,
+        "solution.concept": "qre",
+    })
+    assert changed.levers["concession"] == 0.6
+    assert changed.params["leader_legitimacy"].value == 0.3
+    assert changed.params["leader_legitimacy"].dist == baseline.params["leader_legitimacy"].dist
+    closeness = changed.params["haqqani_closeness"]
+    assert (closeness.value, closeness.uncertain) == (0.5, False)
+    assert changed.concept == "qre"
+    assert baseline.levers["concession"] == 0.0 and baseline.params["leader_legitimacy"].value == 0.45
+
+
+def test_updated_with_a_bad_value_names_the_dotted_path(baseline):
+    with pytest.raises(ScenarioError) as caught:
+        baseline.updated({"levers.concession": 2})
+    assert [p.path for p in caught.value.problems] == ["levers.concession"]
+
+
+def test_load_scenario_with_changes_validates_them():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("baseline-2018", {"parameters.leader_legitimacy": -0.5})
+    (problem,) = caught.value.problems
+    assert problem.path == "parameters.leader_legitimacy.value"
