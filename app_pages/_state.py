@@ -1,0 +1,91 @@
+"""Session state shared by the pages: the starting scenario, the user's edits and the cached runs.
+
+The session holds the starting scenario (a preset or an uploaded file) and the user's edits as
+``{dotted.path: value}`` (see :mod:`sim.app_state`); every widget is keyed ``w:<dotted.path>`` and
+seeded from them, so the edits survive a visit to another page. Sampled draws are cached on
+everything but the levers and the solution concept, so moving a lever only re-solves the game.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from sim.app_state import from_query, preset_scenario, sample_key
+from sim.explain import Analysis, analyse
+from sim.run import Sample, sample
+from sim.scenario import Scenario
+
+BASE, PRESET, EDITS, NOTICES = "base", "preset", "edits", "link_notices"
+WIDGET = "w:"
+#: Settings a user keeps when switching preset: they describe the run, not the situation.
+KEPT_ON_SWITCH = ("run.draws", "run.seed")
+
+
+def init_session() -> None:
+    """On a session's first run, restore the settings from the URL (naming anything ignored)."""
+    if BASE in st.session_state:
+        return
+    restored = from_query(st.query_params.to_dict())
+    st.session_state[PRESET] = restored.preset
+    st.session_state[BASE] = preset_scenario(restored.preset)
+    st.session_state[EDITS] = restored.changes
+    st.session_state[NOTICES] = restored.problems
+
+
+def base_scenario() -> Scenario:
+    return st.session_state[BASE]
+
+
+def current_preset() -> str | None:
+    """The preset the settings start from, or ``None`` for an uploaded file."""
+    return st.session_state[PRESET]
+
+
+def current_edits() -> dict[str, Any]:
+    return dict(st.session_state[EDITS])
+
+
+def current_scenario() -> Scenario:
+    """The scenario as the user has set it: the starting scenario with the edits applied."""
+    return base_scenario().updated(current_edits())
+
+
+def start_from(scenario: Scenario, preset: str | None, keep: Mapping[str, Any] | None = None) -> None:
+    """Replace the starting scenario, drop the edits (but ``keep``) and reseed every widget."""
+    st.session_state[BASE] = scenario
+    st.session_state[PRESET] = preset
+    st.session_state[EDITS] = dict(keep or {})
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET)]:
+        del st.session_state[key]
+
+
+def switch_preset(name: str) -> None:
+    """Start from preset ``name``, keeping the user's run settings (draws and seed)."""
+    edits = current_edits()
+    start_from(preset_scenario(name), name, {k: edits[k] for k in KEPT_ON_SWITCH if k in edits})
+
+
+def pop_link_notices() -> list[str]:
+    """Messages about settings in the URL that were ignored; shown once."""
+    return st.session_state.pop(NOTICES, [])
+
+
+@st.cache_data(max_entries=6, show_spinner="Drawing the uncertain parameters...")
+def _draws(key: str, _scenario: Scenario) -> Sample:
+    return sample(_scenario)
+
+
+@st.cache_data(max_entries=8, show_spinner="Solving the game for every draw...")
+def _analysis(key: str, levers: tuple[tuple[str, float], ...], concept: str, lam: float | None,
+              _scenario: Scenario) -> Analysis:
+    return analyse(_draws(key, _scenario), dict(levers), concept, 10.0 if lam is None else lam)
+
+
+def analysis_of(scenario: Scenario) -> Analysis:
+    """The solved run of ``scenario``, reusing cached draws when only levers or the concept changed."""
+    lam = scenario.lam if scenario.concept == "qre" else None
+    return _analysis(sample_key(scenario), tuple(sorted(scenario.levers.items())), scenario.concept, lam,
+                     scenario)

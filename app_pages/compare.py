@@ -1,0 +1,47 @@
+"""Compare page: two to four scenarios side by side, with their differences from the first."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import _state
+from sim import app_state
+from sim.charts import outcome_bars
+from sim.explain import comparison_rows
+from sim.scenario import Scenario, preset_names
+
+CURRENT = "Your current settings"
+CHOICE = "compare_choice"
+
+
+def scenarios_to_compare(names: list[str]) -> dict[str, Scenario]:
+    """The chosen scenarios, each preset run with the current draws and seed (common random numbers)."""
+    current = _state.current_scenario()
+    run = {"run.draws": current.draws, "run.seed": current.seed}
+    return {n: current if n == CURRENT else app_state.preset_scenario(n).updated(run) for n in names}
+
+
+def main() -> None:
+    st.title("Compare scenarios")
+    st.caption("Each scenario runs with the draws and seed of your current settings, so the same random "
+               "numbers drive all of them and the differences are not noise.")
+    options = [CURRENT, *preset_names()]
+    st.session_state.setdefault(CHOICE, options[:2])
+    names = st.multiselect("Scenarios (two to four; the first is the reference)", options, key=CHOICE,
+                           max_selections=4)
+    if len(names) < 2:
+        st.info("Choose at least two scenarios.")
+        return
+    chosen = scenarios_to_compare(names)
+    results = {n: _state.analysis_of(s).result for n, s in chosen.items()}
+    st.dataframe(comparison_rows(results), hide_index=True, width="stretch")
+    st.vega_lite_chart(outcome_bars(results), width="stretch")
+    st.subheader(f"Settings that differ from {names[0]}")
+    rows = app_state.setting_differences(chosen)
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.write("None: the scenarios have the same settings.")
+
+
+main()

@@ -1,0 +1,257 @@
+"""The explorer's settings as plain data: a preset plus edits, URL query parameters and uploads.
+
+The app holds one starting scenario (a preset or an uploaded file) and the user's edits as
+``{dotted.path: value}``, the form that :meth:`sim.scenario.Scenario.updated` and the CLI's ``--set``
+take. A shareable link carries the preset's name and those edits under short names
+(``concession=0.6``, ``leader_legitimacy=0.3``, ``leader_legitimacy.low=0.2``). Nothing here
+imports Streamlit, so every rule is unit-tested on its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from sim.parameters import LEVERS, PARAMETERS
+from sim.run import Result
+from sim.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_yaml, preset_names
+
+DEFAULT_PRESET = "baseline-2018"
+#: The app runs presets with this many draws (their files use fewer, for a quick CLI run).
+APP_DRAWS = 100_000
+#: Largest number of draws the app accepts, to keep one rerun within a few seconds.
+MAX_APP_DRAWS = 1_000_000
+#: Largest seed a browser number field holds exactly (2**53 - 1).
+MAX_APP_SEED = 2**53 - 1
+RUN_LIMITS = {"run.draws": (1, MAX_APP_DRAWS), "run.seed": (0, MAX_APP_SEED)}
+MAX_UPLOAD_MB = 1
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+CONCEPTS = ("spe", "qre")
+
+#: Short URL names of the settings that are not parameters.
+URL_NAMES: dict[str, str] = {
+    **{lever: f"levers.{lever}" for lever in LEVERS},
+    "solution": "solution.concept",
+    "lambda": "solution.lambda",
+    "draws": "run.draws",
+    "seed": "run.seed",
+}
+_PATH_TO_URL = {path: name for name, path in URL_NAMES.items()}
+_BOUNDS = {"value": "", "dist.low": ".low", "dist.high": ".high"}
+
+
+def preset_scenario(name: str) -> Scenario:
+    """A preset as the app starts it: the file's settings with :data:`APP_DRAWS` draws."""
+    return load_scenario(name).updated({"run.draws": APP_DRAWS})
+
+
+def editable_values(scenario: Scenario) -> dict[str, Any]:
+    """Every setting the explorer lets a user change, by dotted path.
+
+    A parameter contributes its central value and, when its distribution has bounds, its low and
+    high ends; a fixed parameter only its value.
+    """
+    out: dict[str, Any] = {f"levers.{k}": v for k, v in scenario.levers.items()}
+    out.update({"solution.concept": scenario.concept, "solution.lambda": scenario.lam,
+                "run.draws": scenario.draws, "run.seed": scenario.seed})
+    for name, p in scenario.params.items():
+        out[f"parameters.{name}.value"] = p.value
+        if p.uncertain and p.dist.low is not None and p.dist.high is not None:
+            out[f"parameters.{name}.dist.low"] = p.dist.low
+            out[f"parameters.{name}.dist.high"] = p.dist.high
+    return out
+
+
+def edits(base: Scenario, current: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``current`` (dotted path -> value) that differ from ``base``."""
+    start = editable_values(base)
+    return {k: v for k, v in current.items() if k in start and start[k] != v}
+
+
+def setting_differences(scenarios: Mapping[str, Scenario]) -> list[dict[str, Any]]:
+    """One row per setting in which any scenario differs from the first, by its URL name."""
+    labels = list(scenarios)
+    values = {label: editable_values(s) for label, s in scenarios.items()}
+    first = values[labels[0]]
+    changed = dict.fromkeys(k for label in labels[1:] for k, v in values[label].items() if first.get(k) != v)
+    return [{"setting": url_name(k), **{label: values[label].get(k) for label in labels}} for k in changed]
+
+
+def url_name(path: str) -> str:
+    """The short URL name of a dotted path (``parameters.x.dist.low`` -> ``x.low``)."""
+    if path in _PATH_TO_URL:
+        return _PATH_TO_URL[path]
+    _, name, rest = path.split(".", 2)
+    return name + _BOUNDS[rest]
+
+
+def dotted_path(url_key: str) -> str | None:
+    """The dotted path a URL name stands for, or ``None`` if it names no setting."""
+    if url_key in URL_NAMES:
+        return URL_NAMES[url_key]
+    name, _, bound = url_key.partition(".")
+    rest = {"": "value", "low": "dist.low", "high": "dist.high"}.get(bound)
+    if name not in PARAMETERS or rest is None:
+        return None
+    return f"parameters.{name}.{rest}"
+
+
+def to_query(preset: str | None, changes: Mapping[str, Any]) -> dict[str, str]:
+    """Query parameters for a link that restores ``preset`` with ``changes``.
+
+    A link cannot carry an uploaded file (``preset`` is ``None``), so it then carries nothing.
+    """
+    if preset is None:
+        return {}
+    query = {"preset": preset}
+    query.update({url_name(k): str(v) for k, v in changes.items()})
+    return query
+
+
+@dataclass(frozen=True)
+class Restored:
+    """Settings read back from a link, with one message per setting that was ignored."""
+
+    preset: str
+    changes: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+
+
+def from_query(query: Mapping[str, str]) -> Restored:
+    """Read a preset and edits from URL query parameters, dropping (and naming) anything invalid."""
+    problems: list[str] = []
+    preset = query.get("preset", DEFAULT_PRESET)
+    if preset not in preset_names():
+        problems.append(f"preset '{preset}' does not exist; showing {DEFAULT_PRESET}")
+        preset = DEFAULT_PRESET
+    base = preset_scenario(preset)
+    allowed = editable_values(base)
+    parsed: dict[str, tuple[str, Any]] = {}
+    for key, text in query.items():
+        if key == "preset":
+            continue
+        path = dotted_path(key)
+        if path is None or path not in allowed:
+            problems.append(f"'{key}' is not a setting of {preset}; ignored")
+            continue
+        try:
+            parsed[path] = (key, parse_setting(path, text))
+        except ValueError as exc:
+            problems.append(f"{key}={text!r} ignored: {exc}")
+    changes = {path: value for path, (_, value) in parsed.items()}
+    if not _fits(base, changes):
+        # Keep the settings that are valid on their own, then check that they fit together.
+        for path, (key, value) in parsed.items():
+            try:
+                base.updated({path: value})
+            except ScenarioError as exc:
+                problems.append(f"{key}={query[key]!r} ignored: {'; '.join(p.message for p in exc.problems)}")
+                del changes[path]
+        if not _fits(base, changes):
+            problems.append("the remaining settings in the link contradict each other; using the preset")
+            changes = {}
+    return Restored(preset, changes, problems)
+
+
+def parse_setting(path: str, text: str) -> Any:
+    """Turn the text of one URL setting into its value; raises ``ValueError`` saying why not."""
+    if path == "solution.concept":
+        if text not in CONCEPTS:
+            raise ValueError(f"the solution is {' or '.join(CONCEPTS)}")
+        return text
+    if path.startswith("run."):
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError("not a whole number") from None
+        check_run_setting(path, value)
+        return value
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
+def check_run_setting(path: str, value: int) -> None:
+    """Raise ``ValueError`` if draws or seed lie outside what the app can run or show."""
+    low, high = RUN_LIMITS[path]
+    if not low <= value <= high:
+        raise ValueError(f"{path.removeprefix('run.')} must be between {low} and {high:,} in the app")
+
+
+def _fits(base: Scenario, changes: Mapping[str, Any]) -> bool:
+    try:
+        base.updated(changes)
+    except ScenarioError:
+        return False
+    return True
+
+
+def scenario_from_upload(file_name: str, data: bytes) -> Scenario:
+    """Validate an uploaded scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is over :data:`MAX_UPLOAD_BYTES`, not UTF-8 text, not YAML, or not a valid
+        scenario; one problem per fault. ``extends`` may only name a preset, so an upload never
+        reads other files on the server.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ScenarioError([Problem(file_name, "", f"the file has {len(data):,} bytes; the limit is "
+                                                    f"{MAX_UPLOAD_MB} MB")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(file_name, "", "not a text file (UTF-8 expected)")]) from None
+    raw = parse_yaml(text, file_name)
+    parent = raw.get("extends")
+    if parent is not None and parent not in preset_names():
+        raise ScenarioError([Problem(file_name, "extends", f"an uploaded file may only extend a preset "
+                                                           f"({', '.join(preset_names())})")])
+    scenario = load_scenario(raw, name=file_name)
+    problems = []
+    for path in ("run.draws", "run.seed"):
+        try:
+            check_run_setting(path, getattr(scenario, path.removeprefix("run.")))
+        except ValueError as exc:
+            problems.append(Problem(file_name, path, str(exc)))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def sample_key(scenario: Scenario) -> str:
+    """Everything that fixes the sampled draws: the scenario less its levers and solution concept.
+
+    Two scenarios with the same key share their draws, so the app re-solves rather than redraws
+    when only a lever or the solution concept changes.
+    """
+    data = scenario.to_dict()
+    del data["levers"], data["solution"]
+    return yaml.safe_dump(data, sort_keys=True)
+
+
+def slider_step(low: float, high: float) -> float:
+    """A round step giving about 100 to 1000 positions between ``low`` and ``high``."""
+    return 10.0 ** math.floor(math.log10((high - low) / 100))
+
+
+def per_draw_csv(result: Result) -> str:
+    """Every per-draw output of a run as CSV, one row per draw (prices above 1 are ``inf``)."""
+    names = list(result.per_draw)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["draw", *names])
+    columns = [result.per_draw[n].tolist() for n in names]
+    writer.writerows([i, *row] for i, row in enumerate(zip(*columns, strict=True)))
+    return buf.getvalue()

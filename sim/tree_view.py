@@ -1,0 +1,109 @@
+"""The game tree as a Graphviz DOT graph, with the average play over the Monte Carlo draws.
+
+Each branch is labelled with the mean over draws of the probability that the mover takes it (for
+the SPE the share of draws in which it is the best reply), each leaf with the mean probability that
+play ends there. The equilibrium path (the most likely action at each decision from the root on,
+and every outcome of a chance move on it) is drawn bold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model import PLAYERS, TREE, Chance, Decision, Game, Leaf
+from sim.solve import Solution
+
+MOVER_NAMES = {"taliban": "Taliban leadership", "faction": "Hardline faction", "al_qaeda": "Al-Qaeda",
+               "us": "United States"}
+CHANCE_NAME = "US monitoring"
+PATH_COLOUR = "#b03a2e"
+OTHER_COLOUR = "#8c8c8c"
+FILL = {"taliban": "#dbe7f5", "faction": "#f6e3c8", "al_qaeda": "#e3f1dc", "chance": "#eeeeee"}
+
+
+@dataclass(frozen=True)
+class TreeProbabilities:
+    """Mean branch probabilities by node path (actions in tree order) and mean reach by leaf key."""
+
+    branches: dict[str, tuple[float, ...]]
+    reach: dict[str, float]
+
+
+def mean_behaviour(solution: Solution, game: Game) -> TreeProbabilities:
+    """Average the solved behaviour and the chance moves over the draws."""
+    branches = {path: tuple(float(x) for x in p.mean(axis=1)) for path, p in solution.probs.items()}
+    _add_chance(TREE, "", game, branches)
+    reach = {key: float(np.mean(mass)) for key, mass in solution.reach.items()}
+    return TreeProbabilities(branches, reach)
+
+
+def _add_chance(node, path: str, game: Game, out: dict[str, tuple[float, ...]]) -> None:
+    if isinstance(node, Chance):
+        q = float(np.mean(game.chance[node.prob]))
+        out[path] = (q, 1.0 - q)
+    elif isinstance(node, Decision):
+        for name, child in node.actions.items():
+            _add_chance(child, _join(path, name), game, out)
+
+
+def equilibrium_path(probs: TreeProbabilities) -> set[str]:
+    """Paths of the nodes on the most likely line of play (the root is ``""``)."""
+    on_path: set[str] = set()
+    _walk(TREE, "", probs, on_path)
+    return on_path
+
+
+def _walk(node, path: str, probs: TreeProbabilities, on_path: set[str]) -> None:
+    on_path.add(path)
+    if isinstance(node, Leaf):
+        return
+    children = _children(node)
+    if isinstance(node, Chance):
+        chosen = list(children)
+    else:
+        chosen = [list(children)[int(np.argmax(probs.branches[path]))]]
+    for name in chosen:
+        _walk(children[name], _join(path, name), probs, on_path)
+
+
+def tree_dot(probs: TreeProbabilities) -> str:
+    """DOT source of the game tree, left to right, with probabilities and the equilibrium path."""
+    on_path = equilibrium_path(probs)
+    lines = [
+        "digraph game {",
+        '  rankdir=LR; nodesep=0.12; ranksep=0.35;',
+        '  node [fontname="Helvetica", fontsize=10, shape=box, style="rounded,filled", penwidth=0.6];',
+        '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.5];',
+    ]
+    _emit(TREE, "", probs, on_path, lines)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _emit(node, path: str, probs: TreeProbabilities, on_path: set[str], lines: list[str]) -> None:
+    node_id = f'"{path or "root"}"'
+    if isinstance(node, Leaf):
+        lines.append(f'  {node_id} [label="{probs.reach[node.key]:.3f}", shape=plaintext, style=""];')
+        return
+    mover = "chance" if isinstance(node, Chance) else PLAYERS[node.player]
+    label = CHANCE_NAME if mover == "chance" else MOVER_NAMES[mover]
+    bold = ', penwidth=1.6' if path in on_path else ''
+    lines.append(f'  {node_id} [label="{label}", fillcolor="{FILL.get(mover, "#ffffff")}"{bold}];')
+    for (name, child), p in zip(_children(node).items(), probs.branches[path], strict=True):
+        child_path = _join(path, name)
+        highlighted = child_path in on_path
+        colour = PATH_COLOUR if highlighted else OTHER_COLOUR
+        width = 2.4 if highlighted else 0.8
+        lines.append(f'  {node_id} -> "{child_path}" [label="{name.replace("_", " ")} {p:.2f}", '
+                     f'color="{colour}", fontcolor="{colour}", penwidth={width}];')
+        _emit(child, child_path, probs, on_path, lines)
+
+
+def _children(node: Decision | Chance) -> dict[str, Decision | Chance | Leaf]:
+    return node.outcomes if isinstance(node, Chance) else node.actions
+
+
+def _join(path: str, step: str) -> str:
+    return f"{path}/{step}" if path else step

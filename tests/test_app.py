@@ -1,0 +1,193 @@
+"""The explorer's behaviour through Streamlit's AppTest: pages, inputs, uploads, downloads and links."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import ROOT, new_app
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from sim import cli
+from sim.app_state import MAX_UPLOAD_BYTES
+from sim.scenario import load_scenario
+
+PAGES = ("app_pages/scenario.py", "app_pages/compare.py", "app_pages/what_it_takes.py",
+         "app_pages/model_doc.py")
+CONCESSION = "w:levers.concession"
+LEGITIMACY = "w:parameters.leader_legitimacy.value"
+
+
+def headline_values(at: AppTest) -> list[str]:
+    return [m.value for m in at.metric]
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    return at.file_uploader(key="upload").set_value((name, data, "application/yaml")).run()
+
+
+def error_text(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_an_exception(app, page):
+    app.switch_page(page).run()
+    assert not app.exception
+    assert len(app.main.children) > 0
+
+
+def test_the_scenario_page_shows_headlines_charts_tree_and_explanation(app):
+    assert len(app.metric) == 6
+    assert all(v.endswith("%") for v in headline_values(app)[:5])
+    assert len(app.get("vega_lite_chart")) == 2
+    dot = app.get("graphviz_chart")[0].proto.spec
+    assert "Taliban leadership" in dot and '"keep/restrain"' in dot
+    assert any("keeps the alliance" in m.value for m in app.markdown)
+
+
+def test_switching_preset_changes_the_parameter_values(app):
+    before = app.slider(key=LEGITIMACY).value
+    app.selectbox(key="preset_choice").set_value("1990s").run()
+    assert app.slider(key=LEGITIMACY).value == load_scenario("1990s").params["leader_legitimacy"].value
+    assert app.slider(key=LEGITIMACY).value != before
+    assert app.query_params["preset"] == "1990s"
+    assert app.number_input(key="w:run.draws").value == int(new_app().query_params["draws"])
+
+
+def test_raising_the_concession_changes_the_headline_numbers(app):
+    before = headline_values(app)
+    app.slider(key=CONCESSION).set_value(0.8).run()
+    assert headline_values(app) != before
+    assert float(app.metric[0].value.rstrip("%")) < float(before[0].rstrip("%"))
+
+
+def test_the_address_bar_follows_the_settings(app):
+    app.slider(key=CONCESSION).set_value(0.6).run()
+    app.slider(key=LEGITIMACY).set_value(0.5).run()
+    assert app.query_params["concession"] == "0.6"
+    assert app.query_params["leader_legitimacy"] == "0.5"
+
+
+def test_a_link_restores_the_settings(fresh_cache):
+    at = new_app(preset="2015", concession="0.6", solution="qre", **{"lambda": "5.0"}, seed="7",
+                 leader_legitimacy="0.4")
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="preset_choice").value == "2015"
+    assert at.slider(key=CONCESSION).value == 0.6
+    assert at.radio(key="w:solution.concept").value == "qre"
+    assert at.number_input(key="w:solution.lambda").value == 5.0
+    assert at.number_input(key="w:run.seed").value == 7
+    assert at.slider(key=LEGITIMACY).value == 0.4
+
+
+def test_nonsense_link_settings_give_a_message_and_fall_back_to_the_preset(fresh_cache):
+    at = new_app(preset="atlantis", concession="lots", pressure="7", colour="blue")
+    at.run()
+    assert not at.exception
+    message = "\n".join(w.value for w in at.warning)
+    for fault in ("atlantis", "concession='lots'", "pressure='7'", "'colour'"):
+        assert fault in message
+    default = load_scenario("baseline-2018")
+    assert at.selectbox(key="preset_choice").value == "baseline-2018"
+    assert at.slider(key=CONCESSION).value == default.levers["concession"]
+    assert at.slider(key="w:levers.pressure").value == default.levers["pressure"]
+
+
+@pytest.mark.parametrize(("name", "data", "fault"), [
+    ("notes.yaml", b"levers: [unclosed\n", "YAML syntax error"),
+    ("binary.yaml", bytes(range(256)), "not a text file"),
+    ("unknown.yaml", b"extends: baseline-2018\nflavour: mild\nlevers: {generosity: 1}\n", "unknown key"),
+    ("big.yaml", b"#" * (MAX_UPLOAD_BYTES + 1), "the limit is 1 MB"),
+])
+def test_a_bad_upload_shows_its_problems_and_keeps_the_current_settings(app, name, data, fault):
+    app.slider(key=CONCESSION).set_value(0.6).run()
+    before = headline_values(app)
+    upload(app, name, data)
+    assert not app.exception
+    assert fault in error_text(app) and "settings are unchanged" in error_text(app)
+    assert app.slider(key=CONCESSION).value == 0.6
+    assert headline_values(app) == before
+
+
+def test_an_upload_with_unknown_keys_names_each_of_them(app):
+    upload(app, "unknown.yaml", b"extends: baseline-2018\nflavour: mild\nlevers: {generosity: 1}\n")
+    assert "unknown.yaml: flavour: unknown key" in error_text(app)
+    assert "unknown.yaml: levers.generosity: unknown key" in error_text(app)
+
+
+def test_a_valid_upload_replaces_the_settings(app):
+    text = load_scenario("2011").updated({"levers.concession": 0.7, "run.draws": 2000}).to_yaml()
+    upload(app, "mine.yaml", text.encode())
+    assert not app.error
+    assert app.slider(key=CONCESSION).value == 0.7
+    assert app.selectbox(key="preset_choice").value == "Uploaded: 2011"
+
+
+def test_results_and_settings_can_be_downloaded(app):
+    labels = [b.label for b in app.get("download_button")]
+    assert any("YAML" in label for label in labels)
+    assert any("summary (CSV)" in label for label in labels)
+    assert any("every draw (CSV)" in label for label in labels)
+    assert any(".efg" in label for label in labels)
+
+
+def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cache, monkeypatch, tmp_path,
+                                                                     capsys):
+    served: dict[str, bytes] = {}
+    add = MediaFileManager.add
+
+    def keep_a_copy(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        served[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+
+    monkeypatch.setattr(MediaFileManager, "add", keep_a_copy)
+    at = new_app(concession="0.7", solution="qre", **{"lambda": "8.0"})
+    at.run()
+    path = tmp_path / "settings.yaml"
+    path.write_bytes(served["baseline-2018.yaml"])
+    capsys.readouterr()
+    assert cli.main(["run", str(path), "--format", "json"]) in (0, None)
+    summary = json.loads(capsys.readouterr().out)
+    shown = headline_values(at)
+    for value, key in zip(shown, ("keep", "distance", "sever"), strict=False):
+        assert value == f"{summary['outcomes'][key]:.1%}"
+    assert shown[3] == f"{summary['split']:.1%}" and shown[4] == f"{summary['deal']:.1%}"
+    assert summary["solution"] == "qre" and summary["draws"] == int(at.query_params["draws"])
+
+
+def test_settings_that_do_not_fit_together_are_named_and_the_last_valid_ones_used(app):
+    before = headline_values(app)
+    app.slider(key="w:parameters.leader_legitimacy.dist").set_value((0.5, 0.5)).run()
+    assert not app.exception
+    assert "leader_legitimacy" in error_text(app)
+    assert headline_values(app) == before
+
+
+def test_the_compare_page_sets_scenarios_side_by_side_with_their_differences(app):
+    app.switch_page("app_pages/compare.py").run()
+    app.multiselect(key="compare_choice").set_value(["Your current settings", "1990s", "2001"]).run()
+    table = app.dataframe[0].value
+    assert list(table.columns) == ["figure", "Your current settings", "1990s", "2001",
+                                   "change: 1990s", "change: 2001"]
+    assert "leader_legitimacy" in set(app.dataframe[1].value["setting"])
+
+
+def test_the_model_page_renders_the_model_document(app):
+    app.switch_page("app_pages/model_doc.py").run()
+    doc = ROOT / "docs" / "model.md"
+    if doc.is_file():
+        first_line = doc.read_text(encoding="utf-8").strip().splitlines()[0].lstrip("# ")
+        assert any(first_line in m.value for m in app.markdown)
+    else:
+        assert "docs/model.md" in app.info[0].value
+
+
+def test_every_parameter_has_a_slider_with_its_meaning_and_section(app):
+    scenario = load_scenario("baseline-2018")
+    for name, param in scenario.params.items():
+        slider = app.slider(key=f"w:parameters.{name}.value")
+        assert param.meaning in slider.help and param.section in slider.help
+

@@ -1,0 +1,208 @@
+"""The explorer's logic without Streamlit: links, uploads, the tree, the explanation and the charts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import app_state
+from sim.app_state import (
+    MAX_UPLOAD_BYTES,
+    dotted_path,
+    editable_values,
+    edits,
+    from_query,
+    preset_scenario,
+    sample_key,
+    scenario_from_upload,
+    to_query,
+    url_name,
+)
+from sim.charts import histogram, outcome_bars
+from sim.explain import analyse, comparison_rows, headlines, quantile_stderr, term_contrasts
+from sim.model import build_game
+from sim.run import sample
+from sim.scenario import ScenarioError
+from sim.solve import solve
+from sim.tree_view import TreeProbabilities, equilibrium_path, mean_behaviour, tree_dot
+
+DRAWS = 3000
+
+
+@pytest.fixture(scope="module")
+def base():
+    return preset_scenario("baseline-2018").updated({"run.draws": DRAWS})
+
+
+@pytest.fixture(scope="module")
+def analysis(base):
+    return analyse(sample(base), dict(base.levers, concession=0.6), "spe", 10.0)
+
+
+# ----------------------------------------------------------------------------- links
+
+
+def test_every_editable_setting_has_a_url_name_that_leads_back_to_it(base):
+    for path in editable_values(base):
+        assert dotted_path(url_name(path)) == path
+
+
+def test_a_link_restores_exactly_the_edits_it_was_made_from(base):
+    changes = {"levers.concession": 0.65, "solution.concept": "qre", "solution.lambda": 4.5, "run.seed": 9,
+               "parameters.leader_legitimacy.value": 0.35, "parameters.leader_legitimacy.dist.low": 0.2}
+    restored = from_query(to_query("baseline-2018", changes))
+    assert restored.problems == []
+    assert restored.changes == changes
+
+
+def test_a_link_names_each_ignored_setting_and_keeps_the_valid_ones():
+    restored = from_query({"preset": "2015", "concession": "abc", "verification": "0.9", "draws": "-3",
+                           "lambda": "inf", "solution": "nash", "mood": "1", "leader_legitimacy.sd": "1"})
+    assert restored.preset == "2015"
+    assert restored.changes == {"levers.verification": 0.9}
+    assert len(restored.problems) == 6
+
+
+def test_an_unknown_preset_in_a_link_falls_back_to_the_default():
+    restored = from_query({"preset": "../../etc/passwd"})
+    assert restored.preset == app_state.DEFAULT_PRESET and "does not exist" in restored.problems[0]
+
+
+def test_link_settings_that_contradict_each_other_are_all_dropped():
+    # Each end is valid alone, but together the range is empty.
+    restored = from_query({"leader_legitimacy.low": "0.9", "leader_legitimacy.high": "0.1"})
+    assert restored.changes == {}
+    assert restored.problems
+
+
+def test_an_uploaded_scenario_makes_no_link():
+    assert to_query(None, {"levers.concession": 0.5}) == {}
+
+
+def test_edits_hold_only_what_differs_from_the_start(base):
+    shown = editable_values(base) | {"levers.pressure": 0.9}
+    assert edits(base, shown) == {"levers.pressure": 0.9}
+
+
+def test_the_sample_key_ignores_levers_and_solution_but_not_the_seed(base):
+    key = sample_key(base)
+    assert sample_key(base.updated({"levers.concession": 1.0, "solution.concept": "qre"})) == key
+    assert sample_key(base.updated({"run.seed": 1})) != key
+
+
+def test_setting_differences_list_what_each_scenario_changes(base):
+    rows = app_state.setting_differences({"a": base, "b": base.updated({"levers.pressure": 0.1})})
+    assert rows == [{"setting": "pressure", "a": base.levers["pressure"], "b": 0.1}]
+
+
+# ----------------------------------------------------------------------------- uploads
+
+
+def test_an_exported_scenario_uploads_back_unchanged(base):
+    assert scenario_from_upload("x.yaml", base.to_yaml().encode()).to_dict() == base.to_dict()
+
+
+@pytest.mark.parametrize(("data", "fault"), [
+    (b"#" * (MAX_UPLOAD_BYTES + 1), "limit is 1 MB"),
+    (b"\xff\xfe\x00", "not a text file"),
+    (b"- a\n- list\n", "mapping"),
+    (b"extends: /etc/hosts\n", "may only extend a preset"),
+    (b"extends: baseline-2018\nrun: {draws: 50000000}\n", "draws must be between"),
+])
+def test_a_bad_upload_raises_a_scenario_error_saying_why(data, fault):
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_upload("up.yaml", data)
+    assert fault in str(caught.value)
+
+
+def test_slider_steps_give_between_100_and_1000_positions():
+    for low, high in ((0, 1), (0, 2), (0, 60), (-2, 2), (0.01, 5), (0, 10)):
+        positions = (high - low) / app_state.slider_step(low, high)
+        assert 100 <= positions <= 1000
+
+
+def test_the_per_draw_csv_has_a_header_and_one_row_per_draw(analysis):
+    lines = app_state.per_draw_csv(analysis.result).splitlines()
+    assert lines[0].startswith("draw,keep,") and len(lines) == DRAWS + 1
+
+
+# ----------------------------------------------------------------------------- tree
+
+
+def test_tree_branch_probabilities_sum_to_one_at_every_node(analysis):
+    for probs in analysis.tree.branches.values():
+        assert sum(probs) == pytest.approx(1.0)
+    assert sum(analysis.tree.reach.values()) == pytest.approx(1.0)
+
+
+def test_the_tree_shows_every_node_and_leaf(analysis):
+    dot = tree_dot(analysis.tree)
+    for key in analysis.tree.reach:
+        assert f'"{key}"' in dot
+    assert dot.count("->") == len(analysis.tree.reach) + len(analysis.tree.branches) - 1
+
+
+def test_with_no_concession_the_equilibrium_path_is_keep_and_restrain(base):
+    drawn = sample(base)
+    game = build_game(drawn.params, base.levers)
+    probs = mean_behaviour(solve(game, "spe"), game)
+    assert equilibrium_path(probs) == {"", "keep", "keep/restrain"}
+    dot = tree_dot(probs)
+    assert '"root" -> "keep" [label="keep' in dot and 'color="#b03a2e"' in dot.split('"root" -> "keep"')[1]
+
+
+def test_a_chance_move_on_the_path_keeps_both_outcomes():
+    branches = {"": (0.0, 1.0, 0.0), "distance": (1.0, 0.0), "distance/stay": (0.0, 1.0),
+                "distance/stay/active": (0.7, 0.3)}
+    on_path = equilibrium_path(TreeProbabilities(branches, {}))
+    assert {"distance/stay/active/detected", "distance/stay/active/undetected"} <= on_path
+
+
+# ----------------------------------------------------------------------------- numbers and words
+
+
+def test_headlines_carry_the_run_estimates(analysis):
+    shown = {h.key: h for h in headlines(analysis.result)}
+    assert shown["keep"].mean == analysis.result.estimate("keep").mean
+    assert shown["keep"].value_text().endswith("%")
+    assert shown["price"].mean == analysis.result.price_quantiles("break")["median"]
+
+
+def test_the_median_standard_error_matches_theory_for_a_normal_sample():
+    x = np.random.default_rng(0).normal(size=40_000)
+    assert quantile_stderr(x, 0.5) == pytest.approx(np.sqrt(np.pi / 2) / np.sqrt(x.size), rel=0.1)
+
+
+def test_the_median_standard_error_is_unknown_when_prices_run_out():
+    assert quantile_stderr(np.array([0.2] * 10 + [np.inf] * 10), 0.5) is None
+
+
+def test_term_contrasts_put_the_term_that_separates_keep_from_break_first():
+    keep = np.array([1.0, 1.0, 0.0, 0.0])
+    terms = {"bonds": np.array([2.0, 2.0, 0.0, 0.0]), "chip": np.array([0.5, 0.4, 0.5, 0.4])}
+    first = term_contrasts(terms, keep)[0]
+    assert first.term == "bonds" and first.keep == 2.0 and first.breaks == 0.0
+
+
+def test_the_explanation_states_the_keep_share_and_the_leading_terms(analysis):
+    text = "\n".join(analysis.explanation)
+    assert f"{analysis.result.estimate('keep').mean:.0%}" in text
+    assert text.count("\n- **") == 3
+
+
+def test_comparison_rows_give_differences_from_the_first(analysis, base):
+    other = analyse(sample(base), base.levers, "spe", 10.0).result
+    rows = comparison_rows({"with offer": analysis.result, "none": other})
+    keep = rows[0]
+    diff = (other.estimate("keep").mean - analysis.result.estimate("keep").mean) * 100
+    assert keep["change: none"] == f"{diff:+.1f} pts"
+
+
+def test_error_bars_bracket_each_bar(analysis):
+    values = outcome_bars({"s": analysis.result})["data"]["values"]
+    assert all(0 <= v["low"] <= v["probability"] <= v["high"] <= 1 for v in values)
+
+
+def test_histogram_shares_add_up_to_one(analysis):
+    rows = histogram(analysis.result.per_draw["net_alliance_value"], "x")["layer"][0]["data"]["values"]
+    assert sum(r["share"] for r in rows) == pytest.approx(1.0)

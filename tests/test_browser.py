@@ -1,0 +1,60 @@
+"""The app in a real Chromium: it renders, and moving the concession lever moves the headline numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+METRIC = "[data-testid='stMetricValue']"
+#: Generous: the first run draws 100,000 parameter sets on a 2-core machine.
+LOAD_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_app(browser: Browser, url: str) -> Page:
+    """A page showing the app with its headline numbers rendered."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.locator(METRIC).first.wait_for(timeout=LOAD_MS)
+    return page
+
+
+def move_concession(page: Page, presses: int) -> None:
+    """Focus the concession lever's slider and press the right arrow ``presses`` times."""
+    page.locator("input[type='range'][aria-label='Concession']").focus()
+    for _ in range(presses):
+        page.keyboard.press("ArrowRight")
+
+
+def screenshot(page: Page, path: Path) -> None:
+    page.wait_for_timeout(1500)  # let the charts and the tree finish drawing
+    page.screenshot(path=str(path), full_page=False)
+
+
+@pytest.mark.browser
+def test_moving_the_concession_in_a_browser_changes_the_headline(browser, server_url, tmp_path):
+    page = open_app(browser, f"{server_url}/?draws=20000")
+    keep_before = page.locator(METRIC).first.inner_text()
+    move_concession(page, 14)
+    page.wait_for_function(
+        "([sel, old]) => { const m = document.querySelector(sel); return m && m.innerText !== old; }",
+        arg=[METRIC, keep_before], timeout=LOAD_MS)
+    assert page.locator(METRIC).first.inner_text() != keep_before
+    assert "concession=0.7" in page.url
+    shot = tmp_path / "app.png"
+    screenshot(page, shot)
+    assert shot.stat().st_size > 10_000
+    page.close()
