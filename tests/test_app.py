@@ -191,3 +191,18 @@ def test_every_parameter_has_a_slider_with_its_meaning_and_section(app):
         slider = app.slider(key=f"w:parameters.{name}.value")
         assert param.meaning in slider.help and param.section in slider.help
 
+
+
+def test_the_what_it_takes_page_gives_a_price_an_offer_drivers_and_conditions(app):
+    app.switch_page("app_pages/what_it_takes.py").run()
+    assert not app.exception
+    labels = [m.label for m in app.metric]
+    assert {"Median price", "US best offer", "A bargaining zone exists"} <= set(labels)
+    charts_before = len(app.get("vega_lite_chart"))
+    app.button(key="wit_run_sobol").click().run()
+    assert not app.exception
+    assert len(app.get("vega_lite_chart")) == charts_before + 2  # tornado: parameters, factors
+    app.button(key="wit_run_prim").click().run()
+    assert not app.exception
+    assert any("a break happens in" in m.value.lower() for m in app.markdown)
+    assert any("concession_value" in c.value or "<=" in c.value for c in app.code)
