@@ -20,7 +20,7 @@ Morris, M. D. (1991). Factorial sampling plans for preliminary computational exp
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -144,17 +144,8 @@ class SobolResult:
         return rows if self.grouped is None else rows + self.grouped._rows("group")
 
     def _rows(self, kind: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "kind": kind,
-                "name": name,
-                "S1": float(self.S1[i]),
-                "S1_conf": float(self.S1_conf[i]),
-                "ST": float(self.ST[i]),
-                "ST_conf": float(self.ST_conf[i]),
-            }
-            for i, name in enumerate(self.names)
-        ]
+        columns = {"S1": self.S1, "S1_conf": self.S1_conf, "ST": self.ST, "ST_conf": self.ST_conf}
+        return [{"kind": kind, **row} for row in _records(self.names, columns)]
 
 
 @dataclass(frozen=True)
@@ -184,16 +175,14 @@ class MorrisResult:
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One record per variable with keys ``name``, ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``."""
-        return [
-            {
-                "name": name,
-                "mu": float(self.mu[i]),
-                "mu_star": float(self.mu_star[i]),
-                "mu_star_conf": float(self.mu_star_conf[i]),
-                "sigma": float(self.sigma[i]),
-            }
-            for i, name in enumerate(self.names)
-        ]
+        columns = {"mu": self.mu, "mu_star": self.mu_star, "mu_star_conf": self.mu_star_conf,
+                   "sigma": self.sigma}
+        return _records(self.names, columns)
+
+
+def _records(names: Sequence[str], columns: dict[str, NDArray[np.float64]]) -> list[dict[str, Any]]:
+    """One plain record per name: ``{"name": ..., column: float, ...}``."""
+    return [{"name": name, **{k: float(v[i]) for k, v in columns.items()}} for i, name in enumerate(names)]
 
 
 def sobol_indices(
