@@ -49,8 +49,9 @@ def run_distributed(scenario: Scenario, client: Client, draws: int | None = None
 
 
 def local_client(workers: int) -> Client:
-    """A local cluster of ``workers`` single-threaded processes, no dashboard."""
+    """A local cluster of ``workers`` single-threaded processes (its HTTP endpoint on a free port)."""
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    # ":0" puts the scheduler's HTTP endpoint on a free port, so two clusters never clash on 8787.
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster)
