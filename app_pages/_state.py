@@ -15,7 +15,7 @@ import streamlit as st
 
 from sim.app_state import from_query, preset_scenario, sample_key
 from sim.explain import Analysis, analyse
-from sim.run import Sample, sample
+from sim.run import Sample, sample, sample_prices
 from sim.scenario import Scenario
 
 BASE, PRESET, EDITS, NOTICES = "base", "preset", "edits", "link_notices"
@@ -78,10 +78,20 @@ def _draws(key: str, _scenario: Scenario) -> Sample:
     return sample(_scenario)
 
 
+@st.cache_data(max_entries=6, show_spinner="Finding the Taliban's price in every draw...")
+def _prices(key: str, levers: tuple[tuple[str, float], ...], concept: str, lam: float,
+            _scenario: Scenario) -> dict:
+    # Prices do not depend on the concession: ``levers`` comes here without it.
+    return sample_prices(_draws(key, _scenario), {**dict(levers), "concession": 0.0}, concept, lam)
+
+
 @st.cache_data(max_entries=8, show_spinner="Solving the game for every draw...")
 def _analysis(key: str, levers: tuple[tuple[str, float], ...], concept: str, lam: float | None,
               _scenario: Scenario) -> Analysis:
-    return analyse(_draws(key, _scenario), dict(levers), concept, 10.0 if lam is None else lam)
+    lam = 10.0 if lam is None else lam
+    others = tuple((k, v) for k, v in levers if k != "concession")
+    prices = _prices(key, others, concept, lam, _scenario)
+    return analyse(_draws(key, _scenario), dict(levers), concept, lam, prices)
 
 
 def analysis_of(scenario: Scenario) -> Analysis:

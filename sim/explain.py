@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model import build_game, taliban_terms
+from sim.model import taliban_terms
 from sim.run import Result, Sample, run_sample
-from sim.solve import Solution, solve
 from sim.tree_view import TreeProbabilities, mean_behaviour
 
 Array = NDArray[np.float64]
@@ -129,13 +128,13 @@ def _difference(first: Headline, other: Headline) -> str:
     return f"{d * 100:+.1f} pts" if first.is_share else f"{d:+.2f}"
 
 
-def decision_terms(params: Mapping[str, Array | float], levers: Mapping[str, float], solution: Solution,
-                   n: int) -> dict[str, Array]:
+def decision_terms(params: Mapping[str, Array | float], levers: Mapping[str, float], result: Result
+                   ) -> dict[str, Array]:
     """The Taliban's payoff terms per draw, with the expected split and retaliation costs."""
     terms = dict(taliban_terms(params, levers))
-    terms["split_risk"] = solution.probs["sever"][1] * params["split_cost"]
-    terms["attack_risk"] = solution.probs["keep"][1] * params["retaliation_cost"]
-    return {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)) for k, v in terms.items()}
+    terms["split_risk"] = result.per_draw["split_if_sever"] * params["split_cost"]
+    terms["attack_risk"] = result.per_draw["attack_if_keep"] * params["retaliation_cost"]
+    return {k: np.broadcast_to(np.asarray(v, dtype=float), (result.draws,)) for k, v in terms.items()}
 
 
 @dataclass(frozen=True)
@@ -210,10 +209,12 @@ class Analysis:
     explanation: list[str]
 
 
-def analyse(drawn: Sample, levers: Mapping[str, float], concept: str, lam: float) -> Analysis:
-    """Solve a sample under ``levers`` and derive the tree's averages and the explanation."""
-    result = run_sample(drawn, dict(levers), concept, lam)
-    game = build_game(drawn.params, levers)
-    solution = solve(game, concept, lam)
-    terms = decision_terms(drawn.params, levers, solution, drawn.draws)
-    return Analysis(result, mean_behaviour(solution, game), explanation(result, terms))
+def analyse(drawn: Sample, levers: Mapping[str, float], concept: str, lam: float,
+            prices: Mapping[str, Array] | None = None) -> Analysis:
+    """Solve a sample under ``levers`` and derive the tree's averages and the explanation.
+
+    ``prices`` are reservation prices already found for this sample (see :func:`sim.run.run_sample`).
+    """
+    result = run_sample(drawn, dict(levers), concept, lam, prices=prices)
+    terms = decision_terms(drawn.params, levers, result)
+    return Analysis(result, mean_behaviour(result), explanation(result, terms))

@@ -82,9 +82,10 @@ def _first_root(a: Array, b: Array, lo: Array, hi: Array) -> Array:
 
 
 def _qre_prices(line: ConcessionLine, lam: float) -> dict[str, Array]:
+    ends = [solve(line.at(c), "qre", lam).values for c in (0.0, 1.0)]
     out = {}
     for move in BREAKS:
-        f0, f1 = _gap(line, move, 0.0, lam), _gap(line, move, 1.0, lam)
+        f0, f1 = (v[move][TALIBAN] - v["keep"][TALIBAN] for v in ends)
         price = np.where(f0 >= 0, 0.0, np.where(f1 >= 0, 1.0, np.inf))
         todo = np.flatnonzero((f0 < 0) & (f1 >= 0))
         if todo.size:
@@ -102,27 +103,34 @@ def _gap(line: ConcessionLine, move: str, c: Array | float, lam: float) -> Array
 def _crossing(line: ConcessionLine, move: str, lam: float, fa: Array, fb: Array) -> Array:
     """Where the gap, negative at 0 and non-negative at 1, first turns non-negative.
 
-    Iterates only on the draws whose bracket is still wider than ``TOLERANCE``.
+    Each step solves only a working set of draws, re-cut to the draws whose bracket is still wider
+    than ``TOLERANCE`` whenever that falls to half of it (cutting every step costs more than it saves).
     """
     a, b = np.zeros(fa.size), np.ones(fa.size)
     kept = np.zeros(fa.size)  # which end the last step kept: -1 the lower, +1 the upper
+    rows, work = np.arange(fa.size), line
     for step in range(MAX_STEPS):
-        idx = np.flatnonzero(b - a > TOLERANCE)
-        if idx.size == 0:
+        live = b - a > TOLERANCE
+        if not live.any():
             break
-        ai, bi, fai, fbi = a[idx], b[idx], fa[idx], fb[idx]
+        if 2 * np.count_nonzero(live[rows]) <= rows.size:
+            rows = np.flatnonzero(live)
+            work = line.take(rows)
+        act = live[rows]
+        ai, bi, fai, fbi, ki = a[rows], b[rows], fa[rows], fb[rows], kept[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
             secant = bi - fbi * (bi - ai) / (fbi - fai)
         bisect = (step % 3 == 2) | ~np.isfinite(secant) | (secant <= ai) | (secant >= bi)
         # A step of at least half the tolerance from either end, so that a secant creeping up on
         # the crossing from one side ends by bracketing it (as in Brent's method).
         c = np.clip(np.where(bisect, (ai + bi) / 2, secant), ai + TOLERANCE / 2, bi - TOLERANCE / 2)
-        fc = _gap(line.take(idx), move, c, lam)
-        upper = fc >= 0  # the crossing lies in [a, c]
+        fc = _gap(work, move, c, lam)
+        upper = act & (fc >= 0)  # the crossing lies in [a, c]
+        lower = act & (fc < 0)   # it lies in [c, b]
         # Illinois: an end kept twice in a row has its value halved, so the secant moves past it.
-        fai = np.where(upper & (kept[idx] < 0), fai / 2, fai)
-        fbi = np.where(~upper & (kept[idx] > 0), fbi / 2, fbi)
-        a[idx], fa[idx] = np.where(upper, ai, c), np.where(upper, fai, fc)
-        b[idx], fb[idx] = np.where(upper, c, bi), np.where(upper, fc, fbi)
-        kept[idx] = np.where(upper, -1.0, 1.0)
+        fai = np.where(upper & (ki < 0), fai / 2, fai)
+        fbi = np.where(lower & (ki > 0), fbi / 2, fbi)
+        a[rows], fa[rows] = np.where(lower, c, ai), np.where(lower, fc, fai)
+        b[rows], fb[rows] = np.where(upper, c, bi), np.where(upper, fc, fbi)
+        kept[rows] = np.where(upper, -1.0, np.where(lower, 1.0, ki))
     return b

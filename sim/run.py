@@ -6,7 +6,7 @@ the number of draws and the sampler: see :mod:`sim.sampling`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -57,6 +57,10 @@ class Result:
     lam: float
     sampler: str
     per_draw: dict[str, Array] = field(repr=False)
+    #: Mean probability of each branch at every decision and chance node, keyed by node path.
+    behaviour: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
+    #: Mean probability that play ends at each terminal.
+    reach: dict[str, float] = field(default_factory=dict, repr=False)
 
     # -- summary --------------------------------------------------------------------------------
     def estimate(self, name: str) -> Estimate:
@@ -177,15 +181,33 @@ def run(
 
 
 def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: str | None = None,
-               lam: float | None = None, *, chunk_size: int = BLOCK) -> Result:
-    """Solve an existing :class:`Sample`, optionally under other levers; same numbers as ``run``."""
+               lam: float | None = None, *, chunk_size: int = BLOCK,
+               prices: Mapping[str, Array] | None = None) -> Result:
+    """Solve an existing :class:`Sample`, optionally under other levers; same numbers as ``run``.
+
+    ``prices`` may pass in the ``price_*`` arrays of this sample under the same verification,
+    pressure and solution (from :func:`sample_prices` or an earlier result): they do not depend on
+    the concession, so a caller that only moves the concession need not search for them again.
+    """
     sc = drawn.scenario
     if levers is not None and levers != sc.levers:
         sc = sc.updated({f"levers.{k}": v for k, v in levers.items()})
     n = drawn.draws
-    bounds = ((a, min(a + chunk_size, n)) for a in range(0, n, chunk_size))
+    bounds = [(a, min(a + chunk_size, n)) for a in range(0, n, chunk_size)]
     chunks = ((_slice(drawn.params, a, b), b - a) for a, b in bounds)
-    return _collect(sc, n, drawn.seed, drawn.sampler, chunks, sc.levers, solution, lam, None)
+    price_chunks = None if prices is None else (_slice(dict(prices), a, b) for a, b in bounds)
+    return _collect(sc, n, drawn.seed, drawn.sampler, chunks, sc.levers, solution, lam, None, price_chunks)
+
+
+def sample_prices(drawn: Sample, levers: Mapping[str, float], solution: str | None = None,
+                  lam: float | None = None, *, chunk_size: int = BLOCK) -> dict[str, Array]:
+    """The ``price_*`` arrays of a sample alone (they do not depend on ``levers["concession"]``)."""
+    concept, lam = solution_settings(drawn.scenario, solution, lam)
+    parts = []
+    for a in range(0, drawn.draws, chunk_size):
+        params = _slice(drawn.params, a, min(a + chunk_size, drawn.draws))
+        parts.append(reservation_prices(concession_line(params, levers), concept, lam))
+    return {f"price_{k}": np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 def run_settings(scenario: Scenario, draws, seed, sampler) -> tuple[int, int, str]:
@@ -199,12 +221,14 @@ def _slice(params: dict[str, Array | float], a: int, b: int) -> dict[str, Array 
     return {k: (v[a:b] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
 
 
-def _collect(scenario, draws, seed, sampler, param_chunks, levers, solution, lam, progress) -> Result:
+def _collect(scenario, draws, seed, sampler, param_chunks, levers, solution, lam, progress,
+             price_chunks=None) -> Result:
     concept, lam = solution_settings(scenario, solution, lam)
-    parts: list[dict[str, Array]] = []
+    parts: list[Chunk] = []
     done = 0
     for params, n in param_chunks:
-        parts.append(evaluate(params, levers, concept, lam, n))
+        known = None if price_chunks is None else next(price_chunks)
+        parts.append(evaluate(params, levers, concept, lam, n, known))
         done += n
         if progress:
             progress(done, draws)
@@ -217,23 +241,48 @@ def solution_settings(scenario: Scenario, solution: str | None, lam: float | Non
             scenario.lam if lam is None else float(lam))
 
 
-def assemble(scenario, draws, seed, sampler, concept, lam, parts: list[dict[str, Array]]) -> Result:
-    """Join per-chunk outcome arrays, in draw order, into one :class:`Result`."""
-    per_draw = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    return Result(scenario, draws, seed, concept, lam, sampler, per_draw)
+def assemble(scenario, draws, seed, sampler, concept, lam, parts: list[Chunk]) -> Result:
+    """Join per-chunk outputs, in draw order, into one :class:`Result`."""
+    per_draw = {k: np.concatenate([p.per_draw[k] for p in parts]) for k in parts[0].per_draw}
+    sums = {k: sum(p.sums[k] for p in parts) for k in parts[0].sums}
+    behaviour = {k.removeprefix("node:"): tuple(float(x) for x in v / draws)
+                 for k, v in sums.items() if k.startswith("node:")}
+    reach = {k.removeprefix("reach:"): float(v) / draws for k, v in sums.items() if k.startswith("reach:")}
+    return Result(scenario, draws, seed, concept, lam, sampler, per_draw, behaviour, reach)
 
 
-def evaluate(params, levers, concept: str, lam: float, n: int) -> dict[str, Array]:
-    """Solve one chunk of draws and reduce it to the per-draw outcome arrays of a :class:`Result`."""
+@dataclass(frozen=True)
+class Chunk:
+    """What one chunk of draws contributes: per-draw arrays and sums to average over the run."""
+
+    per_draw: dict[str, Array]
+    sums: dict[str, Array]
+
+
+def evaluate(params, levers, concept: str, lam: float, n: int,
+             prices: Mapping[str, Array] | None = None) -> Chunk:
+    """Solve one chunk of draws and reduce it to per-draw outcome arrays and node sums."""
     line = concession_line(params, levers)
     sol = solve(line.at(levers["concession"]), concept, lam)
     out = outcome_arrays(sol)
-    prices = reservation_prices(line, concept, lam)
-    out.update({f"price_{k}": v for k, v in prices.items()})
+    if prices is None:
+        prices = {f"price_{k}": v for k, v in reservation_prices(line, concept, lam).items()}
+    out.update(prices)
     terms = taliban_terms(params, levers)
     out["material_net"] = material_net(terms)
     out["funding_dependence"] = funding_dependence(params)
-    return {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for k, v in out.items()}
+    per_draw = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for k, v in out.items()}
+    return Chunk(per_draw, node_sums(sol, n))
+
+
+def node_sums(sol: Solution, n: int) -> dict[str, Array]:
+    """Branch probabilities summed over the draws at every node, and terminal reach sums."""
+    sums = {f"node:{path}": p.sum(axis=1) for path, p in sol.probs.items()}
+    for path, q in sol.chance.items():
+        total = float(np.broadcast_to(q, (n,)).sum())
+        sums[f"node:{path}"] = np.array([total, n - total])
+    sums.update({f"reach:{key}": np.asarray(m.sum()) for key, m in sol.reach.items()})
+    return sums
 
 
 def outcome_arrays(sol: Solution) -> dict[str, Array]:
@@ -241,6 +290,8 @@ def outcome_arrays(sol: Solution) -> dict[str, Array]:
     root = sol.probs[""]
     out = {m: root[i] for i, m in enumerate(MOVES)}
     out["split"] = terminal_mass(sol, segment="split")
+    out["split_if_sever"] = sol.probs["sever"][1]
+    out["attack_if_keep"] = sol.probs["keep"][1]
     out["detected"] = terminal_mass(sol, "distance", "detected")
     out["deal"] = terminal_mass(sol, "sever") + terminal_mass(sol, "distance", "undetected")
     out.update({f"aq_{r}": terminal_mass(sol, segment=r) for r in AQ_RESPONSES})

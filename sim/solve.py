@@ -31,12 +31,14 @@ class Solution:
 
     ``probs[path]`` is the ``(k, n)`` probability of each action at the decision node reached by
     ``path`` (``""`` for the root, ``"distance/stay"`` ...); ``values[path]`` the ``(4, n)`` expected
-    payoffs there; ``reach[key]`` the ``(n,)`` probability that play ends at terminal ``key``.
+    payoffs there; ``reach[key]`` the ``(n,)`` probability that play ends at terminal ``key``;
+    ``chance[path]`` the ``(n,)`` probability of the first outcome at each chance node.
     """
 
     probs: dict[str, Array]
     values: dict[str, Array]
     reach: dict[str, Array]
+    chance: dict[str, Array]
 
 
 def spe_choice(utilities: Array) -> Array:
@@ -77,8 +79,9 @@ def solve(game: Game, concept: str = "spe", lam: float = 10.0) -> Solution:
     values: dict[str, Array] = {}
     _backward(TREE, "", game, choose, probs, values)
     reach: dict[str, Array] = {}
-    _forward(TREE, "", np.ones(game.draws), game, probs, reach)
-    return Solution(probs, values, reach)
+    chance: dict[str, Array] = {}
+    _forward(TREE, "", np.ones(game.draws), game, probs, reach, chance)
+    return Solution(probs, values, reach, chance)
 
 
 def _join(path: str, step: str) -> str:
@@ -101,17 +104,17 @@ def _backward(node, path: str, game: Game, choose: Chooser, probs: dict, values:
     return values[path]
 
 
-def _forward(node, path: str, mass: Array, game: Game, probs: dict, reach: dict) -> None:
+def _forward(node, path: str, mass: Array, game: Game, probs: dict, reach: dict, chance: dict) -> None:
     if isinstance(node, Leaf):
         reach[node.key] = mass
     elif isinstance(node, Chance):
-        q = game.chance[node.prob]
+        q = chance[path] = game.chance[node.prob]
         (n1, c1), (n2, c2) = node.outcomes.items()
-        _forward(c1, _join(path, n1), mass * q, game, probs, reach)
-        _forward(c2, _join(path, n2), mass * (1 - q), game, probs, reach)
+        _forward(c1, _join(path, n1), mass * q, game, probs, reach, chance)
+        _forward(c2, _join(path, n2), mass * (1 - q), game, probs, reach, chance)
     else:
         for i, (name, child) in enumerate(node.actions.items()):
-            _forward(child, _join(path, name), mass * probs[path][i], game, probs, reach)
+            _forward(child, _join(path, name), mass * probs[path][i], game, probs, reach, chance)
 
 
 def terminal_mass(sol: Solution, prefix: str = "", segment: str | None = None) -> Array:

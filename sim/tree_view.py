@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import PLAYERS, TREE, Chance, Decision, Game, Leaf
-from sim.solve import Solution
+from sim.model import PLAYERS, TREE, Chance, Decision, Leaf
+from sim.run import Result
 
 MOVER_NAMES = {"taliban": "Taliban leadership", "faction": "Hardline faction", "al_qaeda": "Al-Qaeda",
                "us": "United States"}
@@ -31,21 +31,9 @@ class TreeProbabilities:
     reach: dict[str, float]
 
 
-def mean_behaviour(solution: Solution, game: Game) -> TreeProbabilities:
-    """Average the solved behaviour and the chance moves over the draws."""
-    branches = {path: tuple(float(x) for x in p.mean(axis=1)) for path, p in solution.probs.items()}
-    _add_chance(TREE, "", game, branches)
-    reach = {key: float(np.mean(mass)) for key, mass in solution.reach.items()}
-    return TreeProbabilities(branches, reach)
-
-
-def _add_chance(node, path: str, game: Game, out: dict[str, tuple[float, ...]]) -> None:
-    if isinstance(node, Chance):
-        q = float(np.mean(game.chance[node.prob]))
-        out[path] = (q, 1.0 - q)
-    elif isinstance(node, Decision):
-        for name, child in node.actions.items():
-            _add_chance(child, _join(path, name), game, out)
+def mean_behaviour(result: Result) -> TreeProbabilities:
+    """The run's average play: mean branch probabilities at every node, mean reach of every leaf."""
+    return TreeProbabilities(dict(result.behaviour), dict(result.reach))
 
 
 def equilibrium_path(probs: TreeProbabilities) -> set[str]:

@@ -20,10 +20,8 @@ from sim.app_state import (
 )
 from sim.charts import histogram, outcome_bars
 from sim.explain import analyse, comparison_rows, headlines, quantile_stderr, term_contrasts
-from sim.model import build_game
-from sim.run import sample
+from sim.run import run_sample, sample
 from sim.scenario import ScenarioError
-from sim.solve import solve
 from sim.tree_view import TreeProbabilities, equilibrium_path, mean_behaviour, tree_dot
 
 DRAWS = 3000
@@ -143,9 +141,7 @@ def test_the_tree_shows_every_node_and_leaf(analysis):
 
 
 def test_with_no_concession_the_equilibrium_path_is_keep_and_restrain(base):
-    drawn = sample(base)
-    game = build_game(drawn.params, base.levers)
-    probs = mean_behaviour(solve(game, "spe"), game)
+    probs = mean_behaviour(run_sample(sample(base), base.levers, "spe"))
     assert equilibrium_path(probs) == {"", "keep", "keep/restrain"}
     dot = tree_dot(probs)
     assert '"root" -> "keep" [label="keep' in dot and 'color="#b03a2e"' in dot.split('"root" -> "keep"')[1]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.run import Result, run, run_sample, sample
+from sim.model import build_game
+from sim.run import Result, run, run_sample, sample, sample_prices
 from sim.scenario import load_scenario
+from sim.solve import solve
 
 DRAWS = 70_000
 CHUNK_SIZES = (1000, 7777, 65536, 200000)
@@ -66,3 +68,28 @@ def test_different_seeds_give_different_numbers(baseline, sampler):
     uncertain = [k for k, v in a.params.items() if isinstance(v, np.ndarray)]
     assert uncertain and all(not np.array_equal(a.params[k], b.params[k]) for k in uncertain)
     assert not np.array_equal(run_sample(a).per_draw["eu_taliban"], run_sample(b).per_draw["eu_taliban"])
+
+
+def test_the_behaviour_summary_is_the_mean_of_the_solver_over_draws_whatever_the_chunking():
+    scenario = load_scenario("what-if-major-concession")
+    drawn = sample(scenario, draws=3000)
+    sol = solve(build_game(drawn.params, scenario.levers), "qre", 5.0)
+    result = run(scenario, draws=3000, solution="qre", lam=5.0, chunk_size=700)
+    for path, probs in sol.probs.items():
+        np.testing.assert_allclose(result.behaviour[path], probs.mean(axis=1), rtol=0, atol=1e-12)
+    for path, q in sol.chance.items():
+        np.testing.assert_allclose(result.behaviour[path], [q.mean(), 1 - q.mean()], rtol=0, atol=1e-12)
+    for key, mass in sol.reach.items():
+        assert abs(result.reach[key] - mass.mean()) < 1e-12
+
+
+def test_prices_found_once_are_reused_when_only_the_concession_moves():
+    scenario = load_scenario("baseline-2018")
+    drawn = sample(scenario, draws=4000)
+    prices = sample_prices(drawn, scenario.levers, "qre", 10.0)
+    for c in (0.2, 0.9):
+        levers = {**scenario.levers, "concession": c}
+        fresh = run_sample(drawn, levers, "qre", 10.0)
+        reused = run_sample(drawn, levers, "qre", 10.0, prices=prices)
+        for name, values in fresh.per_draw.items():
+            np.testing.assert_array_equal(reused.per_draw[name], values, err_msg=name)
