@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs on a fresh machine, then run it.
-# Debian's chromium serves the real-browser test (Playwright's own browser download does not work here).
+# Install everything the test suite needs on a fresh machine: the package with its test extras, and
+# Debian's Chromium for the real-browser test (Playwright's own browser download does not work here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
@@ -14,5 +14,3 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 python -m pip install -q --disable-pip-version-check -e ".[test]"
-ruff check .
-python -m pytest -q "$@"
