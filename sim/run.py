@@ -42,11 +42,17 @@ class Estimate:
     stderr: float
 
 
+def _estimate(x: Array) -> Estimate:
+    """Mean and Monte Carlo standard error of per-draw values (no error with one draw)."""
+    se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
+    return Estimate(float(x.mean()), se)
+
+
 @dataclass(frozen=True)
 class Result:
     """Per-draw outcome arrays of one run, and their summary.
 
-    ``draws_out[name]`` are ``(n,)`` arrays: for SPE the probabilities are 0 or 1, for QRE they are
+    ``per_draw[name]`` are ``(n,)`` arrays: for SPE the probabilities are 0 or 1, for QRE they are
     the equilibrium probabilities in that draw.
     """
 
@@ -64,9 +70,7 @@ class Result:
 
     # -- summary --------------------------------------------------------------------------------
     def estimate(self, name: str) -> Estimate:
-        x = self.per_draw[name]
-        se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
-        return Estimate(float(x.mean()), se)
+        return _estimate(self.per_draw[name])
 
     @property
     def outcomes(self) -> dict[str, Estimate]:
@@ -87,8 +91,8 @@ class Result:
         return {k: (float(v) if np.isfinite(v) else None) for k, v in zip(QUANTILES, q, strict=True)}
 
     def price_exists(self, move: str = "break") -> Estimate:
-        x = np.isfinite(self.per_draw[f"price_{move}"]).astype(float)
-        return Estimate(float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else 0.0)
+        """The share of draws in which some concession up to 1 buys that move."""
+        return _estimate(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
 
     @cached_property
     def parameters(self) -> dict[str, Array]:
@@ -99,7 +103,9 @@ class Result:
 
     def summary(self) -> dict[str, Any]:
         """Plain data for JSON, text and the app."""
-        est = lambda e: {"mean": e.mean, "stderr": e.stderr}  # noqa: E731
+        def est(e: Estimate) -> dict[str, float]:
+            return {"mean": e.mean, "stderr": e.stderr}
+
         return {
             "scenario": self.scenario.name,
             "draws": self.draws,
