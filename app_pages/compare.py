@@ -36,7 +36,7 @@ def main() -> None:
     results = {n: _state.analysis_of(s).result for n, s in chosen.items()}
     st.dataframe(comparison_rows(results), hide_index=True, width="stretch")
     st.vega_lite_chart(outcome_bars(results), width="stretch")
-    st.subheader(f"Settings that differ from {names[0]}")
+    st.subheader(f"Settings that differ from the reference ({names[0]})")
     rows = app_state.setting_differences(chosen)
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
