@@ -1,0 +1,92 @@
+"""Sampling: each distribution's inverse CDF matches scipy's, designs are what they claim to be."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import sim
+from sim.parameters import NAMES
+from sim.sampling import BLOCK, DIM, Design, draw_parameters, ppf
+from sim.scenario import Dist, Param
+
+N = 200_000
+
+
+def param(value: float, **dist) -> Param:
+    return Param("leader_legitimacy", value, Dist(**dist), "test", "test")
+
+
+def pert(low: float, mode: float, high: float) -> stats.rv_continuous:
+    a = 1 + 4 * (mode - low) / (high - low)
+    b = 1 + 4 * (high - mode) / (high - low)
+    return stats.beta(a, b, loc=low, scale=high - low)
+
+
+CASES = {
+    "uniform": (param(0.5, kind="uniform", low=0.2, high=0.9), stats.uniform(0.2, 0.7)),
+    "triangular": (param(0.3, kind="triangular", low=0.1, high=0.8), stats.triang(2 / 7, loc=0.1, scale=0.7)),
+    "pert": (param(0.3, kind="pert", low=0.1, high=0.8), pert(0.1, 0.3, 0.8)),
+    "truncnormal": (param(0.4, kind="truncnormal", low=0.1, high=0.9, sd=0.2),
+                    stats.truncnorm(-1.5, 2.5, loc=0.4, scale=0.2)),
+    "lognormal": (param(0.3, kind="lognormal", sigma=0.4), stats.lognorm(0.4, scale=0.3)),
+    "beta": (param(0.5, kind="beta", low=0.2, high=0.9, a=2.0, b=5.0), stats.beta(2, 5, loc=0.2, scale=0.7)),
+}
+
+
+@pytest.mark.parametrize("kind", CASES)
+def test_each_distribution_draws_match_scipys_distribution(kind):
+    p, reference = CASES[kind]
+    u = np.random.default_rng(7).random(N)
+    x = ppf(p, u)
+    # lognormal draws are clipped to the parameter's catalogue range [0, 1]: compare below the clip
+    if kind == "lognormal":
+        x, u = x[x < 1.0], u[x < 1.0]
+    assert stats.kstest(x, reference.cdf).statistic < 0.005
+    np.testing.assert_allclose(reference.cdf(x), u, atol=1e-9)
+
+
+def test_the_central_value_is_the_mode_of_a_triangular_and_the_median_of_a_lognormal():
+    tri, _ = CASES["triangular"]
+    x = ppf(tri, np.random.default_rng(1).random(N))
+    counts, edges = np.histogram(x, bins=70, range=(0.1, 0.8))
+    assert abs(edges[np.argmax(counts)] - 0.3) < 0.02
+    logn, _ = CASES["lognormal"]
+    assert abs(np.median(ppf(logn, np.random.default_rng(2).random(N))) - 0.3) < 0.005
+
+
+def test_a_latin_hypercube_puts_exactly_one_draw_in_each_stratum_of_every_parameter():
+    u = Design(1000, seed=3, sampler="lhs").uniforms(0, 1000)
+    assert u.shape == (1000, DIM)
+    strata = np.sort(np.floor(u * 1000).astype(int), axis=0)
+    assert np.all(strata == np.arange(1000)[:, None])
+
+
+def test_a_sobol_design_of_a_power_of_two_is_balanced_in_every_parameter():
+    u = Design(1024, seed=4, sampler="sobol").uniforms(0, 1024)
+    halves = (u < 0.5).sum(axis=0)
+    assert np.all(halves == 512)
+
+
+def test_monte_carlo_rows_are_the_same_whichever_range_is_asked_for():
+    design = Design(3 * BLOCK, seed=5)
+    whole = design.uniforms(0, 3 * BLOCK)
+    np.testing.assert_array_equal(design.uniforms(BLOCK - 10, BLOCK + 10), whole[BLOCK - 10: BLOCK + 10])
+    np.testing.assert_array_equal(design.uniforms(2 * BLOCK + 1, 2 * BLOCK + 2), whole[2 * BLOCK + 1:][:1])
+
+
+def test_changing_one_parameter_leaves_every_other_draw_unchanged():
+    base = sim.load_scenario("baseline-2018")
+    other = base.updated({"parameters.leader_legitimacy.dist.low": 0.1})
+    u = Design(5000, seed=6).uniforms(0, 5000)
+    a, b = draw_parameters(base, u), draw_parameters(other, u)
+    assert not np.array_equal(a["leader_legitimacy"], b["leader_legitimacy"])
+    for name in NAMES:
+        if name != "leader_legitimacy":
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+
+
+def test_an_unknown_sampler_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown sampler 'halton'"):
+        Design(10, seed=0, sampler="halton")
