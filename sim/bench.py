@@ -80,7 +80,8 @@ def measure(draws: int = 1_000_000) -> list[Figure]:
 def render(figures: list[Figure], as_json: bool = False) -> str:
     if as_json:
         return json.dumps([asdict(f) for f in figures], indent=2)
-    lines = [f"alliance-sim bench on {SCENARIO} (one process; end to end includes reservation prices)",
+    lines = [f"alliance-sim bench on {SCENARIO} (solving stages on one thread; end to end on one thread "
+             "per core and including reservation prices)",
              f"{'stage':<20} {'draws':>10} {'seconds':>9} {'draws/s':>12} {'peak MiB':>9}"]
     lines += [f"{f.stage:<20} {f.draws:>10,} {f.seconds:>9.3f} {f.draws_per_second:>12,.0f} "
               f"{f.peak_mib:>9.1f}" for f in figures]

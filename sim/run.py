@@ -6,7 +6,9 @@ the number of draws and the sampler: see :mod:`sim.sampling`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -32,6 +34,8 @@ from sim.solve import Solution, solve, terminal_mass
 Array = NDArray[np.float64]
 AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "underground")
 QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
+#: Most threads a run uses by default (each holds a chunk of draws in memory).
+MAX_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -170,20 +174,36 @@ def run(
     sampler: str | None = None,
     *,
     chunk_size: int = BLOCK,
+    threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Result:
     """Run the Monte Carlo for ``scenario``; arguments left ``None`` come from the scenario file.
 
-    Draws are sampled and solved ``chunk_size`` at a time, which bounds memory without changing
-    any number.
+    Draws are sampled and solved ``chunk_size`` at a time, which bounds memory, on ``threads``
+    threads (numpy releases the GIL in its array loops; default: one per core, at most
+    :data:`MAX_THREADS`). Neither changes any number: chunks are sampled from fixed seeded blocks
+    and joined in draw order.
     """
     draws, seed, sampler = run_settings(scenario, draws, seed, sampler)
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     design = Design(draws, seed, sampler)
-    chunks = ((start, min(start + chunk_size, draws)) for start in range(0, draws, chunk_size))
-    params = ((draw_parameters(scenario, design.uniforms(a, b)), b - a) for a, b in chunks)
-    return _collect(scenario, draws, seed, sampler, params, scenario.levers, solution, lam, progress)
+    concept, lam = solution_settings(scenario, solution, lam)
+
+    def chunk(bounds: tuple[int, int]) -> Chunk:
+        a, b = bounds
+        params = draw_parameters(scenario, design.uniforms(a, b))
+        return evaluate(params, scenario.levers, concept, lam, b - a)
+
+    bounds = [(a, min(a + chunk_size, draws)) for a in range(0, draws, chunk_size)]
+    workers = min(threads or os.cpu_count() or 1, MAX_THREADS, len(bounds))
+    parts: list[Chunk] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for (_, b), part in zip(bounds, pool.map(chunk, bounds), strict=True):
+            parts.append(part)
+            if progress:
+                progress(b, draws)
+    return assemble(scenario, draws, seed, sampler, concept, lam, parts)
 
 
 def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: str | None = None,
@@ -250,10 +270,12 @@ def solution_settings(scenario: Scenario, solution: str | None, lam: float | Non
 def assemble(scenario, draws, seed, sampler, concept, lam, parts: list[Chunk]) -> Result:
     """Join per-chunk outputs, in draw order, into one :class:`Result`."""
     per_draw = {k: np.concatenate([p.per_draw[k] for p in parts]) for k in parts[0].per_draw}
-    sums = {k: sum(p.sums[k] for p in parts) for k in parts[0].sums}
-    behaviour = {k.removeprefix("node:"): tuple(float(x) for x in v / draws)
-                 for k, v in sums.items() if k.startswith("node:")}
-    reach = {k.removeprefix("reach:"): float(v) / draws for k, v in sums.items() if k.startswith("reach:")}
+    # Python integers: the fixed-point sums add up exactly, in any grouping.
+    sums = {k: [sum(int(x) for x in col) for col in zip(*(p.sums[k] for p in parts), strict=True)]
+            for k in parts[0].sums}
+    mean = [_from_fixed(total, draws) for total in sums.pop("reach")]
+    reach = dict(zip(parts[0].reach_keys, mean, strict=True))
+    behaviour = {path: tuple(_from_fixed(t, draws) for t in totals) for path, totals in sums.items()}
     return Result(scenario, draws, seed, concept, lam, sampler, per_draw, behaviour, reach)
 
 
@@ -262,7 +284,9 @@ class Chunk:
     """What one chunk of draws contributes: per-draw arrays and sums to average over the run."""
 
     per_draw: dict[str, Array]
+    #: Fixed-point sums (see :func:`node_sums`) by node path, and ``"reach"`` by terminal.
     sums: dict[str, Array]
+    reach_keys: tuple[str, ...]
 
 
 def evaluate(params, levers, concept: str, lam: float, n: int,
@@ -277,18 +301,39 @@ def evaluate(params, levers, concept: str, lam: float, n: int,
     terms = taliban_terms(params, levers)
     out["material_net"] = material_net(terms)
     out["funding_dependence"] = funding_dependence(params)
-    per_draw = {k: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy() for k, v in out.items()}
-    return Chunk(per_draw, node_sums(sol, n))
+    per_draw = {k: _per_draw(v, n) for k, v in out.items()}
+    return Chunk(per_draw, node_sums(sol, n), tuple(sol.reach))
+
+
+def _per_draw(values: Array | float, n: int) -> Array:
+    """``values`` as an ``(n,)`` float array (a fixed parameter's scalar is repeated)."""
+    values = np.asarray(values, dtype=float)
+    return values if values.shape == (n,) else np.full(n, values)
+
+
+#: Probabilities are summed as integers in units of 2**-32: each draw's rounding is its own, so the
+#: sums, unlike float sums, do not depend on how the draws are chunked (resolution ~2e-10).
+FIXED_POINT = 2**32
 
 
 def node_sums(sol: Solution, n: int) -> dict[str, Array]:
-    """Branch probabilities summed over the draws at every node, and terminal reach sums."""
-    sums = {f"node:{path}": p.sum(axis=1) for path, p in sol.probs.items()}
+    """Fixed-point sums over the draws of the branch probabilities at every node and of the reach
+    of every terminal (``"reach"``, in ``sol.reach`` order)."""
+    sums = {path: _fixed_sum(p) for path, p in sol.probs.items()}
     for path, q in sol.chance.items():
-        total = float(np.broadcast_to(q, (n,)).sum())
-        sums[f"node:{path}"] = np.array([total, n - total])
-    sums.update({f"reach:{key}": np.asarray(m.sum()) for key, m in sol.reach.items()})
+        q = np.broadcast_to(q, (n,))
+        sums[path] = _fixed_sum(np.stack([q, 1 - q]))
+    sums["reach"] = _fixed_sum(np.stack(list(sol.reach.values())))
     return sums
+
+
+def _fixed_sum(p: Array) -> Array:
+    """Row sums of ``(k, n)`` probabilities in exact fixed point (int64 holds 2**31 draws a chunk)."""
+    return np.rint(p * FIXED_POINT).astype(np.int64).sum(axis=1)
+
+
+def _from_fixed(total: int, draws: int) -> float:
+    return total / (FIXED_POINT * draws)
 
 
 def outcome_arrays(sol: Solution) -> dict[str, Array]:

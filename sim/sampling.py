@@ -35,6 +35,7 @@ class Design:
             raise ValueError(f"unknown sampler '{sampler}' (choose from {', '.join(SAMPLERS)})")
         self.draws, self.seed, self.sampler = draws, seed, sampler
         self._whole: NDArray[np.float64] | None = None
+        self._last: tuple[int, NDArray[np.float64]] | None = None
         if sampler != "random":
             rng = np.random.default_rng(seed)
             engine = (qmc.LatinHypercube(d=DIM, rng=rng) if sampler == "lhs"
@@ -53,9 +54,14 @@ class Design:
         return rows[start - offset: stop - offset]
 
     def _block(self, b: int) -> NDArray[np.float64]:
+        last = self._last  # one read: threads may be replacing it
+        if last is not None and last[0] == b:  # chunks smaller than a block share it
+            return last[1]
         child = np.random.SeedSequence(self.seed, spawn_key=(b,))
         # Generated parameter-major so that each parameter's column is contiguous in memory.
-        return np.random.default_rng(child).random((DIM, BLOCK)).T
+        block = np.random.default_rng(child).random((DIM, BLOCK)).T
+        self._last = (b, block)
+        return block
 
 
 def ppf(param: Param, u: NDArray[np.float64]) -> NDArray[np.float64]:

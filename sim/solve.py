@@ -96,12 +96,16 @@ def _backward(node, path: str, game: Game, choose: Chooser, probs: dict, values:
                          for name, child in node.outcomes.items())
         q = game.chance[node.prob]
         return q * first + (1 - q) * second
-    children = np.stack([_backward(child, _join(path, name), game, choose, probs, values)
-                         for name, child in node.actions.items()])          # (k, 4, n)
-    p = choose(children[:, node.player, :])
+    children = [_backward(child, _join(path, name), game, choose, probs, values)
+                for name, child in node.actions.items()]                   # k arrays (4, n)
+    p = choose(np.stack([c[node.player] for c in children]))
     probs[path] = p
-    values[path] = np.einsum("kn,kpn->pn", p, children)
-    return values[path]
+    # The expected payoffs, accumulated in place (cheaper than stacking the (k, 4, n) children).
+    value = children[0] * p[0]
+    for child, weight in zip(children[1:], p[1:], strict=True):
+        value += child * weight
+    values[path] = value
+    return value
 
 
 def _forward(node, path: str, mass: Array, game: Game, probs: dict, reach: dict, chance: dict) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sim.model import build_game
-from sim.run import Result, run, run_sample, sample, sample_prices
+from sim.run import FIXED_POINT, Result, run, run_sample, sample, sample_prices
 from sim.scenario import load_scenario
 from sim.solve import solve
 
@@ -75,12 +75,15 @@ def test_the_behaviour_summary_is_the_mean_of_the_solver_over_draws_whatever_the
     drawn = sample(scenario, draws=3000)
     sol = solve(build_game(drawn.params, scenario.levers), "qre", 5.0)
     result = run(scenario, draws=3000, solution="qre", lam=5.0, chunk_size=700)
+    resolution = 1.0 / FIXED_POINT  # the summary's fixed-point unit
     for path, probs in sol.probs.items():
-        np.testing.assert_allclose(result.behaviour[path], probs.mean(axis=1), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(result.behaviour[path], probs.mean(axis=1), rtol=0, atol=resolution)
     for path, q in sol.chance.items():
-        np.testing.assert_allclose(result.behaviour[path], [q.mean(), 1 - q.mean()], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(result.behaviour[path], [q.mean(), 1 - q.mean()], rtol=0, atol=resolution)
     for key, mass in sol.reach.items():
-        assert abs(result.reach[key] - mass.mean()) < 1e-12
+        assert abs(result.reach[key] - mass.mean()) < resolution
+    other = run(scenario, draws=3000, solution="qre", lam=5.0, chunk_size=1024)
+    assert other.behaviour == result.behaviour and other.reach == result.reach
 
 
 def test_prices_found_once_are_reused_when_only_the_concession_moves():
@@ -93,3 +96,13 @@ def test_prices_found_once_are_reused_when_only_the_concession_moves():
         reused = run_sample(drawn, levers, "qre", 10.0, prices=prices)
         for name, values in fresh.per_draw.items():
             np.testing.assert_array_equal(reused.per_draw[name], values, err_msg=name)
+
+
+@pytest.mark.parametrize("sampler", ["random", "lhs"])
+def test_the_number_of_threads_changes_no_number(sampler):
+    scenario = load_scenario("baseline-2018")
+    one = run(scenario, draws=40_000, sampler=sampler, chunk_size=5000, threads=1)
+    three = run(scenario, draws=40_000, sampler=sampler, chunk_size=5000, threads=3)
+    for name, values in one.per_draw.items():
+        np.testing.assert_array_equal(three.per_draw[name], values, err_msg=name)
+    assert one.behaviour == three.behaviour

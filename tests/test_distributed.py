@@ -23,6 +23,7 @@ def test_two_workers_give_the_same_numbers_as_one_process(client, sampler):
     assert spread.per_draw.keys() == local.per_draw.keys()
     for name, values in local.per_draw.items():
         np.testing.assert_array_equal(spread.per_draw[name], values, err_msg=name)
+    assert spread.behaviour == local.behaviour and spread.reach == local.reach
 
 
 def test_the_cli_accepts_workers_and_reports_the_same_json(capsys):
