@@ -45,11 +45,11 @@ class Estimate:
     mean: float
     stderr: float
 
-
-def _estimate(x: Array) -> Estimate:
-    """Mean and Monte Carlo standard error of per-draw values (no error with one draw)."""
-    se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
-    return Estimate(float(x.mean()), se)
+    @classmethod
+    def of(cls, x: Array) -> Estimate:
+        """Mean and Monte Carlo standard error of per-draw values (no error with one draw)."""
+        se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
+        return cls(float(x.mean()), se)
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Result:
 
     # -- summary --------------------------------------------------------------------------------
     def estimate(self, name: str) -> Estimate:
-        return _estimate(self.per_draw[name])
+        return Estimate.of(self.per_draw[name])
 
     @property
     def outcomes(self) -> dict[str, Estimate]:
@@ -96,7 +96,7 @@ class Result:
 
     def price_exists(self, move: str = "break") -> Estimate:
         """The share of draws in which some concession up to 1 buys that move."""
-        return _estimate(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
+        return Estimate.of(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
 
     @cached_property
     def parameters(self) -> dict[str, Array]:

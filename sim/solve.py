@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model import TREE, Chance, Game, Leaf
+from sim.model import TREE, Chance, Decision, Game, Leaf
 
 Array = NDArray[np.float64]
 Chooser = Callable[[Array], Array]
@@ -119,6 +119,16 @@ def _forward(node, path: str, mass: Array, game: Game, probs: dict, reach: dict,
     else:
         for i, (name, child) in enumerate(node.actions.items()):
             _forward(child, _join(path, name), mass * probs[path][i], game, probs, reach, chance)
+
+
+def reach_below(sol: Solution, game: Game, path: str) -> dict[str, Array]:
+    """Probability of each terminal under the node at ``path``, given that play gets there."""
+    node = TREE
+    for step in filter(None, path.split("/")):
+        node = node.actions[step] if isinstance(node, Decision) else node.outcomes[step]
+    reach: dict[str, Array] = {}
+    _forward(node, path, np.ones(game.draws), game, sol.probs, reach, {})
+    return reach
 
 
 def terminal_mass(sol: Solution, prefix: str = "", segment: str | None = None) -> Array:

@@ -26,10 +26,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model import MOVES, TREE, US, Chance, Decision, Game, Leaf, build_game, concession_line
-from sim.price import reservation_prices
-from sim.run import Estimate, Sample
-from sim.solve import Solution, solve
+from sim.model import MOVES, US, Game, build_game, concession_line
+from sim.run import Estimate, Sample, sample_prices
+from sim.solve import Solution, reach_below, solve
 
 Array = NDArray[np.float64]
 #: 1.96: the normal quantile of a two-sided 95% band around a Monte Carlo mean.
@@ -70,7 +69,7 @@ class PriceDistribution:
 
     def share_with_price(self, move: str = "break") -> Estimate:
         """Share of draws in which some concession in [0, 1] buys ``move``."""
-        return _mean_estimate(np.isfinite(self.prices[move]).astype(float))
+        return Estimate.of(np.isfinite(self.prices[move]).astype(float))
 
     def quantiles(self, move: str = "break") -> dict[str, float | None]:
         """Quantiles over all draws; ``None`` where the quantile falls among draws with no price."""
@@ -99,8 +98,8 @@ def price_distribution(drawn: Sample, levers: Mapping[str, float] | None = None,
                        concept: str | None = None, lam: float | None = None) -> PriceDistribution:
     """Reservation prices of every draw of ``drawn`` (exact for SPE, bisection for QRE)."""
     s = setting(drawn, levers, concept, lam)
-    prices = reservation_prices(concession_line(drawn.params, s.levers), s.concept, s.lam)
-    return PriceDistribution({m: _per_draw(prices[m], drawn.draws) for m in PRICE_MOVES})
+    prices = sample_prices(drawn, s.levers, s.concept, s.lam)
+    return PriceDistribution({m: prices[f"price_{m}"] for m in PRICE_MOVES})
 
 
 # ----------------------------------------------------------------------------- acceptance curves
@@ -175,7 +174,7 @@ def _curve(lever: str, grid: Array, games, s: Setting, n: int) -> Curve:
     errors = {k: np.empty(grid.size) for k in CURVE_OUTCOMES}
     for i, game in enumerate(games):
         for name, x in _outcomes(solve(game, s.concept, s.lam), n).items():
-            est = _mean_estimate(x)
+            est = Estimate.of(x)
             means[name][i], errors[name][i] = est.mean, est.stderr
     return Curve(lever, grid, means, errors, n)
 
@@ -208,7 +207,7 @@ class BargainingZone:
     @property
     def chance(self) -> Estimate:
         """P(a zone of possible agreement exists), with its Monte Carlo standard error."""
-        return _mean_estimate(self.exists.astype(float))
+        return Estimate.of(self.exists.astype(float))
 
     def summary(self) -> dict[str, Any]:
         qs = np.quantile(self.willingness, PRICE_QUANTILES, method="inverted_cdf")
@@ -256,21 +255,7 @@ def bargaining_zone(drawn: Sample, levers: Mapping[str, float] | None = None, co
 
 def conditional_reach(sol: Solution, game: Game, move: str) -> dict[str, Array]:
     """Probability of each terminal below ``move`` given that the Taliban takes ``move``."""
-    out: dict[str, Array] = {}
-    _reach_below(TREE.actions[move], move, np.ones(game.draws), sol, game, out)
-    return out
-
-
-def _reach_below(node, path: str, mass: Array, sol: Solution, game: Game, out: dict[str, Array]) -> None:
-    if isinstance(node, Leaf):
-        out[node.key] = mass
-    elif isinstance(node, Chance):
-        q = game.chance[node.prob]
-        for (name, child), share in zip(node.outcomes.items(), (q, 1 - q), strict=True):
-            _reach_below(child, f"{path}/{name}", mass * share, sol, game, out)
-    elif isinstance(node, Decision):
-        for i, (name, child) in enumerate(node.actions.items()):
-            _reach_below(child, f"{path}/{name}", mass * sol.probs[path][i], sol, game, out)
+    return reach_below(sol, game, move)
 
 
 # ----------------------------------------------------------------------------- best offer
@@ -307,11 +292,6 @@ def _label(q: float) -> str:
 
 def _per_draw(x: Array | float, n: int) -> Array:
     return np.broadcast_to(np.asarray(x, dtype=float), (n,))
-
-
-def _mean_estimate(x: Array) -> Estimate:
-    se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
-    return Estimate(float(x.mean()), se)
 
 
 # ----------------------------------------------------------------------------- plain words
