@@ -19,6 +19,7 @@ from sim.scenario import Scenario, load_scenario, parse_yaml
 
 DRAW_CHOICES = (2_000, 5_000, 20_000, 50_000)
 SOBOL_CHOICES = (128, 256, 512, 1024)
+MORRIS_TRAJECTORIES = 100
 LEVER_ORDER = ("concession", "verification", "pressure")
 OUTPUT_LABELS = {"sever": "P(Sever)", "split": "P(Split)", "price": "Reservation price"}
 
@@ -49,6 +50,11 @@ def sobol_rows(spec: str, levers: tuple[float, float, float], output: str, n: in
     return drivers.sobol(at_levers(spec, levers), output, n=n).to_rows()
 
 
+@st.cache_data(max_entries=4, show_spinner="Screening the parameters (Morris)...")
+def morris_rows(spec: str, levers: tuple[float, float, float], output: str, trajectories: int) -> list[dict]:
+    return drivers.morris(at_levers(spec, levers), output, trajectories=trajectories).to_rows()
+
+
 @st.cache_data(max_entries=4, show_spinner="Looking for the conditions of a break...")
 def discovery(spec: str, levers: tuple[float, float, float], draws: int) -> dict:
     found = drivers.discover(at_levers(spec, levers), draws)
@@ -77,6 +83,21 @@ def curve_chart(rows: list[dict], lever: str) -> alt.LayerChart:
     tooltip = [lever, "outcome", alt.Tooltip("p:Q", format=".1%")]
     line = base.mark_line(point=True).encode(y="p:Q", tooltip=tooltip)
     return band + line
+
+
+def morris_chart(rows: list[dict], top: int = 15) -> alt.LayerChart:
+    """Mean absolute elementary effects (bars) with their 95% bootstrap intervals, largest first."""
+    frame = pd.DataFrame(rows).nlargest(top, "mu_star")
+    frame["low"] = (frame["mu_star"] - frame["mu_star_conf"]).clip(lower=0)
+    frame["high"] = frame["mu_star"] + frame["mu_star_conf"]
+    order = list(frame["name"])
+    bars = alt.Chart(frame).mark_bar(opacity=0.7).encode(
+        y=alt.Y("name:N", sort=order, title=None),
+        x=alt.X("mu_star:Q", title="Morris mu* (mean absolute effect over the parameter's range)"),
+        tooltip=["name", alt.Tooltip("mu_star:Q", format=".3f"), alt.Tooltip("sigma:Q", format=".3f")])
+    rules = alt.Chart(frame).mark_rule(color="black").encode(
+        y=alt.Y("name:N", sort=order), x="low:Q", x2="high:Q")
+    return bars + rules
 
 
 def price_chart(histogram: list[dict]) -> alt.Chart:
@@ -163,6 +184,13 @@ def drivers_section(spec: str, draws: int, verification: float, pressure: float,
             s1.altair_chart(tornado_chart(rows, "variable"), width="stretch")
             s2.altair_chart(tornado_chart(rows, "group"), width="stretch")
             st.caption("Left: single parameters; right: parameters grouped by factor. " + drivers.PRICE_NOTE)
+    morris_request = (spec, levers, output, MORRIS_TRAJECTORIES)
+    if st.button("Screen every parameter (Morris, quicker)", key="wit_run_morris"):
+        st.session_state["wit_morris"] = morris_request
+    if st.session_state.get("wit_morris") == morris_request:
+        st.altair_chart(morris_chart(morris_rows(*morris_request)), width="stretch")
+        st.caption(f"Morris screening with {MORRIS_TRAJECTORIES} trajectories: a large mu* means the output "
+                   "moves a lot as the parameter crosses its range; bars show 95% intervals.")
     prim_request = (spec, levers, draws)
     if st.button("Find the conditions for a break", key="wit_run_prim"):
         st.session_state["wit_prim"] = prim_request

@@ -202,6 +202,9 @@ def test_the_what_it_takes_page_gives_a_price_an_offer_drivers_and_conditions(ap
     app.button(key="wit_run_sobol").click().run()
     assert not app.exception
     assert len(app.get("vega_lite_chart")) == charts_before + 2  # tornado: parameters, factors
+    app.button(key="wit_run_morris").click().run()
+    assert not app.exception
+    assert len(app.get("vega_lite_chart")) == charts_before + 3  # and the Morris bars
     app.button(key="wit_run_prim").click().run()
     assert not app.exception
     assert any("a break happens in" in m.value.lower() for m in app.markdown)
