@@ -163,7 +163,7 @@ def main() -> None:
 
 
 def drivers_section(spec: str, draws: int, verification: float, pressure: float, offer: float) -> None:
-    """Sobol' indices and scenario discovery, each computed only when its button is pressed."""
+    """Sobol' indices, Morris screening and scenario discovery, each run only when its button is pressed."""
     st.header("What drives the answer?")
     d1, d2, d3 = st.columns(3)
     concession = d1.slider("Concession analysed", 0.0, 1.0, offer, 0.05, key="wit_analysis_concession",
@@ -171,34 +171,38 @@ def drivers_section(spec: str, draws: int, verification: float, pressure: float,
     output = d2.selectbox("Outcome", list(OUTPUT_LABELS), format_func=OUTPUT_LABELS.get, key="wit_output")
     n = d3.selectbox("Sobol' base sample", SOBOL_CHOICES, index=1, key="wit_sobol_n")
     levers = (concession, verification, pressure)
-    sobol_request = (spec, levers, output, n)
-    if st.button("Run the sensitivity analysis", key="wit_run_sobol"):
-        st.session_state["wit_sobol"] = sobol_request
-    if st.session_state.get("wit_sobol") == sobol_request:
-        try:
-            rows = sobol_rows(*sobol_request)
-        except ValueError as exc:
-            st.warning(f"No sensitivity analysis here: {exc}. Try a larger concession or another outcome.")
-        else:
-            s1, s2 = st.columns(2)
-            s1.altair_chart(tornado_chart(rows, "variable"), width="stretch")
-            s2.altair_chart(tornado_chart(rows, "group"), width="stretch")
-            st.caption("Left: single parameters; right: parameters grouped by factor. " + drivers.PRICE_NOTE)
-    morris_request = (spec, levers, output, MORRIS_TRAJECTORIES)
-    if st.button("Screen every parameter (Morris, quicker)", key="wit_run_morris"):
-        st.session_state["wit_morris"] = morris_request
-    if st.session_state.get("wit_morris") == morris_request:
-        st.altair_chart(morris_chart(morris_rows(*morris_request)), width="stretch")
+    rows = requested("sobol", "Run the sensitivity analysis", sobol_rows, spec, levers, output, n)
+    if rows is not None:
+        s1, s2 = st.columns(2)
+        s1.altair_chart(tornado_chart(rows, "variable"), width="stretch")
+        s2.altair_chart(tornado_chart(rows, "group"), width="stretch")
+        st.caption("Left: single parameters; right: parameters grouped by factor. " + drivers.PRICE_NOTE)
+    rows = requested("morris", "Screen every parameter (Morris, quicker)", morris_rows, spec, levers, output,
+                     MORRIS_TRAJECTORIES)
+    if rows is not None:
+        st.altair_chart(morris_chart(rows), width="stretch")
         st.caption(f"Morris screening with {MORRIS_TRAJECTORIES} trajectories: a large mu* means the output "
                    "moves a lot as the parameter crosses its range; bars show 95% intervals.")
-    prim_request = (spec, levers, draws)
-    if st.button("Find the conditions for a break", key="wit_run_prim"):
-        st.session_state["wit_prim"] = prim_request
-    if st.session_state.get("wit_prim") == prim_request:
-        found = discovery(*prim_request)
+    found = requested("prim", "Find the conditions for a break", discovery, spec, levers, draws)
+    if found is not None:
         st.write(found["prim"][0].upper() + found["prim"][1:] + ".")
         st.dataframe(pd.DataFrame(found["trajectory"]), hide_index=True)
         st.caption("A shallow classification tree gives a second view of the same question:")
         st.code(found["rules"], language="text")
+
+
+def requested(name: str, label: str, compute, *args):
+    """``compute(*args)`` once its button has been pressed for these very arguments (else ``None``);
+    an analysis the scenario cannot support is explained instead."""
+    if st.button(label, key=f"wit_run_{name}"):
+        st.session_state[f"wit_{name}"] = args
+    if st.session_state.get(f"wit_{name}") != args:
+        return None
+    try:
+        return compute(*args)
+    except ValueError as exc:
+        st.warning(f"Not available here: {exc}. Try a larger concession or another outcome.")
+        return None
+
 
 main()

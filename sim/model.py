@@ -162,7 +162,8 @@ def build_game(p: Values, levers: Mapping[str, float]) -> Game:
         "detect_lie_low": levers["verification"] * p["detect_low"],      # Prospects ¶3-4
         "detect_active": levers["verification"] * p["detect_active"],
     }
-    shape = np.broadcast(*(x for row in pay.values() for x in row), *chance.values()).shape
+    # A scenario with every parameter fixed is one game: give it a draw axis of length 1.
+    shape = np.broadcast(*(x for row in pay.values() for x in row), *chance.values()).shape or (1,)
     return Game(
         payoffs={k: _rows(row, shape) for k, row in pay.items()},
         chance={k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in chance.items()},

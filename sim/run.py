@@ -319,17 +319,16 @@ FIXED_POINT = 2**32
 def node_sums(sol: Solution, n: int) -> dict[str, Array]:
     """Fixed-point sums over the draws of the branch probabilities at every node and of the reach
     of every terminal (``"reach"``, in ``sol.reach`` order)."""
-    sums = {path: _fixed_sum(p) for path, p in sol.probs.items()}
-    for path, q in sol.chance.items():
-        q = np.broadcast_to(q, (n,))
-        sums[path] = _fixed_sum(np.stack([q, 1 - q]))
-    sums["reach"] = _fixed_sum(np.stack(list(sol.reach.values())))
+    sums = {path: _fixed_sum(p, n) for path, p in sol.probs.items()}
+    sums.update({path: _fixed_sum(np.stack([q, 1 - q]), n) for path, q in sol.chance.items()})
+    sums["reach"] = _fixed_sum(np.stack(list(sol.reach.values())), n)
     return sums
 
 
-def _fixed_sum(p: Array) -> Array:
-    """Row sums of ``(k, n)`` probabilities in exact fixed point (int64 holds 2**31 draws a chunk)."""
-    return np.rint(p * FIXED_POINT).astype(np.int64).sum(axis=1)
+def _fixed_sum(p: Array, n: int) -> Array:
+    """Row sums over ``n`` draws of ``(k, n)`` probabilities (or ``(k, 1)`` for a game with every
+    parameter fixed) in exact fixed point; int64 holds 2**31 draws a chunk."""
+    return np.rint(np.broadcast_to(p, (p.shape[0], n)) * FIXED_POINT).astype(np.int64).sum(axis=1)
 
 
 def _from_fixed(total: int, draws: int) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from conftest import ROOT, new_app
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
@@ -209,3 +210,17 @@ def test_the_what_it_takes_page_gives_a_price_an_offer_drivers_and_conditions(ap
     assert not app.exception
     assert any("a break happens in" in m.value.lower() for m in app.markdown)
     assert any("concession_value" in c.value or "<=" in c.value for c in app.code)
+
+
+def test_drivers_of_a_scenario_without_uncertainty_are_explained_not_crashed(app):
+    raw = load_scenario("baseline-2018").updated({"run.draws": 2000}).to_dict()
+    for entry in raw["parameters"].values():
+        entry.pop("dist", None)
+    upload(app, "certain.yaml", yaml.safe_dump(raw).encode())
+    assert not app.error and not app.exception
+    app.switch_page("app_pages/what_it_takes.py").run()
+    for name in ("sobol", "morris", "prim"):
+        app.button(key=f"wit_run_{name}").click().run()
+        assert not app.exception
+    assert len(app.warning) == 3
+    assert all("fewer than two uncertain parameters" in w.value for w in app.warning)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import build_game
+from sim.model import MOVES, build_game
 from sim.run import FIXED_POINT, Result, run, run_sample, sample, sample_prices
 from sim.scenario import load_scenario
 from sim.solve import solve
@@ -106,3 +106,17 @@ def test_the_number_of_threads_changes_no_number(sampler):
     for name, values in one.per_draw.items():
         np.testing.assert_array_equal(three.per_draw[name], values, err_msg=name)
     assert one.behaviour == three.behaviour
+
+
+def test_a_scenario_with_every_parameter_fixed_is_one_game_repeated(tmp_path):
+    raw = load_scenario("baseline-2018").to_dict()
+    for entry in raw["parameters"].values():
+        entry.pop("dist", None)
+    raw["levers"]["concession"] = 0.9
+    fixed = load_scenario(raw)
+    for concept in ("spe", "qre"):
+        result = run(fixed, draws=500, solution=concept, chunk_size=200)
+        for name, values in result.per_draw.items():
+            assert np.all(values == values[0]), name
+        assert sum(result.behaviour[""]) == pytest.approx(1.0)
+        assert result.behaviour[""] == pytest.approx(tuple(result.per_draw[m][0] for m in MOVES), abs=1e-9)

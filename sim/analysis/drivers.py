@@ -46,11 +46,17 @@ LOGNORMAL_RANGE = (0.01, 0.99)
 CART_DEPTH = 3
 
 
-def problem(scenario: Scenario) -> sensitivity.Problem:
-    """The scenario's uncertain parameters as a SALib problem, grouped by factor."""
+def analysable_names(scenario: Scenario) -> list[str]:
+    """The uncertain parameters, refusing a scenario with too few to say what drives anything."""
     names = uncertain_names(scenario)
     if len(names) < 2:
         raise ValueError(f"scenario '{scenario.name}' has fewer than two uncertain parameters to analyse")
+    return names
+
+
+def problem(scenario: Scenario) -> sensitivity.Problem:
+    """The scenario's uncertain parameters as a SALib problem, grouped by factor."""
+    names = analysable_names(scenario)
     return sensitivity.Problem(names=tuple(names), bounds=tuple(_range(scenario, n) for n in names),
                                groups=tuple(PARAMETERS[n].factor for n in names))
 
@@ -139,8 +145,8 @@ def discover(scenario: Scenario, draws: int | None = None, seed: int | None = No
     # scikit-learn takes about a second to import, and only this function needs it.
     from sklearn.tree import DecisionTreeClassifier, export_text
 
+    names = analysable_names(scenario)
     drawn = sample(scenario, draws, seed)
-    names = uncertain_names(scenario)
     x = np.column_stack([drawn.params[n] for n in names])
     broke = model_output(scenario, "break")(x) > 0.5
     found = prim.prim(x, broke, names, threshold=threshold)
