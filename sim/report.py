@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from typing import Any
 
 from sim.parameters import CATALOGUE, GROUPS, LEVERS
@@ -14,12 +15,23 @@ from sim.scenario import Scenario
 
 def render(result: Result, fmt: str = "text") -> str:
     if fmt == "json":
-        return json.dumps(result.summary(), indent=2) + "\n"
+        return json.dumps(_strict_json(result.summary()), indent=2, allow_nan=False) + "\n"
     if fmt == "csv":
         return summary_csv(result)
     if fmt == "text":
         return summary_text(result)
     raise ValueError(f"unknown format '{fmt}' (choose text, json or csv)")
+
+
+def _strict_json(value: Any) -> Any:
+    """``value`` with every non-finite float (an undefined standard error, say) as ``null``."""
+    if isinstance(value, dict):
+        return {k: _strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def summary_rows(result: Result) -> list[dict[str, Any]]:

@@ -197,3 +197,10 @@ def test_a_bad_set_value_is_reported_against_set_not_the_file(capsys):
     err = capsys.readouterr().err
     assert err.startswith("--set: levers.concession:")
     assert "Traceback" not in err
+
+
+def test_json_is_strict_even_when_a_standard_error_is_undefined(capsys):
+    assert main(["run", "baseline-2018", "--draws", "1", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert out["stderr"]["keep"] is None
+    assert sum(out["outcomes"].values()) == pytest.approx(1.0)
