@@ -28,7 +28,7 @@ from sim.model import (
 )
 from sim.price import reservation_prices
 from sim.sampling import BLOCK, Design, draw_parameters, uncertain_names
-from sim.scenario import Scenario
+from sim.scenario import MAX_DRAWS, Scenario
 from sim.solve import Solution, solve, terminal_mass
 
 Array = NDArray[np.float64]
@@ -238,8 +238,8 @@ def sample_prices(drawn: Sample, levers: Mapping[str, float], solution: str | No
 
 def run_settings(scenario: Scenario, draws, seed, sampler) -> tuple[int, int, str]:
     draws = scenario.draws if draws is None else int(draws)
-    if draws < 1:
-        raise ValueError("draws must be at least 1")
+    if not 1 <= draws <= MAX_DRAWS:
+        raise ValueError(f"draws must be between 1 and {MAX_DRAWS:,} (got {draws:,})")
     return draws, scenario.seed if seed is None else int(seed), sampler or scenario.sampler
 
 

@@ -204,3 +204,9 @@ def test_json_is_strict_even_when_a_standard_error_is_undefined(capsys):
     out = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert out["stderr"]["keep"] is None
     assert sum(out["outcomes"].values()) == pytest.approx(1.0)
+
+
+def test_more_draws_than_the_machine_can_hold_is_refused_with_the_limit(capsys):
+    assert main(["run", "baseline-2018", "--draws", "20000000"]) == 2
+    err = capsys.readouterr().err
+    assert "draws must be between 1 and 10,000,000" in err and "Traceback" not in err
