@@ -301,11 +301,11 @@ def evaluate(params, levers, concept: str, lam: float, n: int,
     terms = taliban_terms(params, levers)
     out["material_net"] = material_net(terms)
     out["funding_dependence"] = funding_dependence(params)
-    per_draw = {k: _per_draw(v, n) for k, v in out.items()}
+    per_draw = {k: per_draw_array(v, n) for k, v in out.items()}
     return Chunk(per_draw, node_sums(sol, n), tuple(sol.reach))
 
 
-def _per_draw(values: Array | float, n: int) -> Array:
+def per_draw_array(values: Array | float, n: int) -> Array:
     """``values`` as an ``(n,)`` float array (a fixed parameter's scalar is repeated)."""
     values = np.asarray(values, dtype=float)
     return values if values.shape == (n,) else np.full(n, values)

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model import MOVES, US, Game, build_game, concession_line
-from sim.run import Estimate, Sample, sample_prices
+from sim.run import Estimate, Sample, per_draw_array, sample_prices
 from sim.solve import Solution, reach_below, solve
 
 Array = NDArray[np.float64]
@@ -181,9 +181,9 @@ def _curve(lever: str, grid: Array, games, s: Setting, n: int) -> Curve:
 
 def _outcomes(sol: Solution, n: int) -> dict[str, Array]:
     root = sol.probs[""]
-    out = {m: _per_draw(root[i], n) for i, m in enumerate(MOVES)}
+    out = {m: per_draw_array(root[i], n) for i, m in enumerate(MOVES)}
     out["break"] = 1.0 - out["keep"]
-    out["eu_us"] = _per_draw(sol.values[""][US], n)
+    out["eu_us"] = per_draw_array(sol.values[""][US], n)
     return out
 
 
@@ -239,7 +239,7 @@ def bargaining_zone(drawn: Sample, levers: Mapping[str, float] | None = None, co
     move = np.where(prices.prices["distance"] <= prices.prices["sever"], "distance", "sever")
     line = concession_line(drawn.params, s.levers)
     sol = solve(line.at(np.minimum(price, 1.0)), s.concept, s.lam)
-    keep_value = _per_draw(sol.values["keep"][US], drawn.draws)
+    keep_value = per_draw_array(sol.values["keep"][US], drawn.draws)
     willingness = np.empty(drawn.draws)
     for m in ("distance", "sever"):
         reach = conditional_reach(sol, line.at_zero, m)
@@ -248,7 +248,7 @@ def bargaining_zone(drawn: Sample, levers: Mapping[str, float] | None = None, co
         with np.errstate(divide="ignore", invalid="ignore"):
             free = np.where(gain >= keep_value, np.inf, -np.inf)     # the break costs the US nothing
             wtp = np.where(slope < 0, (keep_value - gain) / slope, free)
-        willingness = np.where(move == m, _per_draw(wtp, drawn.draws), willingness)
+        willingness = np.where(move == m, per_draw_array(wtp, drawn.draws), willingness)
     exists = np.isfinite(price) & (price <= willingness)
     return BargainingZone(price, willingness, move, exists)
 
@@ -288,10 +288,6 @@ def best_offer(curve: Curve) -> BestOffer:
 
 def _label(q: float) -> str:
     return f"p{round(q * 100)}"
-
-
-def _per_draw(x: Array | float, n: int) -> Array:
-    return np.broadcast_to(np.asarray(x, dtype=float), (n,))
 
 
 # ----------------------------------------------------------------------------- plain words
