@@ -146,7 +146,8 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
 
 def results(scenario: Scenario, analysis: Analysis) -> None:
     result = analysis.result
-    for col, h in zip(st.columns(6), headlines(result), strict=True):
+    shown = headlines(result)
+    for col, h in zip(st.columns(len(shown)), shown, strict=True):
         col.metric(h.label, h.value_text(), help=f"{HEADLINE_HELP[h.key]} Below: one Monte Carlo standard "
                    "error.")
         col.caption(h.stderr_text())

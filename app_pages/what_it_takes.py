@@ -36,7 +36,7 @@ def negotiate(spec: str, draws: int, verification: float, pressure: float) -> di
     by_verification = negotiation.verification_curve(drawn, levers={**levers, "concession": offer.concession})
     return {
         "prices": prices.summary(),
-        "histogram": prices.histogram("break"),
+        "histogram": prices.histogram("sever"),
         "curve": curve.to_rows(),
         "verification": by_verification.to_rows(),
         "zone": zone.summary(),
@@ -75,7 +75,9 @@ def curve_chart(rows: list[dict], lever: str) -> alt.LayerChart:
     """Lines with 95% bands for P(Distance), P(Sever) and P(any break) along ``lever``."""
     long = pd.DataFrame([
         {lever: r[lever], "outcome": label, "p": r[key], "low": r[f"{key}_low"], "high": r[f"{key}_high"]}
-        for r in rows for key, label in (("break", "Any break"), ("distance", "Distance"), ("sever", "Sever"))
+        for r in rows
+        for key, label in (("distance_or_sever", "Distance or Sever"), ("distance", "Distance"),
+                           ("sever", "Sever"))
     ])
     base = alt.Chart(long).encode(x=alt.X(f"{lever}:Q", title=lever.capitalize()),
                                   color=alt.Color("outcome:N", title=None))
@@ -138,10 +140,10 @@ def main() -> None:
                          key="wit_pressure")
 
     out = negotiate(spec, draws, verification, pressure)
-    offer, zone, prices = out["offer"], out["zone"], out["prices"]["break"]
+    offer, zone, prices = out["offer"], out["zone"], out["prices"]["sever"]
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Draws with a price", f"{prices['share_with_price']:.0%}")
-    m2.metric("Median price", "none in [0, 1]" if prices["p50"] is None else f"{prices['p50']:.2f}")
+    m2.metric("Median Sever price", "none in [0, 1]" if prices["p50"] is None else f"{prices['p50']:.2f}")
     m3.metric("A bargaining zone exists", f"{zone['zone_exists']:.0%}")
     m4.metric("US best offer", f"{offer['concession']:.2f}")
     st.markdown("\n".join(f"- {line}" for line in out["findings"]))

@@ -68,21 +68,28 @@ HEADLINE_HELP = {
     "keep": "The Taliban leadership keeps the alliance as it is.",
     "distance": "The leadership pledges publicly that Afghan soil will not be used for attacks abroad, "
                 "while covert ties go on (Prospects).",
-    "sever": "The leadership breaks verifiably with al-Qaeda (Negotiations).",
-    "split": "The hardline faction splits away after a distancing or a break (Negotiations).",
-    "deal": "A deal is struck and holds: a break, or a pledge whose covert ties monitoring does not expose.",
+    "sever": "The leadership breaks verifiably with al-Qaeda: the only move counted as a break "
+             "(Negotiations).",
+    "split": "The hardline faction splits away after a pledge or a Sever (Negotiations).",
+    "deal": "A deal is struck and holds: a Sever, or a pledge whose covert ties are not exposed and after "
+            "which al-Qaeda mounts no attack abroad.",
     "price": "Median over the draws of the smallest US concession (0 to 1) at which the leadership would "
-             "break; 'none up to 1' when over half the draws have no such price.",
+             "sever; 'none up to 1' when over half the draws have no such price.",
+    "pledge_price": "Median over the draws of the smallest US concession (0 to 1) at which a public pledge "
+                    "(Distance) is the leadership's best move; a pledge is not a break.",
 }
 
 
 def headlines(result: Result) -> list[Headline]:
     """Outcome probabilities with their standard errors, and the median reservation price."""
     out = [Headline(k, label, *_estimate(result, k)) for k, label in HEADLINE_LABELS.items()]
-    prices = result.per_draw["price_break"]
-    median = result.price_quantiles("break")["median"]
-    out.append(Headline("price", "Median price", median,
+    prices = result.per_draw["price_sever"]
+    median = result.price_quantiles("sever")["median"]
+    out.append(Headline("price", "Median Sever price", median,
                         quantile_stderr(prices, 0.5) if median is not None else None, is_share=False))
+    pledge = result.price_quantiles("distance")["median"]
+    pledge_se = quantile_stderr(result.per_draw["price_distance"], 0.5) if pledge is not None else None
+    out.append(Headline("pledge_price", "Median pledge price", pledge, pledge_se, is_share=False))
     return out
 
 
@@ -133,7 +140,7 @@ def decision_terms(params: Mapping[str, Array | float], levers: Mapping[str, flo
     """The Taliban's payoff terms per draw, with the expected split and retaliation costs."""
     terms = dict(taliban_terms(params, levers))
     terms["split_risk"] = result.per_draw["split_if_sever"] * params["split_cost"]
-    terms["attack_risk"] = result.per_draw["attack_if_keep"] * params["retaliation_cost"]
+    terms["attack_risk"] = result.per_draw["external_op_if_keep"] * params["retaliation_cost"]
     return {k: np.broadcast_to(np.asarray(v, dtype=float), (result.draws,)) for k, v in terms.items()}
 
 

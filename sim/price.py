@@ -1,136 +1,226 @@
-"""The Taliban's reservation price: the smallest concession at which it prefers a break to Keep.
+"""The Taliban's prices: the smallest concession at which it severs, and at which it pledges.
 
-Per draw and separately for Distance and Sever, as a concession ``c`` in [0, 1]; ``inf`` where no
-concession in that range is enough. Both methods work on the :class:`~sim.model.ConcessionLine`.
+Per draw, as a concession ``c`` in [0, 1]; ``inf`` where no concession in that range is enough.
 
-* **SPE, exact.** Al-Qaeda's payoffs do not involve ``c``, so the only choice that moves with ``c``
-  is the hardline faction's stay-or-split, an affine comparison with one threshold. On each side of
-  it the Taliban's value of the move is affine in ``c``, so its first crossing of the Keep value
-  has a closed form.
-* **QRE, numerical.** The values are smooth in ``c``; the crossing is found per draw by a
-  vectorised Illinois (safeguarded regula falsi) iteration, with a bisection step every third
-  iteration so the bracket always shrinks (Dowell & Jarratt 1971), and steps of at least half
-  ``TOLERANCE``, until every bracket is narrower than ``TOLERANCE``.
+* The **Sever price** is the smallest ``c`` at which Sever is the leadership's best move (worth at
+  least as much as Keep and as Distance); the **pledge price** the smallest ``c`` at which Distance
+  is. Their minimum is the smallest concession at which the Taliban does anything but Keep (the
+  "Distance or Sever" price). ``reservation_price`` in a run's JSON is the Sever price.
+
+Both methods rest on one fact of the model (:class:`~sim.model.ConcessionLine`): neither al-Qaeda
+nor nature moves with ``c``. So below each of the hardline faction's choices every player's value
+is affine in ``c``, and can be read off one solution: the behaviour below the faction applied to the
+game at ``c = 0`` and to its slope. Only three things move with ``c``: the faction's stay-or-split
+choice, the chip (charged to a Sever below the threshold) and the Keep value's refusal cost.
+
+* **SPE, exact.** The faction's switch points and the chip threshold cut [0, 1] into at most four
+  pieces on which every value is affine; on each, the set where a move is best is an interval in
+  closed form.
+* **QRE, numerical.** The faction's logit choice makes the values smooth between the chip's jump;
+  the first crossing is found per draw by bisection on closed-form values (no tree is re-solved)
+  until every bracket is narrower than ``TOLERANCE``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model import FACTION, TALIBAN, ConcessionLine
-from sim.solve import Solution, solve
+from sim.model import FACTION, TALIBAN, ConcessionLine, Game
+from sim.solve import Solution, solve, values_under
 
 Array = NDArray[np.float64]
-BREAKS = ("distance", "sever")
+PRICED = ("sever", "distance")
 TOLERANCE = 1e-10
-MAX_STEPS = 100
+#: Bisection halves [0, 1] below TOLERANCE in 34 steps.
+STEPS = int(np.ceil(np.log2(1 / TOLERANCE))) + 1
 
 
-def reservation_prices(line: ConcessionLine, concept: str = "spe", lam: float = 10.0) -> dict[str, Array]:
-    """``{"distance": ..., "sever": ..., "break": ...}`` prices per draw (``inf`` where none)."""
-    prices = _spe_prices(line) if concept == "spe" else _qre_prices(line, lam)
-    prices["break"] = np.minimum(prices["distance"], prices["sever"])
+@dataclass(frozen=True)
+class Affine:
+    """``a + b * c`` per draw."""
+
+    a: Array
+    b: Array
+
+    def at(self, c: Array | float) -> Array:
+        return self.a + self.b * c
+
+
+@dataclass(frozen=True)
+class BranchLines:
+    """The Taliban's and the faction's values below each faction choice, and Keep's, as lines in c."""
+
+    keep: Affine                                   # the Taliban's value of Keep
+    taliban: dict[tuple[str, str], Affine]         # (move, stay|split) -> the Taliban's value
+    faction: dict[tuple[str, str], Affine]         # (move, stay|split) -> the faction's value
+    chip: Array
+    threshold: Array
+
+    def take(self, rows: NDArray[np.intp]) -> BranchLines:
+        def cut(x: Array) -> Array:
+            return x[rows] if np.ndim(x) and np.size(x) > 1 else x
+
+        def line(x: Affine) -> Affine:
+            return Affine(cut(x.a), cut(x.b))
+
+        return BranchLines(line(self.keep), {k: line(v) for k, v in self.taliban.items()},
+                           {k: line(v) for k, v in self.faction.items()}, cut(self.chip), cut(self.threshold))
+
+    def faction_stays(self, move: str, c: Array | float) -> Array:
+        """SPE: the faction stays where staying is worth at least splitting (ties go to stay)."""
+        return self.faction[move, "stay"].at(c) >= self.faction[move, "split"].at(c)
+
+    def values(self, c: Array | float, stay: dict[str, Array], chip_on: Array) -> dict[str, Array]:
+        """The Taliban's value of each move at ``c`` given the faction's P(stay) per move."""
+        out = {"keep": self.keep.at(c)}
+        for move in PRICED:
+            s = stay[move]
+            out[move] = s * self.taliban[move, "stay"].at(c) + (1 - s) * self.taliban[move, "split"].at(c)
+        out["sever"] = out["sever"] - np.where(chip_on, self.chip, 0.0)
+        return out
+
+
+def branch_lines(line: ConcessionLine, sol: Solution | None = None) -> BranchLines:
+    """Read the lines off ``sol``, a solution of ``line`` at any concession (solved at 0 if absent)."""
+    sol = sol or solve(line.at(0.0), "spe")
+    at_zero, slope = values_under(sol.probs, line.at_zero), values_under(sol.probs, _slope_game(line))
+
+    def affine(path: str, player: int) -> Affine:
+        return Affine(at_zero[path][player], slope[path][player])
+
+    branches = [(m, s) for m in PRICED for s in ("stay", "split")]
+    return BranchLines(affine("keep", TALIBAN),
+                       {(m, s): affine(f"{m}/{s}", TALIBAN) for m, s in branches},
+                       {(m, s): affine(f"{m}/{s}", FACTION) for m, s in branches},
+                       np.asarray(line.chip, dtype=float), np.asarray(line.threshold, dtype=float))
+
+
+def _slope_game(line: ConcessionLine) -> Game:
+    return Game(line.slope, line.at_zero.chance)
+
+
+def reservation_prices(line: ConcessionLine, concept: str = "spe", lam: float = 10.0,
+                       sol: Solution | None = None) -> dict[str, Array]:
+    """``{"sever": ..., "distance": ..., "distance_or_sever": ...}`` prices per draw (``inf`` where none).
+
+    ``sol`` may pass in a solution of ``line`` at any concession under the same concept (its
+    behaviour below the faction does not depend on the concession), which saves a solve.
+    """
+    sol = sol or solve(line.at(0.0), concept, lam)
+    lines = branch_lines(line, sol)
+    prices = _spe_prices(lines) if concept == "spe" else _qre_prices(lines, lam)
+    prices["distance_or_sever"] = np.minimum(prices["distance"], prices["sever"])
     return prices
 
 
-def _spe_prices(line: ConcessionLine) -> dict[str, Array]:
-    lo, hi = solve(line.at(0.0), "spe"), solve(line.at(1.0), "spe")
-    keep = lo.values["keep"][TALIBAN]
-    out = {}
-    for move in BREAKS:
-        # The faction stays where stay_gap(c) = alpha + beta * c >= 0 (ties go to stay).
-        alpha, beta = _affine(lo, hi, f"{move}/stay", FACTION, _value(lo, f"{move}/split", FACTION),
-                              _value(hi, f"{move}/split", FACTION))
-        stay_lo, stay_hi = _interval_where_nonneg(alpha, beta)
-        split_lo, split_hi = _interval_where_nonneg(-alpha, -beta)
-        a_stay, b_stay = _affine(lo, hi, f"{move}/stay", TALIBAN, keep, keep)
-        a_split, b_split = _affine(lo, hi, f"{move}/split", TALIBAN, keep, keep)
-        out[move] = np.minimum(_first_root(a_stay, b_stay, stay_lo, stay_hi),
-                               _first_root(a_split, b_split, split_lo, split_hi))
-    return out
+# ----------------------------------------------------------------------------- SPE, exact
 
 
-def _value(sol: Solution, path: str, player: int) -> Array:
-    return sol.values[path][player]
+def _spe_prices(lines: BranchLines) -> dict[str, Array]:
+    cuts = [_root_in_unit(lines.faction[m, "stay"], lines.faction[m, "split"]) for m in PRICED]
+    cuts.append(np.clip(lines.threshold + 0 * lines.keep.a, 0.0, 1.0))
+    edges = np.sort(np.stack([np.zeros_like(lines.keep.a), *np.broadcast_arrays(*cuts),
+                              np.ones_like(lines.keep.a)]), axis=0)
+    prices = {m: np.full(lines.keep.a.shape, np.inf) for m in PRICED}
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        mid = (lo + hi) / 2   # which side of every switch the piece lies on
+        stay = {m: lines.faction_stays(m, mid).astype(float) for m in PRICED}
+        chip_on = mid < lines.threshold
+        v0, v1 = lines.values(0.0, stay, chip_on), lines.values(1.0, stay, chip_on)
+        lines_here = {k: Affine(v0[k], v1[k] - v0[k]) for k in v0}
+        for move in PRICED:
+            others = [k for k in lines_here if k != move]
+            start, end = lo, hi
+            for other in others:
+                mine, theirs = lines_here[move], lines_here[other]
+                gap = Affine(mine.a - theirs.a, mine.b - theirs.b)
+                g_lo, g_hi = _where_nonneg(gap)
+                start, end = np.maximum(start, g_lo), np.minimum(end, g_hi)
+            prices[move] = np.where(start <= end, np.minimum(prices[move], start), prices[move])
+    return prices
 
 
-def _affine(lo: Solution, hi: Solution, path: str, player: int, minus_lo, minus_hi) -> tuple[Array, Array]:
-    """Intercept and slope in ``c`` of ``value(path, player) - minus``, from its values at 0 and 1."""
-    a = _value(lo, path, player) - minus_lo
-    return a, _value(hi, path, player) - minus_hi - a
-
-
-def _interval_where_nonneg(alpha: Array, beta: Array) -> tuple[Array, Array]:
-    """The sub-interval of [0, 1] where ``alpha + beta * c >= 0`` (empty when lo > hi)."""
+def _root_in_unit(x: Affine, y: Affine) -> Array:
+    """Where ``x - y`` crosses zero, clipped to [0, 1] (0 where it never does)."""
+    a, b = x.a - y.a, x.b - y.b
     with np.errstate(divide="ignore", invalid="ignore"):
-        root = -alpha / beta
-    lo = np.where(beta > 0, np.maximum(root, 0.0), 0.0)
-    hi = np.where(beta < 0, np.minimum(root, 1.0), 1.0)
-    never = (beta == 0) & (alpha < 0)
+        root = np.where(b != 0, -a / b, 0.0)
+    return np.clip(np.nan_to_num(root, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+
+
+def _where_nonneg(g: Affine) -> tuple[Array, Array]:
+    """The interval of the real line where ``a + b * c >= 0`` (empty when lo > hi)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = -g.a / g.b
+    lo = np.where(g.b > 0, root, -np.inf)
+    hi = np.where(g.b < 0, root, np.inf)
+    never = (g.b == 0) & (g.a < 0)
     return np.where(never, np.inf, lo), np.where(never, -np.inf, hi)
 
 
-def _first_root(a: Array, b: Array, lo: Array, hi: Array) -> Array:
-    """Smallest ``c`` in [lo, hi] with ``a + b * c >= 0``; ``inf`` if none."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        at_lo = a + b * lo >= 0
-        root = -a / b
-    rising = (b > 0) & (root <= hi) & (root >= lo)
-    price = np.where(at_lo, lo, np.where(rising, root, np.inf))
-    return np.where(lo <= hi, price, np.inf)
+# ----------------------------------------------------------------------------- QRE, numerical
 
 
-def _qre_prices(line: ConcessionLine, lam: float) -> dict[str, Array]:
-    ends = [solve(line.at(c), "qre", lam).values for c in (0.0, 1.0)]
-    out = {}
-    for move in BREAKS:
-        f0, f1 = (v[move][TALIBAN] - v["keep"][TALIBAN] for v in ends)
-        price = np.where(f0 >= 0, 0.0, np.where(f1 >= 0, 1.0, np.inf))
-        todo = np.flatnonzero((f0 < 0) & (f1 >= 0))
-        if todo.size:
-            price[todo] = _crossing(line.take(todo), move, lam, f0[todo], f1[todo])
-        out[move] = price
-    return out
+def _qre_values(lines: BranchLines, lam: float, c: Array | float, chip_on: Array) -> dict[str, Array]:
+    stay = {}
+    for m in PRICED:
+        z = lam * (lines.faction[m, "stay"].at(c) - lines.faction[m, "split"].at(c))
+        stay[m] = 0.5 * (1 + np.tanh(z / 2))   # the two-action logit, without overflow
+    return lines.values(c, stay, chip_on)
 
 
-def _gap(line: ConcessionLine, move: str, c: Array | float, lam: float) -> Array:
-    """The Taliban's value of ``move`` less that of Keep at concession ``c``, under QRE."""
-    values = solve(line.at(c), "qre", lam).values
-    return values[move][TALIBAN] - values["keep"][TALIBAN]
+def _qre_gap(lines: BranchLines, lam: float, move: str, c: Array | float, chip_on: Array) -> Array:
+    """How much better ``move`` is than the better of the other two, at ``c`` (non-negative: best)."""
+    v = _qre_values(lines, lam, c, chip_on)
+    return v[move] - np.maximum(*(v[k] for k in v if k != move))
 
 
-def _crossing(line: ConcessionLine, move: str, lam: float, fa: Array, fb: Array) -> Array:
-    """Where the gap, negative at 0 and non-negative at 1, first turns non-negative.
+def _qre_prices(lines: BranchLines, lam: float) -> dict[str, Array]:
+    """The gaps rise with ``c`` (Sever's against both, Distance's against Keep) between the chip's
+    jump; Distance's lead over Sever falls, so a pledge price must still be a pledge there."""
+    n = lines.keep.a.shape
+    theta = np.broadcast_to(np.clip(lines.threshold, 0.0, 1.0), n)
 
-    Each step solves only a working set of draws, re-cut to the draws whose bracket is still wider
-    than ``TOLERANCE`` whenever that falls to half of it (cutting every step costs more than it saves).
+    def sever_gap(chip_on: bool):
+        return lambda L, c: _qre_gap(L, lam, "sever", c, np.bool_(chip_on))
+
+    def distance_lead_on_keep(L: BranchLines, c: Array) -> Array:
+        v = _qre_values(L, lam, c, c < L.threshold)
+        return v["distance"] - v["keep"]
+
+    # Sever: on [0, theta) with the chip charged, on [theta, 1] without.
+    before = _first_crossing(lines, sever_gap(True), np.zeros(n), theta, strict_end=True)
+    after = _first_crossing(lines, sever_gap(False), theta, np.ones(n))
+    sever = np.where(np.isfinite(before), before, after)
+    # Distance: where it first beats Keep, if it beats Sever there too.
+    first = _first_crossing(lines, distance_lead_on_keep, np.zeros(n), np.ones(n))
+    at = np.where(np.isfinite(first), first, 0.0)
+    still_best = _qre_gap(lines, lam, "distance", at, at < lines.threshold) >= 0
+    return {"sever": sever, "distance": np.where(still_best, first, np.inf)}
+
+
+def _first_crossing(lines: BranchLines, f, lo: Array, hi: Array, strict_end: bool = False) -> Array:
+    """Per draw, where ``f(lines, c)``, rising in ``c``, first turns non-negative on [lo, hi]
+    (``inf`` if it does not). Only the draws whose crossing lies inside are bisected.
+
+    ``strict_end``: the piece is [lo, hi) and ``f`` holds only below ``hi``; a crossing that would
+    land on ``hi`` is left to the next piece.
     """
-    a, b = np.zeros(fa.size), np.ones(fa.size)
-    kept = np.zeros(fa.size)  # which end the last step kept: -1 the lower, +1 the upper
-    rows, work = np.arange(fa.size), line
-    for step in range(MAX_STEPS):
-        live = b - a > TOLERANCE
-        if not live.any():
-            break
-        if 2 * np.count_nonzero(live[rows]) <= rows.size:
-            rows = np.flatnonzero(live)
-            work = line.take(rows)
-        act = live[rows]
-        ai, bi, fai, fbi, ki = a[rows], b[rows], fa[rows], fb[rows], kept[rows]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            secant = bi - fbi * (bi - ai) / (fbi - fai)
-        bisect = (step % 3 == 2) | ~np.isfinite(secant) | (secant <= ai) | (secant >= bi)
-        # A step of at least half the tolerance from either end, so that a secant creeping up on
-        # the crossing from one side ends by bracketing it (as in Brent's method).
-        c = np.clip(np.where(bisect, (ai + bi) / 2, secant), ai + TOLERANCE / 2, bi - TOLERANCE / 2)
-        fc = _gap(work, move, c, lam)
-        upper = act & (fc >= 0)  # the crossing lies in [a, c]
-        lower = act & (fc < 0)   # it lies in [c, b]
-        # Illinois: an end kept twice in a row has its value halved, so the secant moves past it.
-        fai = np.where(upper & (ki < 0), fai / 2, fai)
-        fbi = np.where(lower & (ki > 0), fbi / 2, fbi)
-        a[rows], fa[rows] = np.where(lower, c, ai), np.where(lower, fc, fai)
-        b[rows], fb[rows] = np.where(upper, c, bi), np.where(upper, fc, fbi)
-        kept[rows] = np.where(upper, -1.0, np.where(lower, 1.0, ki))
-    return b
+    lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    empty = lo >= hi if strict_end else lo > hi
+    f_lo, f_hi = f(lines, lo), f(lines, hi)
+    price = np.where(~empty & (f_lo >= 0), lo, np.inf)
+    rows = np.flatnonzero(~empty & (f_lo < 0) & (f_hi >= 0))
+    if rows.size:
+        sub, a, b = lines.take(rows), lo[rows], hi[rows]
+        for _ in range(STEPS):
+            mid = (a + b) / 2
+            up = f(sub, mid) >= 0
+            a, b = np.where(up, a, mid), np.where(up, mid, b)
+            if np.all(b - a <= TOLERANCE):
+                break
+        price[rows] = np.where(b < hi[rows], b, np.inf) if strict_end else b
+    return price

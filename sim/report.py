@@ -44,7 +44,7 @@ def summary_rows(result: Result) -> list[dict[str, Any]]:
              for k, e in result.aq_responses.items()]
     rows += [{"metric": f"E[utility {k}]", "mean": e.mean, "stderr": e.stderr}
              for k, e in result.expected_utility.items()]
-    for move in ("break", "distance", "sever"):
+    for move in ("sever", "distance", "distance_or_sever"):
         for q, v in result.price_quantiles(move).items():
             rows.append({"metric": f"reservation price {move} {q}", "mean": v, "stderr": None})
     e = result.price_exists()
@@ -86,15 +86,15 @@ def summary_text(result: Result) -> str:
         lines.append(f"  {label:<32} {e.mean:>9.3f}   ({e.stderr:.3f})")
     lines += ["", "Al-Qaeda's response"]
     lines += [f"  {k:<32} {e.mean:>9.3f}" for k, e in result.aq_responses.items()]
-    rp = s["reservation_price"]
-    lines += [
-        "",
-        "Taliban's reservation price (smallest concession for a break)",
-        f"  p10 {_price(rp['p10'])}, median {_price(rp['median'])}, p90 {_price(rp['p90'])}; "
-        f"a price up to 1 exists in {rp['share_with_price']:.1%} of draws",
-        "",
-        "Expected utility",
-    ]
+    ext = s["external_op"]
+    lines.append(f"  {'attack abroad after a pledge':<32} {ext['after_distance']:>9.3f}   (had it pledged)")
+    for key, title in (("sever_price", "Taliban's Sever price (smallest concession at which it severs)"),
+                       ("pledge_price", "Taliban's pledge price (smallest concession at which it pledges)")):
+        rp = s[key]
+        lines += ["", title,
+                  f"  p10 {_price(rp['p10'])}, median {_price(rp['median'])}, p90 {_price(rp['p90'])}; "
+                  f"a price up to 1 exists in {rp['share_with_price']:.1%} of draws"]
+    lines += ["", "Expected utility"]
     lines += [f"  {k:<32} {e.mean:>9.3f}   ({e.stderr:.3f})" for k, e in result.expected_utility.items()]
     lines += [
         "",

@@ -21,6 +21,7 @@ from sim.model import (
     MOVES,
     PLAYERS,
     TALIBAN,
+    Game,
     concession_line,
     funding_dependence,
     material_net,
@@ -29,10 +30,13 @@ from sim.model import (
 from sim.price import reservation_prices
 from sim.sampling import BLOCK, Design, draw_parameters, uncertain_names
 from sim.scenario import MAX_DRAWS, Scenario
-from sim.solve import Solution, solve, terminal_mass
+from sim.solve import Solution, reach_below, solve, terminal_mass
 
 Array = NDArray[np.float64]
 AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "underground")
+#: The outcomes a probability can be asked of (analyses' ``output``): the three moves, their "Distance
+#: or Sever" sum (never called a break), the hardliners' split, and al-Qaeda's attack abroad.
+OUTPUTS = ("sever", "distance", "distance_or_sever", "keep", "split", "external_op")
 QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
 #: Most threads a run uses by default (each holds a chunk of draws in memory).
 MAX_THREADS = 4
@@ -88,15 +92,19 @@ class Result:
     def expected_utility(self) -> dict[str, Estimate]:
         return {pl: self.estimate(f"eu_{pl}") for pl in PLAYERS}
 
-    def price_quantiles(self, move: str = "break") -> dict[str, float | None]:
-        """Quantiles of the reservation price; ``None`` where the quantile lies above 1 (no price)."""
+    def price_quantiles(self, move: str = "sever") -> dict[str, float | None]:
+        """Quantiles of the price of ``move`` (``sever``, ``distance`` or ``distance_or_sever``);
+        ``None`` where the quantile lies above 1 (no price)."""
         x = self.per_draw[f"price_{move}"]
         q = np.quantile(x, list(QUANTILES.values()), method="inverted_cdf")
         return {k: (float(v) if np.isfinite(v) else None) for k, v in zip(QUANTILES, q, strict=True)}
 
-    def price_exists(self, move: str = "break") -> Estimate:
+    def price_exists(self, move: str = "sever") -> Estimate:
         """The share of draws in which some concession up to 1 buys that move."""
         return Estimate.of(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
+
+    def _price_summary(self, move: str) -> dict[str, float | None]:
+        return {**self.price_quantiles(move), "share_with_price": self.price_exists(move).mean}
 
     @cached_property
     def parameters(self) -> dict[str, Array]:
@@ -128,13 +136,16 @@ class Result:
                 "deal": self.estimate("deal").stderr,
             },
             "aq_response": {k: e.mean for k, e in self.aq_responses.items()},
-            "expected_utility": {k: est(e) for k, e in self.expected_utility.items()},
-            "reservation_price": {
-                **self.price_quantiles("break"),
-                "share_with_price": self.price_exists("break").mean,
-                "distance": self.price_quantiles("distance"),
-                "sever": self.price_quantiles("sever"),
+            "external_op": {
+                "overall": self.estimate("external_op").mean,
+                **{f"after_{m}": self.estimate(f"external_op_if_{m}").mean for m in MOVES},
             },
+            "retaliation": self.estimate("retaliation").mean,
+            "expected_utility": {k: est(e) for k, e in self.expected_utility.items()},
+            "sever_price": self._price_summary("sever"),
+            "pledge_price": self._price_summary("distance"),
+            # Kept for readers of the v1 output: the reservation price is the Sever price.
+            "reservation_price": self._price_summary("sever"),
             "net_alliance_value": est(self.estimate("net_alliance_value")),
             "material_net": est(self.estimate("material_net")),
             "aq_net_gain": est(self.estimate("aq_net_gain")),
@@ -293,10 +304,11 @@ def evaluate(params, levers, concept: str, lam: float, n: int,
              prices: Mapping[str, Array] | None = None) -> Chunk:
     """Solve one chunk of draws and reduce it to per-draw outcome arrays and node sums."""
     line = concession_line(params, levers)
-    sol = solve(line.at(levers["concession"]), concept, lam)
-    out = outcome_arrays(sol)
+    game = line.at(levers["concession"])
+    sol = solve(game, concept, lam)
+    out = outcome_arrays(sol, game, params)
     if prices is None:
-        prices = {f"price_{k}": v for k, v in reservation_prices(line, concept, lam).items()}
+        prices = {f"price_{k}": v for k, v in reservation_prices(line, concept, lam, sol).items()}
     out.update(prices)
     terms = taliban_terms(params, levers)
     out["material_net"] = material_net(terms)
@@ -335,19 +347,34 @@ def _from_fixed(total: int, draws: int) -> float:
     return total / (FIXED_POINT * draws)
 
 
-def outcome_arrays(sol: Solution) -> dict[str, Array]:
+def outcome_arrays(sol: Solution, game: Game, params: Mapping[str, Array | float]) -> dict[str, Array]:
     """Outcome probabilities, al-Qaeda's responses, expected utilities and derived values per draw."""
     root = sol.probs[""]
     out = {m: root[i] for i, m in enumerate(MOVES)}
+    out["distance_or_sever"] = out["distance"] + out["sever"]
     out["split"] = terminal_mass(sol, segment="split")
     out["split_if_sever"] = sol.probs["sever"][1]
-    out["attack_if_keep"] = sol.probs["keep"][1]
     out["detected"] = terminal_mass(sol, "distance", "detected")
     out["deal"] = terminal_mass(sol, "sever") + terminal_mass(sol, "distance", "undetected")
     out.update({f"aq_{r}": terminal_mass(sol, segment=r) for r in AQ_RESPONSES})
+    out["external_op"] = out["aq_attack"]
+    for m in MOVES:   # al-Qaeda's attack abroad after each move, whether or not the move is played
+        below = reach_below(sol, game, m)
+        out[f"external_op_if_{m}"] = sum(r for k, r in below.items() if k.endswith("attack"))
+    # An attack falls on the Taliban where it is traced to Afghan soil: always while al-Qaeda is
+    # hosted (Keep, Distance), from underground after a Sever with probability sever_trace.
+    from_underground = sum(r for k, r in sol.reach.items()
+                           if k.startswith("sever") and "underground/attack" in k)
+    out["retaliation"] = (terminal_mass(sol, "keep", "attack") + terminal_mass(sol, "distance", "attack")
+                          + params["sever_trace"] * from_underground)
     out.update({f"eu_{pl}": sol.values[""][i] for i, pl in enumerate(PLAYERS)})
     keep = sol.values["keep"]
     out["net_alliance_value"] = keep[TALIBAN] - np.maximum(sol.values["distance"][TALIBAN],
                                                           sol.values["sever"][TALIBAN])
+    # What a Sever costs each side against Keep (fact 3): al-Qaeda's loss, the Taliban's loss.
     out["aq_net_gain"] = keep[AL_QAEDA] - sol.values["sever"][AL_QAEDA]
+    out["taliban_sever_loss"] = keep[TALIBAN] - sol.values["sever"][TALIBAN]
+    # What a pledge leaves al-Qaeda of its Keep value (fact 1: it hardly falls).
+    out["aq_value_keep"] = keep[AL_QAEDA]
+    out["aq_value_distance"] = sol.values["distance"][AL_QAEDA]
     return out

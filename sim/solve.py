@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from sim.model import TREE, Chance, Decision, Game, Leaf
 
 Array = NDArray[np.float64]
-Chooser = Callable[[Array], Array]
+Chooser = Callable[[Array, str], Array]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Solution:
     chance: dict[str, Array]
 
 
-def spe_choice(utilities: Array) -> Array:
+def spe_choice(utilities: Array, path: str = "") -> Array:
     """One-hot best responses ``(k, n)``; ties go to the first action.
 
     A running comparison over the few actions is several times faster than ``argmax`` on axis 0.
@@ -57,7 +57,7 @@ def spe_choice(utilities: Array) -> Array:
 def logit_choice(lam: float) -> Chooser:
     """Logit response with precision ``lam``: P(a) proportional to exp(lam * U(a))."""
 
-    def choose(utilities: Array) -> Array:
+    def choose(utilities: Array, path: str = "") -> Array:
         z = lam * (utilities - utilities.max(axis=0, keepdims=True))
         w = np.exp(z)
         return w / w.sum(axis=0)
@@ -98,7 +98,7 @@ def _backward(node, path: str, game: Game, choose: Chooser, probs: dict, values:
         return q * first + (1 - q) * second
     children = [_backward(child, _join(path, name), game, choose, probs, values)
                 for name, child in node.actions.items()]                   # k arrays (4, n)
-    p = choose(np.stack([c[node.player] for c in children]))
+    p = choose(np.stack([c[node.player] for c in children]), path)
     probs[path] = p
     # The expected payoffs, accumulated in place (cheaper than stacking the (k, 4, n) children).
     value = children[0] * p[0]
@@ -119,6 +119,17 @@ def _forward(node, path: str, mass: Array, game: Game, probs: dict, reach: dict,
     else:
         for i, (name, child) in enumerate(node.actions.items()):
             _forward(child, _join(path, name), mass * probs[path][i], game, probs, reach, chance)
+
+
+def values_under(probs: dict[str, Array], game: Game) -> dict[str, Array]:
+    """The ``(4, n)`` expected payoffs at every decision node when play follows ``probs``.
+
+    Linear in the payoffs: the same behaviour applied to a game's slope in the concession gives the
+    slope of every node's value (see :mod:`sim.price`).
+    """
+    values: dict[str, Array] = {}
+    _backward(TREE, "", game, lambda _u, path: probs[path], {}, values)
+    return values
 
 
 def reach_below(sol: Solution, game: Game, path: str) -> dict[str, Array]:

@@ -26,7 +26,8 @@ def test_curve_csv_has_one_row_per_grid_point_with_bands(capsys):
     assert main(args) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [float(r["concession"]) for r in rows] == [0.0, 0.25, 0.5, 0.75, 1.0]
-    assert all(float(r["break_low"]) <= float(r["break"]) <= float(r["break_high"]) for r in rows)
+    key = "distance_or_sever"
+    assert all(float(r[f"{key}_low"]) <= float(r[key]) <= float(r[f"{key}_high"]) for r in rows)
 
 
 def test_zone_text_states_the_findings_in_plain_words(capsys):

@@ -21,7 +21,7 @@ from sim.app_state import (
 from sim.charts import histogram, outcome_bars
 from sim.explain import analyse, comparison_rows, headlines, quantile_stderr, term_contrasts
 from sim.run import run_sample, sample
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, load_scenario
 from sim.tree_view import TreeProbabilities, equilibrium_path, mean_behaviour, tree_dot
 
 DRAWS = 3000
@@ -140,18 +140,19 @@ def test_the_tree_shows_every_node_and_leaf(analysis):
     assert dot.count("->") == len(analysis.tree.reach) + len(analysis.tree.branches) - 1
 
 
-def test_with_no_concession_the_equilibrium_path_is_keep_and_restrain(base):
-    probs = mean_behaviour(run_sample(sample(base), base.levers, "spe"))
-    assert equilibrium_path(probs) == {"", "keep", "keep/restrain"}
+def test_with_nothing_offered_in_1990s_the_equilibrium_path_is_keep_and_restrain():
+    nineties = load_scenario("1990s")
+    probs = mean_behaviour(run_sample(sample(nineties, draws=2000), nineties.levers, "spe"))
+    assert {"", "keep", "keep/restrain"} <= equilibrium_path(probs)
     dot = tree_dot(probs)
     assert '"root" -> "keep" [label="keep' in dot and 'color="#b03a2e"' in dot.split('"root" -> "keep"')[1]
 
 
 def test_a_chance_move_on_the_path_keeps_both_outcomes():
     branches = {"": (0.0, 1.0, 0.0), "distance": (1.0, 0.0), "distance/stay": (0.0, 1.0),
-                "distance/stay/active": (0.7, 0.3)}
+                "distance/stay/active": (1.0, 0.0), "distance/stay/active/restrain": (0.7, 0.3)}
     on_path = equilibrium_path(TreeProbabilities(branches, {}))
-    assert {"distance/stay/active/detected", "distance/stay/active/undetected"} <= on_path
+    assert {"distance/stay/active/restrain/detected", "distance/stay/active/restrain/undetected"} <= on_path
 
 
 # ----------------------------------------------------------------------------- numbers and words
@@ -161,7 +162,7 @@ def test_headlines_carry_the_run_estimates(analysis):
     shown = {h.key: h for h in headlines(analysis.result)}
     assert shown["keep"].mean == analysis.result.estimate("keep").mean
     assert shown["keep"].value_text().endswith("%")
-    assert shown["price"].mean == analysis.result.price_quantiles("break")["median"]
+    assert shown["price"].mean == analysis.result.price_quantiles("sever")["median"]
 
 
 def test_the_median_standard_error_matches_theory_for_a_normal_sample():

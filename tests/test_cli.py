@@ -56,7 +56,7 @@ def test_run_text_shows_the_headline_probabilities_of_the_json(capsys):
                        ("Sever ties", "sever")):
         (line,) = [x for x in lines if x.strip().startswith(label)]
         assert f"{summary['outcomes'][key]:.3f}" in line
-    assert "reservation price" in out
+    assert "Sever price" in out and "pledge price" in out
 
 
 def test_run_json_has_every_headline_key_and_outcomes_sum_to_one(capsys):

@@ -45,7 +45,7 @@ def test_model_output_gives_the_same_numbers_as_a_run_on_the_same_draws(offered)
     np.testing.assert_array_equal(drivers.model_output(offered, "sever")(x), result.per_draw["sever"])
     np.testing.assert_array_equal(drivers.model_output(offered, "split")(x), result.per_draw["split"])
     np.testing.assert_array_equal(drivers.model_output(offered, "price")(x),
-                                  np.minimum(result.per_draw["price_break"], drivers.PRICE_CAP))
+                                  np.minimum(result.per_draw["price_sever"], drivers.PRICE_CAP))
 
 
 def test_sobol_covers_every_uncertain_parameter_and_every_factor(offered, sobol):
@@ -75,7 +75,7 @@ def test_the_deal_and_the_factions_drive_a_sever_most(sobol):
 
 
 def test_morris_ranks_the_concessions_worth_among_the_top_screened_parameters(offered):
-    result = drivers.morris(offered, "break", trajectories=20)
+    result = drivers.morris(offered, "distance_or_sever", trajectories=20)
     ranked = [result.names[i] for i in np.argsort(-result.mu_star)]
     assert "concession_value" in ranked[:5]
 
@@ -90,7 +90,7 @@ def test_prim_finds_that_a_break_needs_a_concession_the_taliban_values(found):
 
 def test_cart_rules_beat_always_guessing_the_commoner_outcome(found):
     assert found.cart_accuracy > max(found.break_rate, 1 - found.break_rate)
-    assert "concession_value" in found.cart_rules and "class: break" in found.cart_rules
+    assert "concession_value" in found.cart_rules and "class: sever" in found.cart_rules
 
 
 def test_an_unknown_output_is_refused(offered):

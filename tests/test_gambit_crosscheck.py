@@ -1,7 +1,8 @@
 """Our solvers against Gambit's, on the same trees built independently with pygambit 17.
 
-The tree is spelled out here by hand from the model document (not read from ``sim.model.TREE``);
-only the numbers (payoffs and detection probabilities) come from ``build_game``. Gambit's logit QRE
+The tree is spelled out here by hand from the model document (not read from ``sim.model.TREE``),
+and so are the numbers: the payoffs and detection probabilities come from the independent payoff
+function of ``tests/independent_payoffs.py``, which agrees with ``build_game`` to 1e-12. Gambit's logit QRE
 (``pygambit.qre.logit_solve_lambda``, a path-following solver) must match our closed-form backward
 logit at every node, and backward induction done here on Gambit's own tree must match our SPE.
 Gambit's ``lcp_solve`` is not used: it may return a Nash equilibrium that rests on a non-credible
@@ -14,6 +15,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+import independent_payoffs as independent
 import numpy as np
 import pygambit as gbt
 import pytest
@@ -35,18 +37,30 @@ QRE_TOLERANCE = 1e-7
 EFG_DRAWS = 25
 
 
+def independent_game(params: dict, levers: dict, n: int) -> Game:
+    """The game of ``n`` draws, its numbers from the independent payoff function."""
+    per_draw = []
+    for i in range(n):
+        one = {k: float(np.broadcast_to(v, (n,))[i]) for k, v in params.items()}
+        per_draw.append((independent.payoffs(one, {k: float(v[i]) for k, v in levers.items()}),
+                         independent.chances(one, {k: float(v[i]) for k, v in levers.items()})))
+    payoffs = {key: np.array([d[0][key] for d in per_draw]).T for key in per_draw[0][0]}
+    chance = {f"detect_{k}": np.array([d[1][k] for d in per_draw]) for k in per_draw[0][1]}
+    return Game(payoffs, chance)
+
+
 def uniform_draws(n: int, seed: int) -> Game:
     """Every parameter and lever uniform over its whole admissible range."""
     rng = np.random.default_rng(seed)
     params = {p.name: rng.uniform(p.low, p.high, n) for p in CATALOGUE}
-    return build_game(params, {lever: rng.uniform(0, 1, n) for lever in LEVERS})
+    return independent_game(params, {lever: rng.uniform(0, 1, n) for lever in LEVERS}, n)
 
 
 def baseline_draws(n: int, seed: int) -> Game:
     """Parameters drawn from the 2018 baseline's distributions, levers uniform."""
     drawn = sample(load_scenario("baseline-2018"), draws=n, seed=seed)
     rng = np.random.default_rng(seed)
-    return build_game(drawn.params, {lever: rng.uniform(0, 1, n) for lever in LEVERS})
+    return independent_game(drawn.params, {lever: rng.uniform(0, 1, n) for lever in LEVERS}, n)
 
 
 @pytest.fixture(scope="module", params=["uniform", "baseline"])
@@ -59,16 +73,19 @@ def gambit_tree(game: Game, draw: int) -> gbt.ExtensiveGame:
     """The alliance game of one draw, built move by move with pygambit."""
     g = gbt.ExtensiveGame([TALIBAN, FACTION, AL_QAEDA], title="alliance")
     g.append_move(H.path(), TALIBAN, ["keep", "distance", "sever"])
-    g.append_move(H.path("keep"), AL_QAEDA, ["restrain", "attack"])
+    abroad = ["restrain", "attack"]
+    g.append_move(H.path("keep"), AL_QAEDA, abroad)
     for move, responses in (("distance", ["lie_low", "active"]), ("sever", ["relocate", "underground"])):
         g.append_move(H.path(move), FACTION, ["stay", "split"])
         for faction in ("stay", "split"):
             g.append_move(H.path(move, faction), AL_QAEDA, responses)
+            for response in responses:
+                g.append_move(H.path(move, faction, response), AL_QAEDA, abroad)
     for faction in ("stay", "split"):
         for response in ("lie_low", "active"):
             detect = Decimal(repr(float(game.chance[f"detect_{response}"][draw])))
             odds = {"detected": detect, "undetected": 1 - detect}
-            g.append_event(H.path("distance", faction, response), odds)
+            g.append_event(H.path("distance", faction, response, "restrain"), odds)
     for history in g.get_histories(H.path().plays):
         key = "/".join(history.actions)
         payoffs = game.payoffs[key][:, draw]

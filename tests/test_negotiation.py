@@ -40,8 +40,9 @@ def test_reservation_prices_equal_a_brute_force_search_over_concessions(drawn, p
     first = {m: np.full(few.draws, np.inf) for m in ("distance", "sever")}
     for c in grid[::-1]:  # walking down leaves, per draw, the smallest c that buys each move
         sol = solve(build_game(few.params, {**few.scenario.levers, "concession": c}))
-        for m in first:
-            accepts = sol.values[m][TALIBAN] >= sol.values["keep"][TALIBAN]
+        v = {k: sol.values[k][TALIBAN] for k in ("keep", "distance", "sever")}
+        for m in first:   # the move is the leadership's best: worth at least both others
+            accepts = np.all([v[m] >= v[o] for o in v if o != m], axis=0)
             first[m] = np.where(accepts, c, first[m])
     for m, found in first.items():
         exact = prices.prices[m][:few.draws]
@@ -52,21 +53,22 @@ def test_reservation_prices_equal_a_brute_force_search_over_concessions(drawn, p
 
 
 def test_share_breaking_at_each_concession_equals_share_with_a_price_at_or_below_it(prices, curve):
-    np.testing.assert_allclose(curve.mean["break"], prices.share_at_or_below(curve.grid), atol=1 / DRAWS)
+    expected = prices.share_at_or_below(curve.grid, "distance_or_sever")
+    np.testing.assert_allclose(curve.mean["distance_or_sever"], expected, atol=1 / DRAWS)
 
 
 def test_price_quantiles_and_histogram_describe_the_same_draws(prices):
-    share = prices.share_with_price("break").mean
-    assert sum(b["share"] for b in prices.histogram("break")) == pytest.approx(share)
-    median = prices.quantiles("break")["p50"]
-    assert median is not None and np.mean(prices.prices["break"] <= median) >= 0.5
+    share = prices.share_with_price("distance_or_sever").mean
+    assert sum(b["share"] for b in prices.histogram("distance_or_sever")) == pytest.approx(share)
+    median = prices.quantiles("distance_or_sever")["p50"]
+    assert median is not None and np.mean(prices.prices["distance_or_sever"] <= median) >= 0.5
 
 
 def test_a_larger_concession_never_makes_a_break_less_likely(drawn, curve):
-    assert np.all(np.diff(curve.mean["break"]) >= 0)
+    assert np.all(np.diff(curve.mean["distance_or_sever"]) >= 0)
     qre = negotiation.acceptance_curve(_first_rows(drawn, 500), concept="qre", lam=2.0)
-    assert np.all(np.diff(qre.mean["break"]) >= -1e-12)
-    assert qre.mean["break"][-1] > qre.mean["break"][0]
+    assert np.all(np.diff(qre.mean["distance_or_sever"]) >= -1e-12)
+    assert qre.mean["distance_or_sever"][-1] > qre.mean["distance_or_sever"][0]
 
 
 def test_acceptance_curve_equals_a_full_run_at_the_same_concession(drawn):
@@ -79,8 +81,8 @@ def test_acceptance_curve_equals_a_full_run_at_the_same_concession(drawn):
 def test_curve_bands_are_the_monte_carlo_standard_error_of_an_indicator(curve):
     p = curve.mean["sever"]
     np.testing.assert_allclose(curve.stderr["sever"], np.sqrt(p * (1 - p) / (DRAWS - 1)), atol=1e-12)
-    low, high = curve.band("break")
-    assert np.all((low <= curve.mean["break"]) & (curve.mean["break"] <= high))
+    low, high = curve.band("distance_or_sever")
+    assert np.all((low <= curve.mean["distance_or_sever"]) & (curve.mean["distance_or_sever"] <= high))
 
 
 def test_more_verification_changes_the_break_rate_at_a_fixed_concession(drawn):
@@ -105,9 +107,9 @@ def test_with_a_huge_political_cost_the_us_offers_nothing(drawn):
 
 def test_a_zone_exists_where_the_price_is_at_or_below_what_the_us_would_pay(drawn, prices):
     zone = negotiation.bargaining_zone(drawn, prices=prices)
-    price = prices.prices["break"]
+    price = prices.prices["sever"]
     assert np.array_equal(zone.exists, np.isfinite(price) & (price <= zone.willingness))
-    assert 0 < zone.chance.mean <= prices.share_with_price("break").mean
+    assert 0 < zone.chance.mean <= prices.share_with_price("sever").mean
 
 
 def test_at_its_willingness_to_pay_the_us_is_indifferent_between_the_break_and_keep(drawn, prices):

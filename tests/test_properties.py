@@ -66,5 +66,6 @@ def test_breaking_at_a_concession_means_breaking_at_every_larger_one_and_price_b
     first = np.argmax(breaks) if breaks.any() else len(cs)
     assert np.all(breaks[first:])
     one = {k: np.array([v]) for k, v in params.items()}
-    price = reservation_prices(concession_line(one, {**lever, "concession": 0.0}), "spe")["break"][0]
+    line = concession_line(one, {**lever, "concession": 0.0})
+    price = reservation_prices(line, "spe")["distance_or_sever"][0]
     assert np.all(cs[breaks] >= price - 1e-12)

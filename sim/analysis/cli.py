@@ -57,7 +57,7 @@ def add_analyze_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--by", choices=("concession", "verification"), default="concession",
                    help="the lever an acceptance curve moves (curve)")
     p.add_argument("--grid", type=_grid_points, default=21, help="grid points of a curve (curve, zone)")
-    p.add_argument("--output", choices=("sever", "split", "break", "price"), default="sever",
+    p.add_argument("--output", choices=("sever", "split", "distance_or_sever", "price"), default="sever",
                    help="the outcome analysed (sobol, morris)")
     p.add_argument("--sobol-n", type=_positive_int, default=1024, help="Sobol' base sample, a power of 2")
     p.add_argument("--trajectories", type=_positive_int, default=50, help="Morris trajectories")
@@ -99,14 +99,14 @@ def _price(scenario: Scenario, args: argparse.Namespace) -> Report:
     prices = negotiation.price_distribution(sample(scenario, args.draws, args.seed))
     summary = prices.summary()
     rows = [{"move": m, **summary[m]} for m in negotiation.PRICE_MOVES]
-    text = [f"Reservation price, {scenario.name} ({prices.prices['break'].size:,} draws; "
+    text = [f"Reservation price, {scenario.name} ({prices.prices['sever'].size:,} draws; "
             "the smallest concession at which the Taliban prefers the move to Keep)", ""]
     text += [f"  {r['move']:<9} has a price in {r['share_with_price']:6.1%} of draws; quantiles: "
              + ", ".join(f"{k} {_fmt(v)}" for k, v in r.items() if k.startswith("p")) for r in rows]
-    text += ["", "  Share of draws by price (break):"]
+    text += ["", "  Share of draws by Sever price:"]
     text += [f"  {b['low']:.2f}-{b['high']:.2f} {'#' * round(200 * b['share'])} {b['share']:.1%}"
-             for b in prices.histogram("break")]
-    payload = {"scenario": scenario.name, "summary": summary, "histogram": prices.histogram("break")}
+             for b in prices.histogram("sever")]
+    payload = {"scenario": scenario.name, "summary": summary, "histogram": prices.histogram("sever")}
     return Report(payload, rows, "\n".join(text))
 
 
@@ -117,8 +117,9 @@ def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
     curve = make(drawn, grid)
     rows = curve.to_rows()
     text = [f"Acceptance curve by {args.by}, {scenario.name} ({curve.draws:,} draws, 95% bands)", "",
-            f"  {args.by:>12}  {'any break':>20}  {'distance':>20}  {'sever':>20}"]
-    text += [f"  {r[args.by]:12.2f}" + "".join(f"  {_band(r, k):>20}" for k in ("break", "distance", "sever"))
+            f"  {args.by:>12}  {'distance or sever':>20}  {'distance':>20}  {'sever':>20}"]
+    keys = ("distance_or_sever", "distance", "sever")
+    text += [f"  {r[args.by]:12.2f}" + "".join(f"  {_band(r, k):>20}" for k in keys)
              for r in rows]
     payload = {"scenario": scenario.name, "lever": args.by, "draws": curve.draws, "curve": rows}
     return Report(payload, rows, "\n".join(text))
@@ -178,7 +179,8 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
 
     found = drivers.discover(scenario, args.draws, args.seed)
     rows = found.prim.to_rows()
-    text = [f"Where does a break happen? {scenario.name} (break in {found.break_rate:.1%} of draws)", "",
+    text = [f"Where does the Taliban sever? {scenario.name} "
+            f"(in {found.break_rate:.1%} of draws)", "",
             "PRIM: " + found.prim.describe() + ".", "", "Peeling trajectory:"]
     text += [f"  {r['step']:>3}{'*' if r['chosen'] else ' '} coverage {_fmt(r['coverage'])} "
              f"density {r['density']:.2f} mass {r['mass']:.2f}  {r['limits']}" for r in rows]

@@ -41,7 +41,7 @@ Array = NDArray[np.float64]
 PRICE_CAP = 1.5
 PRICE_NOTE = (f"The reservation price is capped at {PRICE_CAP} where no concession up to 1 buys a break, "
               "so its variance mixes how high the price is with whether one exists.")
-OUTPUTS = ("sever", "split", "break", "price")
+OUTPUTS = ("sever", "split", "distance_or_sever", "price")
 LOGNORMAL_RANGE = (0.01, 0.99)
 CART_DEPTH = 3
 
@@ -72,7 +72,7 @@ def _range(scenario: Scenario, name: str) -> tuple[float, float]:
 def model_output(scenario: Scenario, output: str) -> Callable[[Array], Array]:
     """A vectorised function from an ``(m, d)`` array of uncertain parameters to one output per row.
 
-    ``output`` is ``"sever"``, ``"split"`` (the faction splits), ``"break"`` (Distance or Sever), or
+    ``output`` is ``"sever"``, ``"split"`` (the faction splits), ``"distance_or_sever"``, or
     ``"price"`` (the reservation price for a break, capped at :data:`PRICE_CAP`). Fixed parameters
     keep their scenario values; levers and solution concept are the scenario's.
     """
@@ -85,7 +85,7 @@ def model_output(scenario: Scenario, output: str) -> Callable[[Array], Array]:
         params = {**fixed, **{n: x[:, j] for j, n in enumerate(names)}}
         if output == "price":
             line = concession_line(params, scenario.levers)
-            price = reservation_prices(line, scenario.concept, scenario.lam)["break"]
+            price = reservation_prices(line, scenario.concept, scenario.lam)["sever"]
             return np.minimum(price, PRICE_CAP)
         sol = solve(build_game(params, scenario.levers), scenario.concept, scenario.lam)
         if output == "split":
@@ -137,7 +137,7 @@ class Discovery:
 
 def discover(scenario: Scenario, draws: int | None = None, seed: int | None = None,
              threshold: float | None = None) -> Discovery:
-    """Run PRIM and CART on draws of ``scenario`` with "the Taliban breaks (Distance or Sever)" as outcome.
+    """Run PRIM and CART on draws of ``scenario`` with "the Taliban severs" as outcome.
 
     The draws come from the scenario's own distributions at its levers; for a break under the SPE the
     outcome is 0/1, and under QRE a draw counts as a break when its break probability exceeds one half.
@@ -148,9 +148,10 @@ def discover(scenario: Scenario, draws: int | None = None, seed: int | None = No
     names = analysable_names(scenario)
     drawn = sample(scenario, draws, seed)
     x = np.column_stack([drawn.params[n] for n in names])
-    broke = model_output(scenario, "break")(x) > 0.5
+    broke = model_output(scenario, "sever")(x) > 0.5
     found = prim.prim(x, broke, names, threshold=threshold)
     tree = DecisionTreeClassifier(max_depth=CART_DEPTH, min_samples_leaf=max(1, x.shape[0] // 50),
                                   random_state=0).fit(x, broke)
-    rules = export_text(tree, feature_names=list(names), class_names=["keep", "break"], decimals=2)
+    rules = export_text(tree, feature_names=list(names), class_names=["no sever", "sever"],
+                        decimals=2)
     return Discovery(found, rules, float(tree.score(x, broke)), float(broke.mean()))

@@ -33,8 +33,8 @@ from sim.solve import Solution, reach_below, solve
 Array = NDArray[np.float64]
 #: 1.96: the normal quantile of a two-sided 95% band around a Monte Carlo mean.
 Z95 = 1.959963984540054
-CURVE_OUTCOMES = ("keep", "distance", "sever", "break", "eu_us")
-PRICE_MOVES = ("break", "distance", "sever")
+CURVE_OUTCOMES = ("keep", "distance", "sever", "distance_or_sever", "eu_us")
+PRICE_MOVES = ("sever", "distance", "distance_or_sever")
 PRICE_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
@@ -60,31 +60,32 @@ def setting(drawn: Sample, levers: Mapping[str, float] | None = None, concept: s
 
 @dataclass(frozen=True)
 class PriceDistribution:
-    """Reservation prices per draw: ``prices[move]`` for ``break``, ``distance`` and ``sever``.
+    """Reservation prices per draw: ``prices[move]`` for ``sever``, ``distance`` (the pledge) and
+    ``distance_or_sever``.
 
     ``inf`` marks a draw where no concession in [0, 1] is enough.
     """
 
     prices: dict[str, Array] = field(repr=False)
 
-    def share_with_price(self, move: str = "break") -> Estimate:
+    def share_with_price(self, move: str = "sever") -> Estimate:
         """Share of draws in which some concession in [0, 1] buys ``move``."""
         return Estimate.of(np.isfinite(self.prices[move]).astype(float))
 
-    def quantiles(self, move: str = "break") -> dict[str, float | None]:
+    def quantiles(self, move: str = "sever") -> dict[str, float | None]:
         """Quantiles over all draws; ``None`` where the quantile falls among draws with no price."""
         values = np.quantile(self.prices[move], PRICE_QUANTILES, method="inverted_cdf")
         return {_label(q): (float(v) if np.isfinite(v) else None)
                 for q, v in zip(PRICE_QUANTILES, values, strict=True)}
 
-    def histogram(self, move: str = "break", bins: int = 20) -> list[dict[str, float]]:
+    def histogram(self, move: str = "sever", bins: int = 20) -> list[dict[str, float]]:
         """Share of all draws whose price falls in each of ``bins`` equal bins of [0, 1]."""
         counts, edges = np.histogram(self.prices[move], bins=bins, range=(0.0, 1.0))
         n = self.prices[move].size
         return [{"low": float(a), "high": float(b), "share": float(k / n)}
                 for a, b, k in zip(edges[:-1], edges[1:], counts, strict=True)]
 
-    def share_at_or_below(self, concession: float | Array, move: str = "break") -> Array:
+    def share_at_or_below(self, concession: float | Array, move: str = "sever") -> Array:
         """Share of draws whose price is at most ``concession`` (the SPE acceptance curve)."""
         c = np.atleast_1d(np.asarray(concession, dtype=float))
         return (self.prices[move][None, :] <= c[:, None]).mean(axis=1)
@@ -182,7 +183,7 @@ def _curve(lever: str, grid: Array, games, s: Setting, n: int) -> Curve:
 def _outcomes(sol: Solution, n: int) -> dict[str, Array]:
     root = sol.probs[""]
     out = {m: per_draw_array(root[i], n) for i, m in enumerate(MOVES)}
-    out["break"] = 1.0 - out["keep"]
+    out["distance_or_sever"] = 1.0 - out["keep"]
     out["eu_us"] = per_draw_array(sol.values[""][US], n)
     return out
 
@@ -215,8 +216,6 @@ class BargainingZone:
             "zone_exists": self.chance.mean,
             "zone_exists_stderr": self.chance.stderr,
             "taliban_has_price": float(np.isfinite(self.price).mean()),
-            "break_offered": {m: float((self.move == m)[np.isfinite(self.price)].mean())
-                              if np.isfinite(self.price).any() else 0.0 for m in ("distance", "sever")},
             "us_willingness": {_label(q): float(v) if np.isfinite(v) else None
                                for q, v in zip(PRICE_QUANTILES, qs, strict=True)},
         }
@@ -235,8 +234,8 @@ def bargaining_zone(drawn: Sample, levers: Mapping[str, float] | None = None, co
     """
     s = setting(drawn, levers, concept, lam)
     prices = prices or price_distribution(drawn, s.levers, s.concept, s.lam)
-    price = prices.prices["break"]
-    move = np.where(prices.prices["distance"] <= prices.prices["sever"], "distance", "sever")
+    price = prices.prices["sever"]
+    move = np.full(drawn.draws, "sever")
     line = concession_line(drawn.params, s.levers)
     sol = solve(line.at(np.minimum(price, 1.0)), s.concept, s.lam)
     keep_value = per_draw_array(sol.values["keep"][US], drawn.draws)
@@ -280,7 +279,8 @@ def best_offer(curve: Curve) -> BestOffer:
         raise ValueError("the best offer is read from a concession curve")
     i = int(np.argmax(curve.mean["eu_us"]))
     eu = Estimate(float(curve.mean["eu_us"][i]), float(curve.stderr["eu_us"][i]))
-    return BestOffer(float(curve.grid[i]), eu, {m: float(curve.mean[m][i]) for m in MOVES + ("break",)})
+    outcomes = {m: float(curve.mean[m][i]) for m in (*MOVES, "distance_or_sever")}
+    return BestOffer(float(curve.grid[i]), eu, outcomes)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -295,20 +295,20 @@ def _label(q: float) -> str:
 
 def findings(prices: PriceDistribution, curve: Curve, zone: BargainingZone, offer: BestOffer) -> list[str]:
     """The negotiation results as short plain sentences for the app and the text report."""
-    has_price = prices.share_with_price("break").mean
-    median = prices.quantiles("break")["p50"]
-    offered = zone.summary()["break_offered"]
+    has_price = prices.share_with_price("sever").mean
+    median = prices.quantiles("sever")["p50"]
+    pledge = prices.share_with_price("distance").mean
     lines = [
-        f"With no concession the Taliban breaks with al-Qaeda in {curve.mean['break'][0]:.0%} of the draws.",
-        f"Some concession up to a full withdrawal (1.0) buys a break in {has_price:.0%} of the draws; "
+        f"With no concession the Taliban severs its ties to al-Qaeda in {curve.mean['sever'][0]:.0%} of the "
+        "draws and pledges publicly while keeping covert ties (Distance) in "
+        f"{curve.mean['distance'][0]:.0%}.",
+        f"Some concession up to a full withdrawal (1.0) buys a Sever in {has_price:.0%} of the draws; "
         f"in the other {1 - has_price:.0%} nothing the US can offer is enough.",
-        f"A concession of {median:.2f} buys a break in half of the draws." if median is not None else
-        "In more than half of the draws no concession up to 1.0 buys a break.",
+        f"A concession of {median:.2f} buys a Sever in half of the draws." if median is not None else
+        "In more than half of the draws no concession up to 1.0 buys a Sever.",
+        f"A public pledge (Distance) is the Taliban's best move at some concession up to 1.0 in "
+        f"{pledge:.0%} of the draws; a pledge is not a break.",
     ]
-    if has_price > 0:
-        lines.append(f"Where a price exists, the cheapest break is a public pledge (Distance) in "
-                     f"{offered['distance']:.0%} of those draws and a verifiable Sever in "
-                     f"{offered['sever']:.0%}.")
     lines += [
         f"A zone of possible agreement (a price the Taliban accepts that the US would still pay) exists in "
         f"{zone.chance.mean:.0%} of the draws (± {Z95 * zone.chance.stderr:.1%}).",

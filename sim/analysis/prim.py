@@ -116,7 +116,7 @@ class PrimResult:
                 conditions.append(f"{name} < {_number(b.highs[j])}")
         return conditions
 
-    def describe(self, box: int | None = None, outcome: str = "a break", outcomes: str | None = None) -> str:
+    def describe(self, box: int | None = None, outcome: str = "a Sever", outcomes: str | None = None) -> str:
         """Describe one box in a plain sentence.
 
         Parameters
@@ -124,7 +124,7 @@ class PrimResult:
         box : int, optional
             Index into the trajectory; the chosen box by default.
         outcome : str
-            The outcome in the singular, with its article ("a break").
+            The outcome in the singular, with its article ("a Sever").
         outcomes : str, optional
             The outcome in the plural; by default ``outcome`` without its article plus "s".
 
