@@ -187,11 +187,20 @@ def build_game(p: Values, levers: Mapping[str, float]) -> Game:
     concession, verification and pressure in [0, 1].
     """
     game = _chip_free_game(p, levers)
-    due = np.where(levers["concession"] < np.asarray(p["chip_threshold"]), chip_cost(p), 0.0)
-    for k, row in game.payoffs.items():
-        if k.startswith("sever/"):
-            row[TALIBAN] -= due
+    _charge_chip(game.payoffs, chip_due(chip_cost(p), p["chip_threshold"], levers["concession"]))
     return game
+
+
+def chip_due(chip: Array | float, threshold: Array | float, concession: Array | float) -> Array:
+    """The chip a Sever at ``concession`` gives away: all of it below the threshold, none at or above."""
+    return np.where(np.asarray(concession) < threshold, chip, 0.0)
+
+
+def _charge_chip(payoffs: dict[str, Array], due: Array) -> None:
+    """Charge the chip to the Taliban at every Sever terminal, in place (a pledge keeps the chip)."""
+    for key, row in payoffs.items():
+        if key.startswith("sever/"):
+            row[TALIBAN] -= due
 
 
 def _chip_free_game(p: Values, levers: Mapping[str, float]) -> Game:
@@ -345,19 +354,10 @@ class ConcessionLine:
                               {k: v[:, rows] for k, v in self.slope.items()},
                               _rows_of(self.chip, rows), _rows_of(self.threshold, rows))
 
-    def chip_due(self, concession: Array | float) -> Array:
-        """The chip the Taliban gives away by severing at ``concession`` (0 at or above the threshold)."""
-        return np.where(np.asarray(concession) < self.threshold, self.chip, 0.0)
-
     def at(self, concession: Array | float) -> Game:
         c = np.asarray(concession, dtype=float)
-        due = self.chip_due(c)  # the same rule as build_game's
-        payoffs = {}
-        for k, v in self.at_zero.payoffs.items():
-            row = v + c * self.slope[k]
-            if k.startswith("sever/"):
-                row[TALIBAN] -= due
-            payoffs[k] = row
+        payoffs = {k: v + c * self.slope[k] for k, v in self.at_zero.payoffs.items()}
+        _charge_chip(payoffs, chip_due(self.chip, self.threshold, c))
         return Game(payoffs, self.at_zero.chance)
 
 

@@ -17,8 +17,8 @@ choice, the chip (charged to a Sever below the threshold) and the Keep value's r
   pieces on which every value is affine; on each, the set where a move is best is an interval in
   closed form.
 * **QRE, numerical.** The faction's logit choice makes the values smooth between the chip's jump;
-  the first crossing is found per draw by bisection on closed-form values (no tree is re-solved)
-  until every bracket is narrower than ``TOLERANCE``.
+  the first crossing is found per draw by a scan, then bisection, on closed-form values (no tree is
+  re-solved) until every bracket is narrower than ``TOLERANCE``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from sim.solve import Solution, solve, values_under
 Array = NDArray[np.float64]
 PRICED = ("sever", "distance")
 TOLERANCE = 1e-10
+#: Points per piece of [0, 1] scanned for the first crossing before bisecting.
+SCAN = 17
 #: Bisection halves [0, 1] below TOLERANCE in 34 steps.
 STEPS = int(np.ceil(np.log2(1 / TOLERANCE))) + 1
 
@@ -179,43 +181,63 @@ def _qre_gap(lines: BranchLines, lam: float, move: str, c: Array | float, chip_o
 
 
 def _qre_prices(lines: BranchLines, lam: float) -> dict[str, Array]:
-    """The gaps rise with ``c`` (Sever's against both, Distance's against Keep) between the chip's
-    jump; Distance's lead over Sever falls, so a pledge price must still be a pledge there."""
+    """The first concession at which each move leads the better of the other two.
+
+    Two searches, each split at the chip threshold (where Sever's value jumps up): one on the move's
+    lead over the better of the others, one on its pairwise leads (Sever from where it has caught up
+    with both; Distance from where it catches up with Keep). Leads rise with ``c`` in most of the
+    parameter space, where both agree; in odd corners one may miss a narrow window the other finds.
+    A candidate counts only where the move really is best; the price is the smaller of the two.
+    """
     n = lines.keep.a.shape
     theta = np.broadcast_to(np.clip(lines.threshold, 0.0, 1.0), n)
 
-    def sever_gap(chip_on: bool):
-        return lambda L, c: _qre_gap(L, lam, "sever", c, np.bool_(chip_on))
+    def lead(move: str, over: str | None, chip_on: bool):
+        def f(L: BranchLines, c: Array) -> Array:
+            v = _qre_values(L, lam, c, np.bool_(chip_on))
+            others = [v[k] for k in v if k != move] if over is None else [v[over]]
+            return v[move] - np.maximum.reduce(others)
+        return f
 
-    def distance_lead_on_keep(L: BranchLines, c: Array) -> Array:
-        v = _qre_values(L, lam, c, c < L.threshold)
-        return v["distance"] - v["keep"]
+    def first_lead(move: str, over: str | None = None) -> Array:
+        before = _first_crossing(lines, lead(move, over, True), np.zeros(n), theta, strict_end=True)
+        after = _first_crossing(lines, lead(move, over, False), theta, np.ones(n))
+        return np.where(np.isfinite(before), before, after)
 
-    # Sever: on [0, theta) with the chip charged, on [theta, 1] without.
-    before = _first_crossing(lines, sever_gap(True), np.zeros(n), theta, strict_end=True)
-    after = _first_crossing(lines, sever_gap(False), theta, np.ones(n))
-    sever = np.where(np.isfinite(before), before, after)
-    # Distance: where it first beats Keep, if it beats Sever there too.
-    first = _first_crossing(lines, distance_lead_on_keep, np.zeros(n), np.ones(n))
-    at = np.where(np.isfinite(first), first, 0.0)
-    still_best = _qre_gap(lines, lam, "distance", at, at < lines.threshold) >= 0
-    return {"sever": sever, "distance": np.where(still_best, first, np.inf)}
+    pairwise = {"sever": np.maximum(first_lead("sever", "keep"), first_lead("sever", "distance")),
+                "distance": first_lead("distance", "keep")}
+    out = {}
+    for move in PRICED:
+        candidates = []
+        for c in (first_lead(move), pairwise[move]):
+            at = np.where(np.isfinite(c), c, 0.0)
+            best = _qre_gap(lines, lam, move, at, at < lines.threshold) >= 0
+            candidates.append(np.where(np.isfinite(c) & best, c, np.inf))
+        out[move] = np.minimum(*candidates)
+    return out
 
 
 def _first_crossing(lines: BranchLines, f, lo: Array, hi: Array, strict_end: bool = False) -> Array:
-    """Per draw, where ``f(lines, c)``, rising in ``c``, first turns non-negative on [lo, hi]
-    (``inf`` if it does not). Only the draws whose crossing lies inside are bisected.
+    """Per draw, where ``f(lines, c)`` first turns non-negative on [lo, hi] (``inf`` if it does not).
 
+    A scan of ``SCAN`` evenly spaced points finds the first cell where ``f`` turns non-negative
+    (the gaps rise with ``c`` in all but odd corners of the parameter space, where this still finds
+    the first crossing wider than a cell); only draws with a crossing inside are then bisected.
     ``strict_end``: the piece is [lo, hi) and ``f`` holds only below ``hi``; a crossing that would
     land on ``hi`` is left to the next piece.
     """
     lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
     empty = lo >= hi if strict_end else lo > hi
-    f_lo, f_hi = f(lines, lo), f(lines, hi)
-    price = np.where(~empty & (f_lo >= 0), lo, np.inf)
-    rows = np.flatnonzero(~empty & (f_lo < 0) & (f_hi >= 0))
+    ts = np.linspace(0.0, 1.0, SCAN)
+    points = lo[None, :] + ts[:, None] * (hi - lo)[None, :]
+    ok = np.stack([f(lines, x) >= 0 for x in points]) & ~empty[None, :]
+    found = ok.any(axis=0)
+    first = np.argmax(ok, axis=0)
+    price = np.where(found & (first == 0), lo, np.inf)
+    rows = np.flatnonzero(found & (first > 0))
     if rows.size:
-        sub, a, b = lines.take(rows), lo[rows], hi[rows]
+        cell = first[rows]
+        sub, a, b = lines.take(rows), points[cell - 1, rows], points[cell, rows]
         for _ in range(STEPS):
             mid = (a + b) / 2
             up = f(sub, mid) >= 0

@@ -212,6 +212,13 @@ def test_fact11_after_a_pledge_al_qaeda_still_attacks_abroad_where_it_values_it(
     assert result.summary()["external_op"]["after_distance"] > 0.05
 
 
+def test_fact11_a_pledge_buys_the_taliban_no_immunity_from_us_retaliation():
+    # In the 1990s al-Qaeda often attacks abroad; dearer retaliation does not make a pledge pay more.
+    cheap, dear = (run("1990s", **{"parameters.retaliation_cost": r}) for r in (0.25, 1.5))
+    assert abs(p(dear, "distance") - p(cheap, "distance")) < 0.01
+    assert p(dear, "keep") < p(cheap, "keep") - 0.1
+
+
 def test_fact11_fails_if_al_qaeda_heeded_the_pledge():
     assert p(run("baseline-2018", **{"parameters.pledge_restraint": 1.0}), "external_op_if_distance") < 0.005
 

@@ -43,10 +43,10 @@ def test_trajectory_coverage_and_mass_never_increase_while_density_rises(planted
 
 
 def test_describe_names_both_planted_dims_with_their_direction(planted):
-    text = prim(*planted, NAMES).describe(outcome="a break")
-    assert text.startswith("a break happens in 9")
+    text = prim(*planted, NAMES).describe(outcome="a Sever")
+    assert text.startswith("a Sever happens in 9")
     assert re.search(r"where x2 > 0\.(5[5-9]|6[0-4])\d* and x4 < 0\.(2[5-9]|3[0-4])\d* \(", text)
-    assert "of all breaks" in text
+    assert "of all Severs" in text
     assert "x0" not in text and "x5" not in text
 
 
@@ -85,14 +85,14 @@ def test_no_positive_outcome_gives_the_whole_range_box_with_undefined_coverage()
     assert result.box.restricted == () and result.box.density == 0.0
     assert math.isnan(result.box.coverage)
     assert result.to_rows()[0]["coverage"] is None
-    assert result.describe() == "none of the draws has a break, so there is no box to describe"
+    assert result.describe() == "none of the draws has a Sever, so there is no box to describe"
 
 
 def test_all_positive_outcome_gives_the_unrestricted_box_at_full_density():
     x = np.random.default_rng(3).uniform(size=(500, 2))
     result = prim(x, np.ones(500, dtype=int), ["a", "b"])
     assert len(result.trajectory) == 1
-    assert result.describe() == "a break happens in 100% of all draws (the box restricts no input)"
+    assert result.describe() == "a Sever happens in 100% of all draws (the box restricts no input)"
 
 
 def test_constant_column_is_never_restricted(planted):
@@ -111,7 +111,7 @@ def test_discrete_input_is_peeled_by_whole_values_and_every_peel_drops_points():
     masses = [b.mass for b in result.trajectory]
     assert np.all(np.diff(masses) < 0)
     assert result.box.lows[0] == 3.5
-    assert result.describe().startswith("a break happens in 9")
+    assert result.describe().startswith("a Sever happens in 9")
     assert "level > 3.5" in result.describe()
 
 
