@@ -26,14 +26,17 @@ from sim.model import (
     material_net,
     taliban_terms,
 )
+from sim.intervals import Interval, probability_interval
 from sim.price import reservation_prices
-from sim.sampling import BLOCK, Design, draw_parameters, uncertain_names
+from sim.sampling import BLOCK, Design, draw_parameters, replicate_bounds, uncertain_names
 from sim.scenario import MAX_DRAWS, Scenario
 from sim.solve import Solution, solve, terminal_mass
 
 Array = NDArray[np.float64]
 AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "underground")
 QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
+#: The probabilities whose 95% intervals a run's summary reports.
+INTERVAL_OUTCOMES = ("keep", "distance", "sever", "split", "deal")
 #: Most threads a run uses by default (each holds a chunk of draws in memory).
 MAX_THREADS = 4
 
@@ -75,6 +78,10 @@ class Result:
     # -- summary --------------------------------------------------------------------------------
     def estimate(self, name: str) -> Estimate:
         return Estimate.of(self.per_draw[name])
+
+    def interval(self, name: str) -> Interval:
+        """The 95% interval of a probability, by the method that suits the sampler."""
+        return probability_interval(self.per_draw[name], replicate_bounds(self.draws, self.sampler))
 
     @property
     def outcomes(self) -> dict[str, Estimate]:
@@ -127,6 +134,8 @@ class Result:
                 "split": self.estimate("split").stderr,
                 "deal": self.estimate("deal").stderr,
             },
+            "intervals": {k: self.interval(k).pair() for k in INTERVAL_OUTCOMES},
+            "interval_method": {k: self.interval(k).method for k in INTERVAL_OUTCOMES},
             "aq_response": {k: e.mean for k, e in self.aq_responses.items()},
             "expected_utility": {k: est(e) for k, e in self.expected_utility.items()},
             "reservation_price": {
