@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.intervals import Interval, probability_interval
 from sim.model import (
     AL_QAEDA,
     MOVES,
@@ -26,7 +27,6 @@ from sim.model import (
     material_net,
     taliban_terms,
 )
-from sim.intervals import Interval, probability_interval
 from sim.price import reservation_prices
 from sim.sampling import BLOCK, Design, draw_parameters, replicate_bounds, uncertain_names
 from sim.scenario import MAX_DRAWS, Scenario
