@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sim.analysis import negotiation
+from sim.analysis import negotiation, outputs
 from sim.run import sample
 from sim.scenario import Scenario, load_scenario
 
@@ -57,8 +57,10 @@ def add_analyze_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--by", choices=("concession", "verification"), default="concession",
                    help="the lever an acceptance curve moves (curve)")
     p.add_argument("--grid", type=_grid_points, default=21, help="grid points of a curve (curve, zone)")
-    p.add_argument("--output", choices=("sever", "split", "break", "price"), default="sever",
-                   help="the outcome analysed (sobol, morris)")
+    p.add_argument("--output", choices=outputs.OUTPUTS, default=outputs.DEFAULT,
+                   help="the outcome analysed (default: sever)")
+    p.add_argument("--inputs", choices=("distributions", "uniform"), default="distributions",
+                   help="Sobol'/Morris inputs: the scenario's distributions, or uniform over each range")
     p.add_argument("--sobol-n", type=_positive_int, default=1024, help="Sobol' base sample, a power of 2")
     p.add_argument("--trajectories", type=_positive_int, default=50, help="Morris trajectories")
     _output_options(p)
@@ -143,50 +145,74 @@ def _zone(scenario: Scenario, args: argparse.Namespace) -> Report:
 def _sobol(scenario: Scenario, args: argparse.Namespace) -> Report:
     from sim.analysis import drivers
 
-    result = drivers.sobol(scenario, args.output, n=args.sobol_n, seed=args.seed)
+    result = drivers.sobol(scenario, args.output, n=args.sobol_n, seed=args.seed, inputs=args.inputs)
     rows = result.to_rows()
-    text = [f"Sobol' indices of {args.output}, {scenario.name} (base sample {args.sobol_n}, "
-            f"{result.n_evaluations + result.grouped.n_evaluations:,} model runs; ± 95% half-widths)", ""]
+    text = [f"Sobol' indices of P({outputs.LABELS[args.output]}), {scenario.name} (base sample {args.sobol_n}, "
+            f"{result.n_evaluations + result.grouped.n_evaluations:,} model runs; ± 95% half-widths)",
+            f"Inputs: {drivers.INPUTS[args.inputs]}. '~0': within its error of zero.", ""]
     for kind, title in (("group", "By factor"), ("variable", "By parameter (top 15)")):
         ranked = sorted((r for r in rows if r["kind"] == kind), key=lambda r: -r["ST"])[:15]
-        text += [f"  {title}:", f"  {'':<24} {'first order':>16} {'total':>16}"]
-        text += [f"  {r['name']:<24} {r['S1']:7.3f} ± {r['S1_conf']:.3f} {r['ST']:7.3f} ± {r['ST_conf']:.3f}"
-                 for r in ranked]
+        text += [f"  {title}:", f"  {'':<24} {'first order':>19} {'total':>19}"]
+        text += [f"  {r['name']:<24} {_index(r, 'S1')} {_index(r, 'ST')}" for r in ranked]
         text.append("")
-    if args.output == "price":
-        text.append(drivers.PRICE_NOTE)
-    payload = {"scenario": scenario.name, "output": args.output, "n": args.sobol_n, "indices": rows,
-               "note": drivers.PRICE_NOTE if args.output == "price" else None}
+    payload = {"scenario": scenario.name, "output": args.output, "inputs": args.inputs, "n": args.sobol_n,
+               "indices": rows}
     return Report(payload, rows, "\n".join(text))
+
+
+def _index(row: dict[str, Any], key: str) -> str:
+    flag = "~0" if row[f"{key}_within_error_of_zero"] else "  "
+    return f"{row[key]:7.3f} ± {row[f'{key}_conf']:.3f} {flag}"
 
 
 def _morris(scenario: Scenario, args: argparse.Namespace) -> Report:
     from sim.analysis import drivers
 
-    result = drivers.morris(scenario, args.output, args.trajectories, seed=args.seed)
+    result = drivers.morris(scenario, args.output, args.trajectories, seed=args.seed, inputs=args.inputs)
     rows = sorted(result.to_rows(), key=lambda r: -r["mu_star"])
-    text = [f"Morris screening of {args.output}, {scenario.name} ({args.trajectories} trajectories)", "",
+    text = [f"Morris screening of P({outputs.LABELS[args.output]}), {scenario.name} "
+            f"({args.trajectories} trajectories)", f"Inputs: {drivers.INPUTS[args.inputs]}.", "",
             f"  {'':<24} {'mu*':>16} {'sigma':>8}"]
     text += [f"  {r['name']:<24} {r['mu_star']:7.3f} ± {r['mu_star_conf']:.3f} {r['sigma']:8.3f}"
              for r in rows]
-    payload = {"scenario": scenario.name, "output": args.output, "screening": rows}
+    payload = {"scenario": scenario.name, "output": args.output, "inputs": args.inputs, "screening": rows}
     return Report(payload, rows, "\n".join(text))
 
 
 def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
     from sim.analysis import drivers
 
-    found = drivers.discover(scenario, args.draws, args.seed)
-    rows = found.prim.to_rows()
-    text = [f"Where does a break happen? {scenario.name} (break in {found.break_rate:.1%} of draws)", "",
-            "PRIM: " + found.prim.describe() + ".", "", "Peeling trajectory:"]
-    text += [f"  {r['step']:>3}{'*' if r['chosen'] else ' '} coverage {_fmt(r['coverage'])} "
-             f"density {r['density']:.2f} mass {r['mass']:.2f}  {r['limits']}" for r in rows]
-    text += ["", f"Classification tree (depth {drivers.CART_DEPTH}, accuracy {found.cart_accuracy:.0%}):",
-             found.cart_rules]
-    payload = {"scenario": scenario.name, "break_rate": found.break_rate, "box": found.prim.describe(),
-               "limits": found.prim.limits(), "trajectory": rows, "cart_rules": found.cart_rules,
-               "cart_accuracy": found.cart_accuracy}
+    found = drivers.discover(scenario, args.draws, args.seed, args.output)
+    box, tree, phrase = found.box, found.tree, outputs.PHRASES[args.output]
+    rows = box.to_rows()
+    label = outputs.LABELS[args.output]
+    text = [f"Where does {phrase} happen? {scenario.name}: {label} in {found.base_rate:.1%} of "
+            f"{found.draws:,} draws; the box is peeled on half of them and chosen and tested on the other.",
+            f"Left out: {len(found.left_out)} parameters that enter no one's choice at these levers "
+            "(listed under left_out in --format json).", "",
+            "PRIM: " + box.describe(phrase)]
+    text += [f"  {r.condition():<48} quasi-p {r.p_value:.2g}" for r in box.restrictions]
+    if box.dropped:
+        text.append(f"  Dropped (quasi-p above {drivers.discovery.P_LIMIT} on the held-out half): "
+                    + ", ".join(r.name for r in box.dropped))
+    text += [f"  Warning: {w}" for w in box.warnings]
+    text += ["", f"Classification tree (depth {drivers.discovery.CART_DEPTH}, class-balanced), on the held-out "
+             f"half: balanced accuracy {tree.balanced_accuracy:.0%}, recall of {label} "
+             f"{tree.recall:.0%}, base rate {tree.base_rate:.1%}:", tree.rules, "",
+             "Peeling trajectory (fitted half / held-out half):"]
+    text += [f"  {r['step']:>3}{'*' if r['chosen'] else ' '} density {r['fitted_density']:.2f}/"
+             f"{r['held_out_density']:.2f} coverage {_fmt(r['fitted_coverage'])}/{_fmt(r['held_out_coverage'])} "
+             f"mass {r['mass']:.3f}  {r['limits']}" for r in rows]
+    payload = {"scenario": scenario.name, "output": args.output, "base_rate": found.base_rate,
+               "box": box.describe(phrase), "limits": box.limits(),
+               "quasi_p": {r.name: r.p_value for r in box.restrictions},
+               "dropped": {r.name: r.p_value for r in box.dropped},
+               "held_out": {"density": box.held_out.density, "coverage": box.held_out.coverage,
+                            "mass": box.held_out.mass},
+               "min_mass": box.min_mass, "warnings": list(box.warnings), "left_out": list(found.left_out),
+               "trajectory": rows, "cart_rules": tree.rules,
+               "cart_held_out": {"balanced_accuracy": tree.balanced_accuracy, "recall": tree.recall,
+                                 "base_rate": tree.base_rate}}
     return Report(payload, rows, "\n".join(text))
 
 
