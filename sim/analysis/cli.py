@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.analysis import negotiation, outputs
+from sim.intervals import format_probability
 from sim.run import sample
 from sim.scenario import Scenario, load_scenario
 
@@ -98,18 +99,26 @@ def cmd_analyze_bench(args: argparse.Namespace) -> int:
 
 
 def _price(scenario: Scenario, args: argparse.Namespace) -> Report:
+    outputs.price({"price_sever": None, "price_distance": None}, args.output)  # refuses split
     prices = negotiation.price_distribution(sample(scenario, args.draws, args.seed))
     summary = prices.summary()
-    rows = [{"move": m, **summary[m]} for m in negotiation.PRICE_MOVES]
-    text = [f"Reservation price, {scenario.name} ({prices.prices['break'].size:,} draws; "
+    rows = [{"move": m, **{k: v for k, v in summary[m].items() if k != "share_with_price_interval"},
+             "share_low": summary[m]["share_with_price_interval"][0],
+             "share_high": summary[m]["share_with_price_interval"][1]} for m in negotiation.PRICE_MOVES]
+    text = [f"Reservation price, {scenario.name} ({prices.prices['sever'].size:,} draws; "
             "the smallest concession at which the Taliban prefers the move to Keep)", ""]
-    text += [f"  {r['move']:<9} has a price in {r['share_with_price']:6.1%} of draws; quantiles: "
-             + ", ".join(f"{k} {_fmt(v)}" for k, v in r.items() if k.startswith("p")) for r in rows]
-    text += ["", "  Share of draws by price (break):"]
+    text += [f"  {outputs.LABELS[m]:<26} has a price in {format_probability(prices.share_with_price(m))} of "
+             "draws; quantiles: " + ", ".join(f"{k} {_fmt(v)}" for k, v in prices.quantiles(m).items())
+             for m in negotiation.PRICE_MOVES]
+    text += ["", f"  Share of draws by price ({outputs.LABELS[args.output]}):"]
     text += [f"  {b['low']:.2f}-{b['high']:.2f} {'#' * round(200 * b['share'])} {b['share']:.1%}"
-             for b in prices.histogram("break")]
-    payload = {"scenario": scenario.name, "summary": summary, "histogram": prices.histogram("break")}
+             for b in prices.histogram(args.output)]
+    payload = {"scenario": scenario.name, "output": args.output, "summary": summary,
+               "histogram": prices.histogram(args.output)}
     return Report(payload, rows, "\n".join(text))
+
+
+CURVE_COLUMNS = ("distance", "sever", "distance_or_sever", "split")
 
 
 def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
@@ -118,26 +127,31 @@ def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
     make = negotiation.acceptance_curve if args.by == "concession" else negotiation.verification_curve
     curve = make(drawn, grid)
     rows = curve.to_rows()
-    text = [f"Acceptance curve by {args.by}, {scenario.name} ({curve.draws:,} draws, 95% bands)", "",
-            f"  {args.by:>12}  {'any break':>20}  {'distance':>20}  {'sever':>20}"]
-    text += [f"  {r[args.by]:12.2f}" + "".join(f"  {_band(r, k):>20}" for k in ("break", "distance", "sever"))
-             for r in rows]
-    payload = {"scenario": scenario.name, "lever": args.by, "draws": curve.draws, "curve": rows}
+    text = [f"Acceptance curve by {args.by}, {scenario.name} ({curve.draws:,} draws; 95% intervals: "
+            f"{curve.methods['sever']})", "",
+            f"  {args.by:>12}" + "".join(f"  {k.replace('_', ' '):>22}" for k in CURVE_COLUMNS)]
+    text += [f"  {r[args.by]:12.2f}" + "".join(f"  {_band(r, k):>22}" for k in CURVE_COLUMNS) for r in rows]
+    payload = {"scenario": scenario.name, "lever": args.by, "draws": curve.draws,
+               "interval_method": curve.methods, "curve": rows}
     return Report(payload, rows, "\n".join(text))
 
 
 def _zone(scenario: Scenario, args: argparse.Namespace) -> Report:
     drawn = sample(scenario, args.draws, args.seed)
+    grid = [i / (args.grid - 1) for i in range(args.grid)]
     prices = negotiation.price_distribution(drawn)
-    curve = negotiation.acceptance_curve(drawn, [i / (args.grid - 1) for i in range(args.grid)])
-    zone = negotiation.bargaining_zone(drawn, prices=prices)
+    curve = negotiation.acceptance_curve(drawn, grid)
+    zone = negotiation.bargaining_zone(drawn, grid=grid)
     offer = negotiation.best_offer(curve)
-    lines = negotiation.findings(prices, curve, zone, offer)
+    output = args.output if args.output in negotiation.PRICE_MOVES else outputs.DEFAULT
+    lines = negotiation.findings(prices, curve, zone, offer, output)
     payload = {"scenario": scenario.name, "zone": zone.summary(), "best_offer": offer.summary(),
                "findings": lines}
-    row = {"zone_exists": zone.chance.mean, "zone_exists_stderr": zone.chance.stderr,
-           "best_offer": offer.concession, "best_offer_eu_us": offer.eu_us.mean,
-           **{f"best_offer_{k}": v for k, v in offer.outcomes.items()}}
+    low, high = zone.chance.pair()
+    row = {"zone_exists": zone.chance.mean, "zone_exists_low": low, "zone_exists_high": high,
+           "best_offer": offer.concession, "best_offer_low": min(offer.near),
+           "best_offer_high": max(offer.near),
+           "best_offer_eu_us": offer.eu_us.mean, **{f"best_offer_{k}": v for k, v in offer.outcomes.items()}}
     text = [f"Bargaining zone and US best offer, {scenario.name}", ""] + [f"- {s}" for s in lines]
     return Report(payload, [row], "\n".join(text))
 
@@ -147,7 +161,8 @@ def _sobol(scenario: Scenario, args: argparse.Namespace) -> Report:
 
     result = drivers.sobol(scenario, args.output, n=args.sobol_n, seed=args.seed, inputs=args.inputs)
     rows = result.to_rows()
-    text = [f"Sobol' indices of P({outputs.LABELS[args.output]}), {scenario.name} (base sample {args.sobol_n}, "
+    text = [f"Sobol' indices of P({outputs.LABELS[args.output]}), {scenario.name} "
+            f"(base sample {args.sobol_n}, "
             f"{result.n_evaluations + result.grouped.n_evaluations:,} model runs; ± 95% half-widths)",
             f"Inputs: {drivers.INPUTS[args.inputs]}. '~0': within its error of zero.", ""]
     for kind, title in (("group", "By factor"), ("variable", "By parameter (top 15)")):
@@ -196,12 +211,13 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
         text.append(f"  Dropped (quasi-p above {drivers.discovery.P_LIMIT} on the held-out half): "
                     + ", ".join(r.name for r in box.dropped))
     text += [f"  Warning: {w}" for w in box.warnings]
-    text += ["", f"Classification tree (depth {drivers.discovery.CART_DEPTH}, class-balanced), on the held-out "
-             f"half: balanced accuracy {tree.balanced_accuracy:.0%}, recall of {label} "
+    text += ["", f"Classification tree (depth {drivers.discovery.CART_DEPTH}, class-balanced), on the "
+             f"held-out half: balanced accuracy {tree.balanced_accuracy:.0%}, recall of {label} "
              f"{tree.recall:.0%}, base rate {tree.base_rate:.1%}:", tree.rules, "",
              "Peeling trajectory (fitted half / held-out half):"]
     text += [f"  {r['step']:>3}{'*' if r['chosen'] else ' '} density {r['fitted_density']:.2f}/"
-             f"{r['held_out_density']:.2f} coverage {_fmt(r['fitted_coverage'])}/{_fmt(r['held_out_coverage'])} "
+             f"{r['held_out_density']:.2f} coverage {_fmt(r['fitted_coverage'])}/"
+             f"{_fmt(r['held_out_coverage'])} "
              f"mass {r['mass']:.3f}  {r['limits']}" for r in rows]
     payload = {"scenario": scenario.name, "output": args.output, "base_rate": found.base_rate,
                "box": box.describe(phrase), "limits": box.limits(),

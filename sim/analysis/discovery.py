@@ -212,7 +212,8 @@ def _prune(limits: Limits, x: Array, y: NDArray[np.bool_], names: Sequence[str]
 
 
 def _quasi_p(limits: Limits, j: int, x: Array, y: NDArray[np.bool_]) -> float:
-    """One-sided binomial p value of the box's events against the rate of the box without restriction ``j``."""
+    """One-sided binomial p value of the box's events against the rate of the box without
+    restriction ``j``."""
     inside = _inside(limits, x)
     relaxed = _inside({k: v for k, v in limits.items() if k != j}, x)
     n_in, k_in = int(inside.sum()), int((inside & y).sum())

@@ -106,8 +106,9 @@ def model_output(scenario: Scenario, output: str, inputs: str = "values") -> Cal
     return evaluate
 
 
-def sobol(scenario: Scenario, output: str = outputs.DEFAULT, n: int = DEFAULT_SOBOL_N, seed: int | None = None,
-          num_resamples: int = 100, inputs: str = "distributions") -> sensitivity.SobolResult:
+def sobol(scenario: Scenario, output: str = outputs.DEFAULT, n: int = DEFAULT_SOBOL_N,
+          seed: int | None = None, num_resamples: int = 100,
+          inputs: str = "distributions") -> sensitivity.SobolResult:
     """First- and total-order Sobol' indices of ``output``, per parameter and per factor.
 
     Costs ``n * (d + 2) + n * (G + 2)`` model evaluations for ``d`` parameters in ``G`` factors.
@@ -208,7 +209,8 @@ def class_tree(x: Array, y: NDArray[np.bool_], names: list[str], outcome: str) -
 
     fit, test = discovery.halves(y.size)
     tree = DecisionTreeClassifier(max_depth=discovery.CART_DEPTH, class_weight="balanced",
-                                  min_samples_leaf=max(1, fit.size // 100), random_state=0).fit(x[fit], y[fit])
+                                  min_samples_leaf=max(1, fit.size // 100), random_state=0)
+    tree.fit(x[fit], y[fit])
     predicted = tree.predict(x[test])
     rules = "\n".join(_tree_lines(tree, x[fit], y[fit], names, outcome, 0, 0))
     return Tree(rules, float(balanced_accuracy_score(y[test], predicted)),

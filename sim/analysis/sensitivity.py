@@ -419,9 +419,9 @@ def check_events(y: NDArray[np.float64], min_events: int) -> None:
     fewest = min(events, y.size - events)
     if fewest < min_events:
         kind = "events" if events == fewest else "non-events"
-        raise ValueError(f"the base sample holds only {fewest:.0f} {kind} in {y.size:,} model runs; "
-                         f"the indices need at least {min_events} of each (try a larger base sample, or "
-                         f"levers under which the outcome is less rare)")
+        raise ValueError(f"only {fewest:.0f} of {y.size:,} model runs are {kind}; the indices need at "
+                         f"least {min_events} of each (try a larger sample, or levers under which the "
+                         f"outcome is less {'rare' if kind == 'events' else 'certain'})")
 
 
 def _bootstrap_seed(seed: int) -> int:
