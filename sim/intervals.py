@@ -56,6 +56,15 @@ class Interval:
     def pair(self) -> list[float]:
         return [self.low, self.high]
 
+    @property
+    def short_method(self) -> str:
+        """The method in a few words, for a caption."""
+        if self.method == WILSON:
+            return "95% Wilson interval"
+        if self.method == POOLED:
+            return "95% Wilson interval (pooled replicates)"
+        return f"95% interval over {self.method.split()[3]} replicates"
+
 
 def wilson(events: float, draws: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """The Wilson score interval for ``events`` successes in ``draws`` trials."""
@@ -86,9 +95,7 @@ def probability_interval(x: Array, replicates: Sequence[tuple[int, int]] = ()) -
 
 
 def _replicate_interval(x: Array, replicates: Sequence[tuple[int, int]]) -> tuple[float, float]:
-    means = np.array([x[a:b].mean() for a, b in replicates])
-    r = means.size
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, r - 1) * means.std(ddof=1) / np.sqrt(r))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(replicates) - 1)) * mean_stderr(x, replicates)
     mean = float(x.mean())
     return mean - half, mean + half
 
@@ -108,3 +115,13 @@ def _decimals(width: float) -> int:
 
 def _percent(share: float, digits: int) -> str:
     return f"{100 * share:.{digits}f}"
+
+
+def mean_stderr(x: Array, replicates: Sequence[tuple[int, int]] = ()) -> float:
+    """Standard error of the mean of ``x``: from the replicate means when there are replicates (Latin
+    hypercube, Sobol'), else the iid formula. For a per-draw difference it is the paired s.e."""
+    x = np.asarray(x, dtype=float)
+    if len(replicates) > 1:
+        means = np.array([x[a:b].mean() for a, b in replicates])
+        return float(means.std(ddof=1) / np.sqrt(means.size))
+    return float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")

@@ -156,3 +156,15 @@ def test_findings_report_the_zone_and_the_best_offer_with_their_uncertainty(draw
     text = " ".join(negotiation.findings(prices, curve, zone, offer))
     assert f"exists in {format_probability(zone.chance)}" in text and "%)" in text
     assert f"concession of {offer.concession:.2f}" in text and "paired standard errors" in text
+
+
+def test_the_target_is_reached_first_by_the_intervals_upper_end_then_the_estimate_then_its_lower_end(curve):
+    reach = negotiation.target_reach(curve, "distance_or_sever", 0.5)
+    assert reach.possibly <= reach.likely and (reach.surely is None or reach.likely <= reach.surely)
+    i = list(curve.grid).index(reach.likely)
+    assert curve.mean["distance_or_sever"][i] >= 0.5 > curve.mean["distance_or_sever"][i - 1]
+    assert f"{reach.likely:.2f} is the smallest on the grid" in reach.sentence()
+    never = negotiation.target_reach(curve, "split", 0.9)
+    assert never.likely is None and "No concession up to a full withdrawal" in never.sentence()
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        negotiation.target_reach(curve, "sever", 1.0)

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.analysis import outputs
-from sim.intervals import Interval, format_probability, probability_interval
+from sim.intervals import Interval, format_probability, mean_stderr, probability_interval
 from sim.model import MOVES, US, build_game, concession_line
 from sim.run import Estimate, Sample, outcome_arrays, per_draw_array, sample_prices
 from sim.sampling import replicate_bounds
@@ -142,6 +142,7 @@ class Curve:
     methods: dict[str, str]
     draws: int
     eu_us: Array = field(repr=False)
+    replicates: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def band(self, name: str) -> tuple[Array, Array]:
         """The 95% interval around ``mean[name]`` at every grid point."""
@@ -206,7 +207,7 @@ def _curve(lever: str, grid: Array, games, s: Setting, drawn: Sample) -> Curve:
         est = Estimate.of(eu_us[i])
         mean["eu_us"][i], low["eu_us"][i], high["eu_us"][i] = (est.mean, est.mean - Z95 * est.stderr,
                                                                est.mean + Z95 * est.stderr)
-    return Curve(lever, grid, mean, low, high, methods, n, eu_us)
+    return Curve(lever, grid, mean, low, high, methods, n, eu_us, replicates)
 
 
 def _outcomes(sol: Solution, n: int) -> dict[str, Array]:
@@ -315,16 +316,16 @@ def best_offer(curve: Curve) -> BestOffer:
     """The US's best offer under uncertainty on ``curve``'s concession grid (ties go to the smaller).
 
     Every grid offer whose mean US utility falls short of the best by at most two paired standard
-    errors (the s.e. of the per-draw difference, on the same draws) is reported with it: the data
-    cannot tell those offers apart.
+    errors (the s.e. of the per-draw difference, on the same draws; from the replicates for a Latin
+    hypercube or Sobol' sample) is reported with it: the data cannot tell those offers apart.
     """
     if curve.lever != "concession":
         raise ValueError("the best offer is read from a concession curve")
     i = int(np.argmax(curve.mean["eu_us"]))
     gaps = curve.eu_us[i][None, :] - curve.eu_us
-    shortfall = gaps.mean(axis=1)
-    se = gaps.std(axis=1, ddof=1) / np.sqrt(curve.draws) if curve.draws > 1 else np.zeros(curve.grid.size)
-    near = tuple(float(c) for c, d, e in zip(curve.grid, shortfall, se, strict=True) if d <= NEAR_BEST_SE * e)
+    se = np.nan_to_num([mean_stderr(g, curve.replicates) for g in gaps])
+    near = tuple(float(c) for c, g, e in zip(curve.grid, gaps, se, strict=True)
+                 if g.mean() <= NEAR_BEST_SE * e)
     eu = Estimate.of(curve.eu_us[i])
     return BestOffer(float(curve.grid[i]), eu, {m: float(curve.mean[m][i]) for m in PROBABILITIES}, near)
 
@@ -380,3 +381,48 @@ def probability_interval_at(curve: Curve, name: str, i: int) -> str:
     events = mean * curve.draws
     return format_probability(Interval(float(mean), float(low), float(high), curve.methods[name], events,
                                        curve.draws))
+
+
+# ----------------------------------------------------------------------------- a target probability
+
+
+@dataclass(frozen=True)
+class TargetReach:
+    """Where on the grid P(outcome) reaches a target: the estimate, and the ends of its 95% interval.
+
+    ``likely`` is the smallest grid concession whose estimate reaches the target, ``possibly`` the
+    smallest whose interval's upper end does and ``surely`` the smallest whose lower end does; each is
+    ``None`` when no concession up to the grid's top gets there.
+    """
+
+    output: str
+    target: float
+    likely: float | None
+    possibly: float | None
+    surely: float | None
+    at_top: str
+
+    def sentence(self) -> str:
+        label = outputs.LABELS[self.output]
+        if self.likely is None:
+            return (f"No concession up to a full withdrawal (1.0) makes {label} {self.target:.0%} likely: "
+                    f"at 1.0 its chance is {self.at_top}.")
+        surely = (f"by {self.surely:.2f} even the low end of its 95% interval does" if self.surely is not None
+                  else "the low end of its 95% interval never does, up to 1.0")
+        return (f"A concession of {self.likely:.2f} is the smallest on the grid that makes {label} at least "
+                f"{self.target:.0%} likely. Allowing for sampling error it could be as low as "
+                f"{self.possibly:.2f}; {surely}.")
+
+
+def target_reach(curve: Curve, output: str, target: float) -> TargetReach:
+    """The smallest grid concessions at which P(``output``) reaches ``target`` (see :class:`TargetReach`)."""
+    if not 0 < target < 1:
+        raise ValueError(f"the target probability must lie strictly between 0 and 1, got {target}")
+    outputs.check(output)
+
+    def first(values: Array) -> float | None:
+        hit = np.flatnonzero(values >= target)
+        return float(curve.grid[hit[0]]) if hit.size else None
+
+    return TargetReach(output, target, first(curve.mean[output]), first(curve.high[output]),
+                       first(curve.low[output]), probability_interval_at(curve, output, curve.grid.size - 1))
