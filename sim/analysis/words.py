@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 #: Abbreviations in parameter and factor names, spelled out in their labels.
 ABBREVIATIONS = {"aq": "al-Qaeda", "is": "IS", "us": "US"}
 
@@ -15,3 +17,9 @@ def label(name: str) -> str:
 def labels(names) -> dict[str, str]:
     """``{name: label}`` for each name."""
     return {n: label(n) for n in names}
+
+
+def relabel(text: str, names) -> str:
+    """``text`` (a tree's rules, a box's limits) with each parameter name replaced by its label."""
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, names), key=len, reverse=True)) + r")\b")
+    return pattern.sub(lambda m: label(m.group(1)), text) if names else text
