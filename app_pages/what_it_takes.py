@@ -36,7 +36,7 @@ def negotiate(spec: str, output: str, target: float) -> dict:
     prices = negotiation.price_distribution(drawn)
     curve = negotiation.acceptance_curve(drawn)
     offer = negotiation.best_offer(curve)
-    zone = negotiation.bargaining_zone(drawn)
+    zone = negotiation.bargaining_zone(drawn, curve=curve)
     by_verification = negotiation.verification_curve(drawn, levers={"concession": offer.concession})
     price_output = output if output in negotiation.PRICE_MOVES else outputs.DEFAULT
     return {

@@ -141,7 +141,7 @@ def _zone(scenario: Scenario, args: argparse.Namespace) -> Report:
     grid = [i / (args.grid - 1) for i in range(args.grid)]
     prices = negotiation.price_distribution(drawn)
     curve = negotiation.acceptance_curve(drawn, grid)
-    zone = negotiation.bargaining_zone(drawn, grid=grid)
+    zone = negotiation.bargaining_zone(drawn, curve=curve)
     offer = negotiation.best_offer(curve)
     output = args.output if args.output in negotiation.PRICE_MOVES else outputs.DEFAULT
     lines = negotiation.findings(prices, curve, zone, offer, output)

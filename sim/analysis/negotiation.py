@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from sim.analysis import outputs
 from sim.intervals import Interval, format_probability, mean_stderr, probability_interval
-from sim.model import MOVES, US, build_game, concession_line
+from sim.model import US, build_game, concession_line
 from sim.run import Estimate, Sample, outcome_arrays, per_draw_array, sample_prices
 from sim.sampling import replicate_bounds
 from sim.solve import Solution, solve
@@ -142,6 +142,10 @@ class Curve:
     methods: dict[str, str]
     draws: int
     eu_us: Array = field(repr=False)
+    #: Per grid point and draw: would both sides accept the outcome there (see :func:`bargaining_zone`),
+    #: and the Taliban's move (distance or sever).
+    agreeable: NDArray[np.bool_] = field(repr=False)
+    moves: NDArray[np.str_] = field(repr=False)
     replicates: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def band(self, name: str) -> tuple[Array, Array]:
@@ -197,8 +201,12 @@ def _curve(lever: str, grid: Array, games, s: Setting, drawn: Sample) -> Curve:
     mean, low, high = ({k: np.empty(grid.size) for k in CURVE_OUTCOMES} for _ in range(3))
     methods: dict[str, str] = {}
     eu_us = np.empty((grid.size, n))
+    agreeable = np.zeros((grid.size, n), dtype=bool)
+    moves = np.empty((grid.size, n), dtype="<U8")
     for i, game in enumerate(games):
-        values = _outcomes(solve(game, s.concept, s.lam), n)
+        sol = solve(game, s.concept, s.lam)
+        values = _outcomes(sol, n)
+        agreeable[i], moves[i] = _agreement(sol, values)
         for name in PROBABILITIES:
             iv = probability_interval(values[name], replicates)
             mean[name][i], low[name][i], high[name][i] = iv.mean, iv.low, iv.high
@@ -207,7 +215,7 @@ def _curve(lever: str, grid: Array, games, s: Setting, drawn: Sample) -> Curve:
         est = Estimate.of(eu_us[i])
         mean["eu_us"][i], low["eu_us"][i], high["eu_us"][i] = (est.mean, est.mean - Z95 * est.stderr,
                                                                est.mean + Z95 * est.stderr)
-    return Curve(lever, grid, mean, low, high, methods, n, eu_us, replicates)
+    return Curve(lever, grid, mean, low, high, methods, n, eu_us, agreeable, moves, replicates)
 
 
 def _outcomes(sol: Solution, n: int) -> dict[str, Array]:
@@ -263,30 +271,32 @@ class BargainingZone:
 
 
 def bargaining_zone(drawn: Sample, levers: Mapping[str, float] | None = None, concept: str | None = None,
-                    lam: float | None = None, grid: Sequence[float] | Array | None = None) -> BargainingZone:
+                    lam: float | None = None, grid: Sequence[float] | Array | None = None,
+                    curve: Curve | None = None) -> BargainingZone:
     """Decide per draw, at each concession of ``grid``, whether both sides would accept a deal there.
 
     The whole game is re-solved at each grid concession, so the Taliban may switch from a pledge to a
     Sever (with the faction staying or splitting) as the offer grows, and the US compares what it
     then gets, concession paid, with its value of the alliance as it is (Keep, where it pays nothing).
+    A concession ``curve`` of the same sample and setting already holds those solutions.
     """
-    s = setting(drawn, levers, concept, lam)
-    grid_ = _grid(grid)
-    line = concession_line(drawn.params, s.levers)
-    n = drawn.draws
-    agreeable = np.zeros((grid_.size, n), dtype=bool)
-    moves = np.empty((grid_.size, n), dtype="<U8")
-    for j, c in enumerate(grid_):
-        sol = solve(line.at(c), s.concept, s.lam)
-        root = np.broadcast_to(sol.probs[""], (len(MOVES), n))
-        us_gain = per_draw_array(sol.values[""][US] - sol.values["keep"][US], n)
-        agreeable[j] = (root[0] < 0.5) & (us_gain >= 0)
-        moves[j] = np.where(root[1] >= root[2], "distance", "sever")
-    first = np.argmax(agreeable, axis=0)
-    found = agreeable.any(axis=0)
-    cheapest = np.where(found, grid_[first], np.inf)
-    move = np.where(found, moves[first, np.arange(n)], "none")
-    return BargainingZone(grid_, agreeable, cheapest, move, replicate_bounds(n, drawn.sampler))
+    if curve is None:
+        curve = acceptance_curve(drawn, grid, levers, concept, lam)
+    if curve.lever != "concession":
+        raise ValueError("the bargaining zone is read from a concession curve")
+    found = curve.agreeable.any(axis=0)
+    first = np.argmax(curve.agreeable, axis=0)
+    cheapest = np.where(found, curve.grid[first], np.inf)
+    move = np.where(found, curve.moves[first, np.arange(curve.draws)], "none")
+    return BargainingZone(curve.grid, curve.agreeable, cheapest, move, curve.replicates)
+
+
+def _agreement(sol: Solution, values: Mapping[str, Array]) -> tuple[NDArray[np.bool_], NDArray[np.str_]]:
+    """Per draw: the Taliban leaves (distances or severs) and the US likes that at least as much as Keep;
+    and which of the two moves it makes."""
+    us_gain = values["eu_us"] - per_draw_array(sol.values["keep"][US], values["eu_us"].size)
+    leaves = values["keep"] < 0.5
+    return leaves & (us_gain >= 0), np.where(values["distance"] >= values["sever"], "distance", "sever")
 
 
 # ----------------------------------------------------------------------------- best offer
