@@ -51,7 +51,7 @@ def negotiate(spec: str, output: str, target: float) -> dict:
         "offer": offer.concession,
         "offer_range": offer.range_text(),
         "findings": negotiation.findings(prices, curve, zone, offer, price_output),
-        "method": curve.methods[output],
+        "method": negotiation.curve_interval(curve, output, 0).short_method,
     }
 
 
@@ -128,7 +128,7 @@ def index_chart(rows: list[dict], kind: str, top: int = 15) -> alt.LayerChart:
     frame["status"] = ["within error of zero" if zero else "clear of zero"
                        for zero in frame["ST_within_error_of_zero"]]
     order = list(frame["label"])
-    y = alt.Y("label:N", sort=order, title=None)
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
     bars = alt.Chart(frame).mark_bar().encode(
         y=y, x=alt.X("ST:Q", title="Sobol' index (bar: total with 95% interval, tick: first order)"),
         opacity=alt.Opacity("status:N", scale=alt.Scale(domain=["clear of zero", "within error of zero"],
@@ -146,7 +146,7 @@ def morris_chart(rows: list[dict], top: int = 15) -> alt.LayerChart:
     frame["label"] = [words.label(n) for n in frame["name"]]
     frame["low"] = (frame["mu_star"] - frame["mu_star_conf"]).clip(lower=0)
     frame["high"] = frame["mu_star"] + frame["mu_star_conf"]
-    y = alt.Y("label:N", sort=list(frame["label"]), title=None)
+    y = alt.Y("label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelLimit=260))
     bars = alt.Chart(frame).mark_bar(opacity=0.7).encode(
         y=y, x=alt.X("mu_star:Q", title="Morris mu* (mean absolute effect across its distribution)"),
         tooltip=["label", alt.Tooltip("mu_star:Q", format=".3f"), alt.Tooltip("sigma:Q", format=".3f")])

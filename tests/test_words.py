@@ -5,7 +5,7 @@ from sim.analysis.words import label, relabel
 
 def test_labels_spell_out_abbreviations_and_drop_underscores():
     assert label("aq_money") == "Al-Qaeda money" and label("is_rivalry") == "IS rivalry"
-    assert label("us_political_cost") == "US political cost"
+    assert label("us_political_cost") == "US political cost" and label("al_qaeda") == "Al-Qaeda"
 
 
 def test_relabel_replaces_whole_parameter_names_only():

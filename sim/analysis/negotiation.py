@@ -385,12 +385,16 @@ def _near_text(offer: BestOffer) -> str:
     return f"offers from {offer.range_text()} are as good within two paired standard errors"
 
 
+def curve_interval(curve: Curve, name: str, i: int) -> Interval:
+    """The estimate and 95% interval of probability ``name`` at grid point ``i``."""
+    mean, low, high = curve.mean[name][i], curve.low[name][i], curve.high[name][i]
+    return Interval(float(mean), float(low), float(high), curve.methods[name], float(mean * curve.draws),
+                    curve.draws)
+
+
 def probability_interval_at(curve: Curve, name: str, i: int) -> str:
     """One grid point of a curve as "12% (10-14%)"."""
-    mean, low, high = curve.mean[name][i], curve.low[name][i], curve.high[name][i]
-    events = mean * curve.draws
-    return format_probability(Interval(float(mean), float(low), float(high), curve.methods[name], events,
-                                       curve.draws))
+    return format_probability(curve_interval(curve, name, i))
 
 
 # ----------------------------------------------------------------------------- a target probability

@@ -10,7 +10,7 @@ ABBREVIATIONS = {"aq": "al-Qaeda", "is": "IS", "us": "US"}
 
 def label(name: str) -> str:
     """``"aq_money"`` -> ``"Al-Qaeda money"``, ``"is_rivalry"`` -> ``"IS rivalry"``."""
-    words = [ABBREVIATIONS.get(w, w) for w in name.split("_")]
+    words = [ABBREVIATIONS.get(w, w) for w in name.replace("al_qaeda", "aq").split("_")]
     return " ".join([words[0][0].upper() + words[0][1:], *words[1:]])
 
 
