@@ -223,9 +223,9 @@ def test_comparison_rows_give_differences_from_the_first_with_paired_standard_er
     assert se < np.hypot(other.estimate("keep").stderr, analysis.result.estimate("keep").stderr) * 100
 
 
-def test_error_bars_bracket_each_bar(analysis):
+def test_error_bars_are_the_runs_intervals_and_never_of_zero_width(analysis):
     values = outcome_bars({"s": analysis.result})["data"]["values"]
-    assert all(0 <= v["low"] <= v["probability"] <= v["high"] <= 1 for v in values)
+    assert all(0 <= v["low"] <= v["probability"] <= v["high"] <= 1 and v["low"] < v["high"] for v in values)
 
 
 def test_histogram_shares_add_up_to_one(analysis):
