@@ -74,7 +74,9 @@ def wilson(events: float, draws: int, confidence: float = CONFIDENCE) -> tuple[f
     p = events / draws
     centre = (p + z * z / (2 * draws)) / (1 + z * z / draws)
     half = z * np.sqrt(p * (1 - p) / draws + z * z / (4 * draws * draws)) / (1 + z * z / draws)
-    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
+    low = 0.0 if events <= 0 else max(0.0, float(centre - half))
+    high = 1.0 if events >= draws else min(1.0, float(centre + half))
+    return low, high
 
 
 def probability_interval(x: Array, replicates: Sequence[tuple[int, int]] = ()) -> Interval:
