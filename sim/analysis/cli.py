@@ -12,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sim.analysis import negotiation, outputs
@@ -207,6 +207,9 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
             "(listed under left_out in --format json).", "",
             "PRIM: " + box.describe(phrase)]
     text += [f"  {r.condition():<48} quasi-p {r.p_value:.2g}" for r in box.restrictions]
+    if box.restrictions:
+        text.append(f"  On the half it was peeled on, the same box has density {box.fitted.density:.0%} and "
+                    f"coverage {box.fitted.coverage:.0%}.")
     if box.dropped:
         text.append(f"  Dropped (quasi-p above {drivers.discovery.P_LIMIT} on the held-out half): "
                     + ", ".join(r.name for r in box.dropped))
@@ -223,8 +226,7 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
                "box": box.describe(phrase), "limits": box.limits(),
                "quasi_p": {r.name: r.p_value for r in box.restrictions},
                "dropped": {r.name: r.p_value for r in box.dropped},
-               "held_out": {"density": box.held_out.density, "coverage": box.held_out.coverage,
-                            "mass": box.held_out.mass},
+               "held_out": asdict(box.held_out), "fitted_half": asdict(box.fitted),
                "min_mass": box.min_mass, "warnings": list(box.warnings), "left_out": list(found.left_out),
                "trajectory": rows, "cart_rules": tree.rules,
                "cart_held_out": {"balanced_accuracy": tree.balanced_accuracy, "recall": tree.recall,
