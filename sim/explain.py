@@ -59,17 +59,16 @@ class Headline:
     label: str
     mean: float | None
     stderr: float | None
+    is_share: bool = True
     interval: Interval | None = None
-
-    @property
-    def is_share(self) -> bool:
-        return self.interval is not None
 
     def value_text(self) -> str:
         """ "12% (10-14%)" for a probability, "0.85" for a price, "none up to 1" without one."""
         if self.interval is not None:
             return format_probability(self.interval)
-        return "none up to 1" if self.mean is None else f"{self.mean:.2f}"
+        if self.mean is None:
+            return "none up to 1"
+        return f"{self.mean:.1%}" if self.is_share else f"{self.mean:.2f}"
 
     def uncertainty_text(self) -> str:
         """How the uncertainty shown was obtained, for the caption under the figure."""
@@ -96,12 +95,12 @@ HEADLINE_HELP = {
 
 def headlines(result: Result) -> list[Headline]:
     """Outcome probabilities with their 95% intervals, and the median price of a Sever."""
-    out = [Headline(k, label, result.estimate(k).mean, result.estimate(k).stderr, result.interval(k))
+    out = [Headline(k, label, result.estimate(k).mean, result.estimate(k).stderr, interval=result.interval(k))
            for k, label in HEADLINE_LABELS.items()]
     prices = result.per_draw["price_sever"]
     median = result.price_quantiles("sever")["median"]
     out.append(Headline("price", "Median price", median,
-                        quantile_stderr(prices, 0.5) if median is not None else None))
+                        quantile_stderr(prices, 0.5) if median is not None else None, is_share=False))
     return out
 
 

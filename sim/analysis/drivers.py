@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from sim.analysis import discovery, outputs, sensitivity
 from sim.model import AL_QAEDA, FACTION, TALIBAN, build_game
 from sim.parameters import PARAMETERS
-from sim.run import outcome_arrays, sample
+from sim.run import sample
 from sim.sampling import ppf, uncertain_names
 from sim.scenario import Scenario
 from sim.solve import solve
@@ -101,7 +101,7 @@ def model_output(scenario: Scenario, output: str, inputs: str = "values") -> Cal
     def evaluate(x: Array) -> Array:
         columns = {n: ppf(scenario.params[n], x[:, j]) if quantiles else x[:, j] for j, n in enumerate(names)}
         sol = solve(build_game({**fixed, **columns}, scenario.levers), scenario.concept, scenario.lam)
-        return outputs.per_draw(outcome_arrays(sol), output)
+        return outputs.per_draw(outputs.probabilities(sol), output)
 
     return evaluate
 

@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from sim.analysis import outputs
 from sim.intervals import Interval, format_probability, mean_stderr, probability_interval
 from sim.model import US, build_game, concession_line
-from sim.run import Estimate, Sample, outcome_arrays, per_draw_array, sample_prices
+from sim.run import Estimate, Sample, per_draw_array, sample_prices
 from sim.sampling import replicate_bounds
 from sim.solve import Solution, solve
 
@@ -219,8 +219,7 @@ def _curve(lever: str, grid: Array, games, s: Setting, drawn: Sample) -> Curve:
 
 
 def _outcomes(sol: Solution, n: int) -> dict[str, Array]:
-    arrays = outcome_arrays(sol)
-    out = {m: per_draw_array(arrays[m], n) for m in ("keep", "distance", "sever", "split")}
+    out = {m: per_draw_array(v, n) for m, v in outputs.probabilities(sol).items()}
     out["distance_or_sever"] = outputs.per_draw(out, "distance_or_sever")
     out["eu_us"] = per_draw_array(sol.values[""][US], n)
     return out

@@ -14,6 +14,9 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.model import MOVES
+from sim.solve import Solution, terminal_mass
+
 Array = NDArray[np.float64]
 OUTPUTS = ("sever", "distance", "distance_or_sever", "split")
 DEFAULT = "sever"
@@ -36,6 +39,13 @@ def per_draw(values: Mapping[str, Array], output: str) -> Array:
     if check(output) == "distance_or_sever":
         return np.asarray(values["distance"]) + np.asarray(values["sever"])
     return np.asarray(values[output])
+
+
+def probabilities(sol: Solution) -> dict[str, Array]:
+    """P(Keep), P(Distance), P(Sever) and P(Split) per draw of a solved game."""
+    out = {m: sol.probs[""][i] for i, m in enumerate(MOVES)}
+    out["split"] = terminal_mass(sol, segment="split")
+    return out
 
 
 def price(prices: Mapping[str, Array], output: str) -> Array:
