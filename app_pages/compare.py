@@ -24,7 +24,9 @@ def scenarios_to_compare(names: list[str]) -> dict[str, Scenario]:
 def main() -> None:
     st.title("Compare scenarios")
     st.caption("Each scenario runs with the draws and seed of your current settings, so the same random "
-               "numbers drive all of them and the differences are not noise.")
+               "numbers drive all of them: each change comes with its paired standard error (the spread "
+               "of the per-draw differences), far smaller than the error of either figure alone. A change "
+               "within about two standard errors of zero may be noise.")
     options = [CURRENT, *preset_names()]
     st.session_state.setdefault(CHOICE, options[:2])
     names = st.multiselect("Scenarios (two to four; the first is the reference)", options, key=CHOICE,

@@ -14,6 +14,7 @@ from sim.explain import HEADLINE_HELP, Analysis, headlines
 from sim.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
 from sim.report import summary_csv
 from sim.scenario import Param, Scenario, ScenarioError, preset_names
+from sim.tree_view import CAPTION as TREE_CAPTION
 from sim.tree_view import tree_dot
 
 UPLOAD, UPLOAD_PROBLEMS, PRESET_CHOICE = "upload", "upload_problems", "preset_choice"
@@ -148,9 +149,9 @@ def results(scenario: Scenario, analysis: Analysis) -> None:
     result = analysis.result
     shown = headlines(result)
     for col, h in zip(st.columns(len(shown)), shown, strict=True):
-        col.metric(h.label, h.value_text(), help=f"{HEADLINE_HELP[h.key]} Below: one Monte Carlo standard "
-                   "error.")
-        col.caption(h.stderr_text())
+        col.metric(h.label, h.value_text(), help=f"{HEADLINE_HELP[h.key]} Below: how its uncertainty was "
+                   "measured.")
+        col.caption(h.uncertainty_text())
     left, right = st.columns(2)
     with left:
         st.markdown("**Outcomes** (bars: 95% Monte Carlo intervals)")
@@ -162,8 +163,7 @@ def results(scenario: Scenario, analysis: Analysis) -> None:
     st.subheader("Why")
     st.markdown("\n".join(analysis.explanation))
     st.subheader("The game tree")
-    st.caption("Branch labels: mean probability of each move over the draws; leaf labels: mean probability "
-               "that play ends there. Bold red: the most likely line of play.")
+    st.caption(TREE_CAPTION)
     st.graphviz_chart(tree_dot(analysis.tree), width="stretch")
 
 

@@ -1,9 +1,10 @@
-"""The "What would it take?" page: the Taliban's price, acceptance curves, the bargaining zone and drivers.
+"""The "What would it take?" page: the concession that makes an outcome as likely as a student asks,
+the Taliban's price, the bargaining zone, the US best offer, and what drives the answer.
 
 UI only: every number comes from :mod:`sim.analysis.negotiation` and :mod:`sim.analysis.drivers`. The
-scenario is the one set on the Scenario page (shared session state); the heavy analyses (Sobol',
-scenario discovery) run only when their button is pressed, and every result is cached, keyed on
-the scenario's standalone YAML.
+levers are the shared ones (sidebar and URL, as on the Scenario page), and so are the draws and the
+seed. The heavy analyses (Sobol', Morris, scenario discovery) run only when their button is pressed;
+every result is cached, keyed on the scenario's standalone YAML.
 """
 
 from __future__ import annotations
@@ -13,52 +14,75 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _state
-from sim.analysis import drivers, negotiation
+from sim import app_state
+from sim.analysis import drivers, negotiation, outputs, words
+from sim.intervals import format_probability
+from sim.parameters import LEVERS
 from sim.run import sample
-from sim.scenario import Scenario, load_scenario, parse_yaml
+from sim.scenario import Scenario, ScenarioError, load_scenario, parse_yaml
 
-DRAW_CHOICES = (2_000, 5_000, 20_000, 50_000)
-SOBOL_CHOICES = (128, 256, 512, 1024)
 MORRIS_TRAJECTORIES = 100
-LEVER_ORDER = ("concession", "verification", "pressure")
-OUTPUT_LABELS = {"sever": "P(Sever)", "split": "P(Split)", "price": "Reservation price"}
+SOBOL_CHOICES = (512, 1024, 2048)
+
+
+# ----------------------------------------------------------------------------- cached analyses
 
 
 @st.cache_data(max_entries=8, show_spinner="Solving the draws along the concession grid...")
-def negotiate(spec: str, draws: int, verification: float, pressure: float) -> dict:
-    """Price distribution, curves, zone, best offer and findings for one scenario and lever setting."""
-    drawn = sample(from_yaml(spec), draws)
-    levers = {"verification": verification, "pressure": pressure}
-    prices = negotiation.price_distribution(drawn, levers)
-    curve = negotiation.acceptance_curve(drawn, levers=levers)
+def negotiate(spec: str, output: str, target: float) -> dict:
+    """Price distribution, curves, zone, best offer, the target's reach and findings for one scenario."""
+    scenario = from_yaml(spec)
+    drawn = sample(scenario)
+    prices = negotiation.price_distribution(drawn)
+    curve = negotiation.acceptance_curve(drawn)
     offer = negotiation.best_offer(curve)
-    zone = negotiation.bargaining_zone(drawn, levers, prices=prices)
-    by_verification = negotiation.verification_curve(drawn, levers={**levers, "concession": offer.concession})
+    zone = negotiation.bargaining_zone(drawn, curve=curve)
+    by_verification = negotiation.verification_curve(drawn, levers={"concession": offer.concession})
+    price_output = output if output in negotiation.PRICE_MOVES else outputs.DEFAULT
     return {
-        "prices": prices.summary(),
-        "histogram": prices.histogram("sever"),
+        "reach": negotiation.target_reach(curve, output, target).sentence(),
+        "price_share": format_probability(prices.share_with_price(price_output)),
+        "price_median": prices.quantiles(price_output)["p50"],
+        "price_output": price_output,
+        "histogram": prices.histogram(price_output),
         "curve": curve.to_rows(),
         "verification": by_verification.to_rows(),
-        "zone": zone.summary(),
-        "offer": offer.summary(),
-        "findings": negotiation.findings(prices, curve, zone, offer),
+        "zone": format_probability(zone.chance),
+        "offer": offer.concession,
+        "offer_range": offer.range_text(),
+        "findings": negotiation.findings(prices, curve, zone, offer, price_output),
+        "method": negotiation.curve_interval(curve, output, 0).short_method,
     }
 
 
 @st.cache_data(max_entries=4, show_spinner="Running the Sobol' analysis...")
-def sobol_rows(spec: str, levers: tuple[float, float, float], output: str, n: int) -> list[dict]:
-    return drivers.sobol(at_levers(spec, levers), output, n=n).to_rows()
+def sobol_rows(spec: str, output: str, n: int) -> list[dict]:
+    return drivers.sobol(from_yaml(spec), output, n=n).to_rows()
 
 
 @st.cache_data(max_entries=4, show_spinner="Screening the parameters (Morris)...")
-def morris_rows(spec: str, levers: tuple[float, float, float], output: str, trajectories: int) -> list[dict]:
-    return drivers.morris(at_levers(spec, levers), output, trajectories=trajectories).to_rows()
+def morris_rows(spec: str, output: str, trajectories: int) -> list[dict]:
+    return drivers.morris(from_yaml(spec), output, trajectories=trajectories).to_rows()
 
 
-@st.cache_data(max_entries=4, show_spinner="Looking for the conditions of a break...")
-def discovery(spec: str, levers: tuple[float, float, float], draws: int) -> dict:
-    found = drivers.discover(at_levers(spec, levers), draws)
-    return {"prim": found.prim.describe(), "trajectory": found.prim.to_rows(), "rules": found.cart_rules}
+@st.cache_data(max_entries=4, show_spinner="Looking for the conditions of the outcome...")
+def discovery(spec: str, output: str) -> dict:
+    found = drivers.discover(from_yaml(spec), output=output)
+    box, tree = found.box, found.tree
+    names = words.labels(found.inputs)
+    return {
+        "finding": box.describe(outputs.PHRASES[output], names),
+        "conditions": [{"condition": r.condition(names[r.name]), "quasi-p value": r.p_value}
+                       for r in box.restrictions],
+        "dropped": [names[r.name] for r in box.dropped],
+        "warnings": list(box.warnings),
+        "left_out": [words.label(n) for n in found.left_out],
+        "tree": (f"On the held-out half the tree's balanced accuracy is {tree.balanced_accuracy:.0%} and it "
+                 f"catches {tree.recall:.0%} of the draws with {outputs.LABELS[output]} (base rate "
+                 f"{tree.base_rate:.1%})."),
+        "trajectory": [{**r, "limits": words.relabel(r["limits"], found.inputs)} for r in box.to_rows()],
+        "rules": words.relabel(tree.rules, found.inputs),
+    }
 
 
 def from_yaml(spec: str) -> Scenario:
@@ -66,61 +90,94 @@ def from_yaml(spec: str) -> Scenario:
     return load_scenario(parse_yaml(spec, "<app>"))
 
 
-def at_levers(spec: str, levers: tuple[float, float, float]) -> Scenario:
-    """The scenario ``spec`` with its (concession, verification, pressure) levers replaced."""
-    return from_yaml(spec).updated({f"levers.{k}": v for k, v in zip(LEVER_ORDER, levers, strict=True)})
+# ----------------------------------------------------------------------------- charts
 
 
-def curve_chart(rows: list[dict], lever: str) -> alt.LayerChart:
-    """Lines with 95% bands for P(Distance), P(Sever) and P(any break) along ``lever``."""
-    long = pd.DataFrame([
-        {lever: r[lever], "outcome": label, "p": r[key], "low": r[f"{key}_low"], "high": r[f"{key}_high"]}
-        for r in rows
-        for key, label in (("distance_or_sever", "Distance or Sever"), ("distance", "Distance"),
-                           ("sever", "Sever"))
-    ])
-    base = alt.Chart(long).encode(x=alt.X(f"{lever}:Q", title=lever.capitalize()),
-                                  color=alt.Color("outcome:N", title=None))
-    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title="Probability"), y2="high:Q")
-    tooltip = [lever, "outcome", alt.Tooltip("p:Q", format=".1%")]
-    line = base.mark_line(point=True).encode(y="p:Q", tooltip=tooltip)
-    return band + line
+def curve_chart(rows: list[dict], lever: str, output: str, target: float | None = None) -> alt.LayerChart:
+    """P(outcome) in percent along ``lever`` with its 95% band, and a line at the target."""
+    frame = pd.DataFrame([{lever: r[lever], "p": r[output], "low": r[f"{output}_low"],
+                           "high": r[f"{output}_high"]} for r in rows])
+    base = alt.Chart(frame).encode(x=alt.X(f"{lever}:Q", title=words.label(lever)))
+    y_title = f"P({outputs.LABELS[output]})"
+    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=y_title, axis=alt.Axis(format="%")),
+                                               y2="high:Q")
+    tooltip = [alt.Tooltip(f"{lever}:Q", format=".2f"), alt.Tooltip("p:Q", format=".1%", title="estimate"),
+               alt.Tooltip("low:Q", format=".1%"), alt.Tooltip("high:Q", format=".1%")]
+    chart = band + base.mark_line(point=True).encode(y="p:Q", tooltip=tooltip)
+    if target is not None:
+        rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color="#b03a2e", strokeDash=[4, 3])
+        chart = chart + rule.encode(y="target:Q")
+    return chart
+
+
+def price_chart(histogram: list[dict], output: str) -> alt.Chart:
+    frame = pd.DataFrame(histogram)
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X("low:Q", bin="binned", title=f"Reservation price of {outputs.LABELS[output]} (concession)"),
+        x2="high:Q", y=alt.Y("share:Q", title="Share of draws", axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("share:Q", format=".1%")])
+
+
+def index_chart(rows: list[dict], kind: str, top: int = 15) -> alt.LayerChart:
+    """Total-order indices (bars) with their 95% intervals (black), first-order ones (ticks); indices
+    within their error of zero are pale."""
+    frame = pd.DataFrame([r for r in rows if r["kind"] == kind]).nlargest(top, "ST")
+    frame["label"] = [words.label(n) for n in frame["name"]]
+    frame["low"] = frame["ST"] - frame["ST_conf"]
+    frame["high"] = frame["ST"] + frame["ST_conf"]
+    frame["status"] = ["within error of zero" if zero else "clear of zero"
+                       for zero in frame["ST_within_error_of_zero"]]
+    order = list(frame["label"])
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=y, x=alt.X("ST:Q", title="Sobol' index (bar: total with 95% interval, tick: first order)"),
+        opacity=alt.Opacity("status:N", scale=alt.Scale(domain=["clear of zero", "within error of zero"],
+                                                        range=[0.8, 0.25]), title=None),
+        tooltip=["label", alt.Tooltip("ST:Q", format=".3f"), alt.Tooltip("ST_conf:Q", format=".3f"),
+                 alt.Tooltip("S1:Q", format=".3f"), "status"])
+    rules = alt.Chart(frame).mark_rule(color="black").encode(y=y, x="low:Q", x2="high:Q")
+    ticks = alt.Chart(frame).mark_tick(color="#b03a2e", thickness=2).encode(y=y, x="S1:Q")
+    return bars + rules + ticks
 
 
 def morris_chart(rows: list[dict], top: int = 15) -> alt.LayerChart:
     """Mean absolute elementary effects (bars) with their 95% bootstrap intervals, largest first."""
     frame = pd.DataFrame(rows).nlargest(top, "mu_star")
+    frame["label"] = [words.label(n) for n in frame["name"]]
     frame["low"] = (frame["mu_star"] - frame["mu_star_conf"]).clip(lower=0)
     frame["high"] = frame["mu_star"] + frame["mu_star_conf"]
-    order = list(frame["name"])
+    y = alt.Y("label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelLimit=260))
     bars = alt.Chart(frame).mark_bar(opacity=0.7).encode(
-        y=alt.Y("name:N", sort=order, title=None),
-        x=alt.X("mu_star:Q", title="Morris mu* (mean absolute effect over the parameter's range)"),
-        tooltip=["name", alt.Tooltip("mu_star:Q", format=".3f"), alt.Tooltip("sigma:Q", format=".3f")])
-    rules = alt.Chart(frame).mark_rule(color="black").encode(
-        y=alt.Y("name:N", sort=order), x="low:Q", x2="high:Q")
-    return bars + rules
+        y=y, x=alt.X("mu_star:Q", title="Morris mu* (mean absolute effect across its distribution)"),
+        tooltip=["label", alt.Tooltip("mu_star:Q", format=".3f"), alt.Tooltip("sigma:Q", format=".3f")])
+    return bars + alt.Chart(frame).mark_rule(color="black").encode(y=y, x="low:Q", x2="high:Q")
 
 
-def price_chart(histogram: list[dict]) -> alt.Chart:
-    frame = pd.DataFrame(histogram)
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("low:Q", bin="binned", title="Reservation price (concession)"), x2="high:Q",
-        y=alt.Y("share:Q", title="Share of draws", axis=alt.Axis(format="%")),
-        tooltip=[alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("share:Q", format=".1%")])
+# ----------------------------------------------------------------------------- the page
 
 
-def tornado_chart(rows: list[dict], kind: str, top: int = 15) -> alt.Chart:
-    """Total-order indices (bars) with first-order ones (ticks), largest first."""
-    frame = pd.DataFrame([r for r in rows if r["kind"] == kind]).nlargest(top, "ST")
-    order = list(frame["name"])
-    bars = alt.Chart(frame).mark_bar(opacity=0.7).encode(
-        y=alt.Y("name:N", sort=order, title=None),
-        x=alt.X("ST:Q", title="Sobol' index (bar: total, tick: first order)"),
-        tooltip=["name", alt.Tooltip("ST:Q", format=".3f"), alt.Tooltip("S1:Q", format=".3f")])
-    ticks = alt.Chart(frame).mark_tick(color="black", thickness=2).encode(
-        y=alt.Y("name:N", sort=order), x="S1:Q")
-    return bars + ticks
+def lever_sidebar(scenario: Scenario) -> Scenario:
+    """The US levers in the sidebar, shared with the Scenario page (same widgets, edits and link)."""
+    side = st.sidebar
+    side.header("US levers")
+    levers = {}
+    for lever, meaning in LEVERS.items():
+        key = f"{_state.WIDGET}levers.{lever}"
+        st.session_state.setdefault(key, scenario.levers[lever])
+        levers[f"levers.{lever}"] = side.slider(words.label(lever), 0.0, 1.0, step=0.05, key=key,
+                                                help=meaning)
+    base = _state.base_scenario()
+    changes = app_state.edits(base, {**app_state.editable_values(scenario), **levers})
+    try:
+        scenario = base.updated(changes)
+        st.session_state[_state.EDITS] = changes
+    except ScenarioError as exc:
+        st.error("These levers do not fit the settings: " + "; ".join(p.message for p in exc.problems))
+    query = app_state.to_query(_state.current_preset(), _state.current_edits())
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    side.caption(f"{scenario.draws:,} draws, seed {scenario.seed}: set on the Scenario page.")
+    return scenario
 
 
 def main() -> None:
@@ -128,68 +185,82 @@ def main() -> None:
     st.write("How large a US concession would make the Taliban break with al-Qaeda, and how sure can we "
              "be? The article suggests a break may be a chip held back for a major concession "
              "(Negotiations ¶4-5); here every Monte Carlo draw is one plausible world, solved at each "
-             "concession.")
-    scenario = _state.current_scenario()
-    st.caption(f"Scenario: **{scenario.name}**, as set on the Scenario page.")
+             "concession of a grid from 0 to 1.")
+    scenario = lever_sidebar(_state.current_scenario())
+    st.caption(f"Scenario: **{scenario.name}**, with the levers in the sidebar.")
+    c1, c2 = st.columns(2)
+    output = c1.selectbox("Outcome", outputs.OUTPUTS, format_func=outputs.LABELS.get, key="wit_output")
+    target = c2.slider("Target probability", 5, 95, 50, 5, format="%d%%", key="wit_target") / 100
     spec = scenario.to_yaml()
-    c2, c3, c4 = st.columns(3)
-    draws = c2.selectbox("Draws", DRAW_CHOICES, index=1, key="wit_draws")
-    verification = c3.slider("Verification", 0.0, 1.0, scenario.levers["verification"], 0.05,
-                             key="wit_verification")
-    pressure = c4.slider("Military pressure", 0.0, 1.0, scenario.levers["pressure"], 0.05,
-                         key="wit_pressure")
+    out = negotiate(spec, output, target)
 
-    out = negotiate(spec, draws, verification, pressure)
-    offer, zone, prices = out["offer"], out["zone"], out["prices"]["sever"]
+    st.subheader("The answer in plain words")
+    st.write(out["reach"])
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Draws with a price", f"{prices['share_with_price']:.0%}")
-    m2.metric("Median Sever price", "none in [0, 1]" if prices["p50"] is None else f"{prices['p50']:.2f}")
-    m3.metric("A bargaining zone exists", f"{zone['zone_exists']:.0%}")
-    m4.metric("US best offer", f"{offer['concession']:.2f}")
+    m1.metric(f"Draws where {outputs.LABELS[out['price_output']]} has a price", out["price_share"])
+    median = out["price_median"]
+    m2.metric("Median price", "none in [0, 1]" if median is None else f"{median:.2f}")
+    m3.metric("A bargaining zone exists", out["zone"])
+    m4.metric("US best offer", out["offer_range"], help="Every grid offer within two paired standard errors "
+              "of the highest mean US utility: the draws cannot tell these apart.")
     st.markdown("\n".join(f"- {line}" for line in out["findings"]))
 
     left, right = st.columns(2)
     with left:
         st.subheader("Acceptance curve")
-        st.altair_chart(curve_chart(out["curve"], "concession"), width="stretch")
-        st.caption("Probability of each move as the concession grows, with 95% Monte Carlo bands; the "
-                   "same draws are re-solved at every point.")
+        st.altair_chart(curve_chart(out["curve"], "concession", output, target), width="stretch")
+        st.caption(f"P({outputs.LABELS[output]}) as the concession grows, with its 95% band "
+                   f"({out['method']}); dashed: your target. The same draws are re-solved at every point.")
     with right:
         st.subheader("The Taliban's price")
-        st.altair_chart(price_chart(out["histogram"]), width="stretch")
-        st.caption(f"Draws with no price in [0, 1] ({1 - prices['share_with_price']:.0%}) are not shown.")
-    st.subheader(f"Verification, at the best offer ({offer['concession']:.2f})")
-    st.altair_chart(curve_chart(out["verification"], "verification"), width="stretch")
+        st.altair_chart(price_chart(out["histogram"], out["price_output"]), width="stretch")
+        st.caption("Draws with no price in [0, 1] are not shown.")
+    st.subheader(f"Verification, at the best offer ({out['offer']:.2f})")
+    st.altair_chart(curve_chart(out["verification"], "verification", output), width="stretch")
+    drivers_section(spec, output)
 
-    drivers_section(spec, draws, verification, pressure, offer["concession"])
 
-
-def drivers_section(spec: str, draws: int, verification: float, pressure: float, offer: float) -> None:
+def drivers_section(spec: str, output: str) -> None:
     """Sobol' indices, Morris screening and scenario discovery, each run only when its button is pressed."""
     st.header("What drives the answer?")
-    d1, d2, d3 = st.columns(3)
-    concession = d1.slider("Concession analysed", 0.0, 1.0, offer, 0.05, key="wit_analysis_concession",
-                           help="With no concession a break is rare, so there is little to explain.")
-    output = d2.selectbox("Outcome", list(OUTPUT_LABELS), format_func=OUTPUT_LABELS.get, key="wit_output")
-    n = d3.selectbox("Sobol' base sample", SOBOL_CHOICES, index=1, key="wit_sobol_n")
-    levers = (concession, verification, pressure)
-    rows = requested("sobol", "Run the sensitivity analysis", sobol_rows, spec, levers, output, n)
+    label = outputs.LABELS[output]
+    st.caption(f"At the levers in the sidebar, for P({label}). With no concession a break is rare, so there "
+               "may be too little to analyse: raise the concession in the sidebar.")
+    n = st.selectbox("Sobol' base sample", SOBOL_CHOICES, index=SOBOL_CHOICES.index(drivers.DEFAULT_SOBOL_N),
+                     key="wit_sobol_n", help="At 1024 the leading parameter is the same from seed to seed.")
+    rows = requested("sobol", "Run the sensitivity analysis", sobol_rows, spec, output, n)
     if rows is not None:
         s1, s2 = st.columns(2)
-        s1.altair_chart(tornado_chart(rows, "variable"), width="stretch")
-        s2.altair_chart(tornado_chart(rows, "group"), width="stretch")
-        st.caption("Left: single parameters; right: parameters grouped by factor. " + drivers.PRICE_NOTE)
-    rows = requested("morris", "Screen every parameter (Morris, quicker)", morris_rows, spec, levers, output,
+        s1.altair_chart(index_chart(rows, "variable"), width="stretch")
+        s2.altair_chart(index_chart(rows, "group"), width="stretch")
+        st.caption("Left: single parameters; right: parameters grouped by factor. Inputs: "
+                   f"{drivers.INPUTS['distributions']}. Pale bars are within their error of zero.")
+    rows = requested("morris", "Screen every parameter (Morris, quicker)", morris_rows, spec, output,
                      MORRIS_TRAJECTORIES)
     if rows is not None:
         st.altair_chart(morris_chart(rows), width="stretch")
-        st.caption(f"Morris screening with {MORRIS_TRAJECTORIES} trajectories: a large mu* means the output "
-                   "moves a lot as the parameter crosses its range; bars show 95% intervals.")
-    found = requested("prim", "Find the conditions for a break", discovery, spec, levers, draws)
+        st.caption(f"Morris screening with {MORRIS_TRAJECTORIES} trajectories: a large mu* means the outcome "
+                   "moves a lot as the parameter crosses its distribution; bars show 95% intervals.")
+    found = requested("prim", f"Find the conditions for {outputs.PHRASES[output]}", discovery, spec, output)
     if found is not None:
-        st.write(found["prim"][0].upper() + found["prim"][1:] + ".")
+        discovery_section(found)
+
+
+def discovery_section(found: dict) -> None:
+    """The plain-words finding and its held-out figures first; the tables behind an expander."""
+    st.write(found["finding"])
+    if found["conditions"]:
+        st.dataframe(pd.DataFrame(found["conditions"]), hide_index=True)
+        st.caption("Quasi-p value: how likely the box's events on the held-out draws would be if that "
+                   "condition did nothing; conditions above 0.05 were dropped"
+                   + (f" ({', '.join(found['dropped'])})." if found["dropped"] else "."))
+    for warning in found["warnings"]:
+        st.warning(warning)
+    st.write(found["tree"])
+    if found["left_out"]:
+        st.caption("Left out, as they enter no one's choice at these levers: " + ", ".join(found["left_out"]))
+    with st.expander("The peeling trajectory and the classification tree"):
         st.dataframe(pd.DataFrame(found["trajectory"]), hide_index=True)
-        st.caption("A shallow classification tree gives a second view of the same question:")
         st.code(found["rules"], language="text")
 
 
@@ -203,7 +274,7 @@ def requested(name: str, label: str, compute, *args):
     try:
         return compute(*args)
     except ValueError as exc:
-        st.warning(f"Not available here: {exc}. Try a larger concession or another outcome.")
+        st.warning(f"Not available here: {exc}.")
         return None
 
 

@@ -14,23 +14,20 @@ from numpy.typing import NDArray
 
 from sim.run import Result
 
-#: Error bars span this many Monte Carlo standard errors either side (about 95%).
-ERROR_BAR_SE = 1.96
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 OUTCOME_NAMES = {"keep": "keep", "distance": "distance", "sever": "sever", "split": "faction splits",
                  "deal": "deal holds"}
 
 
 def outcome_bars(results: Mapping[str, Result]) -> dict[str, Any]:
-    """Bar chart of the outcome probabilities with 95% error bars, one colour per scenario."""
+    """Bar chart of the outcome probabilities with their 95% intervals (:meth:`Result.interval`), one
+    colour per scenario."""
     values = []
     for scenario, result in results.items():
         for key, name in OUTCOME_NAMES.items():
-            e = result.estimate(key)
-            values.append({"scenario": scenario, "outcome": name,
-                           "probability": e.mean,
-                           "low": max(e.mean - ERROR_BAR_SE * e.stderr, 0.0),
-                           "high": min(e.mean + ERROR_BAR_SE * e.stderr, 1.0)})
+            iv = result.interval(key)
+            values.append({"scenario": scenario, "outcome": name, "probability": iv.mean,
+                           "low": iv.low, "high": iv.high})
     x = {"field": "outcome", "type": "nominal", "sort": list(OUTCOME_NAMES.values()), "title": None,
          "axis": {"labelAngle": 0, "labelLimit": 140}}
     several = len(results) > 1

@@ -1,9 +1,12 @@
-"""Plain numbers and plain words from a run: the headline figures and why the Taliban keeps or breaks.
+"""Plain numbers and plain words from a run: the headline figures and why the Taliban keeps or leaves.
 
-The explanation contrasts the Taliban leadership's payoff terms (:func:`sim.model.taliban_terms`,
-plus the expected cost of a faction split if it severs and of US retaliation if it keeps and
-al-Qaeda attacks) between the draws in which it keeps the alliance and those in which it breaks
-(distances or severs), each draw weighted by the probability of that choice.
+Each headline probability is shown with its 95% interval (:mod:`sim.intervals`). The explanation
+contrasts the Taliban leadership's payoff terms (:func:`sim.model.taliban_terms`, plus the expected
+cost of a faction split if it severs and of US retaliation if it keeps and al-Qaeda attacks) between
+the draws in which it keeps the alliance and those in which it distances itself or severs, each draw
+weighted by the probability of that choice. Only terms whose gap is large against their spread
+(:data:`MIN_STANDARDISED_GAP`) and clear of sampling noise are listed; they are associations across
+the draws, not causes.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.intervals import Interval, format_probability, mean_stderr
 from sim.model import taliban_terms
 from sim.run import Result, Sample, run_sample
+from sim.sampling import replicate_bounds
 from sim.tree_view import TreeProbabilities, mean_behaviour
 
 Array = NDArray[np.float64]
@@ -39,27 +44,39 @@ TERM_LABELS = {
 }
 #: Below this share of draws on one side the contrast is too thin to report.
 MIN_SIDE_SHARE = 0.005
+#: A term is listed when its keep-vs-leave gap is at least this many pooled standard deviations
+#: (a "medium" standardised difference) ...
+MIN_STANDARDISED_GAP = 0.5
+#: ... and at least this many standard errors, so that it is not sampling noise.
+MIN_GAP_Z = 3.0
 
 
 @dataclass(frozen=True)
 class Headline:
-    """One headline figure: a probability or a price, with its Monte Carlo standard error."""
+    """One headline figure: a probability with its 95% interval, or a price with its standard error."""
 
     key: str
     label: str
     mean: float | None
     stderr: float | None
     is_share: bool = True
+    interval: Interval | None = None
 
     def value_text(self) -> str:
+        """ "12% (10-14%)" for a probability, "0.85" for a price, "none up to 1" without one."""
+        if self.interval is not None:
+            return format_probability(self.interval)
         if self.mean is None:
             return "none up to 1"
         return f"{self.mean:.1%}" if self.is_share else f"{self.mean:.2f}"
 
-    def stderr_text(self) -> str:
+    def uncertainty_text(self) -> str:
+        """How the uncertainty shown was obtained, for the caption under the figure."""
+        if self.interval is not None:
+            return self.interval.short_method
         if self.stderr is None or not np.isfinite(self.stderr):
             return "s.e. n/a"
-        return f"s.e. {self.stderr * 100:.2f} pts" if self.is_share else f"s.e. {self.stderr:.3f}"
+        return f"s.e. {self.stderr:.3f}"
 
 
 HEADLINE_LABELS = {"keep": "P(keep)", "distance": "P(distance)", "sever": "P(sever)", "split": "P(split)",
@@ -81,8 +98,9 @@ HEADLINE_HELP = {
 
 
 def headlines(result: Result) -> list[Headline]:
-    """Outcome probabilities with their standard errors, and the median reservation price."""
-    out = [Headline(k, label, *_estimate(result, k)) for k, label in HEADLINE_LABELS.items()]
+    """Outcome probabilities with their 95% intervals, and the median Sever and pledge prices."""
+    out = [Headline(k, label, result.estimate(k).mean, result.estimate(k).stderr, interval=result.interval(k))
+           for k, label in HEADLINE_LABELS.items()]
     prices = result.per_draw["price_sever"]
     median = result.price_quantiles("sever")["median"]
     out.append(Headline("price", "Median Sever price", median,
@@ -91,11 +109,6 @@ def headlines(result: Result) -> list[Headline]:
     pledge_se = quantile_stderr(result.per_draw["price_distance"], 0.5) if pledge is not None else None
     out.append(Headline("pledge_price", "Median pledge price", pledge, pledge_se, is_share=False))
     return out
-
-
-def _estimate(result: Result, name: str) -> tuple[float, float]:
-    e = result.estimate(name)
-    return e.mean, e.stderr
 
 
 def quantile_stderr(x: Array, q: float) -> float | None:
@@ -113,8 +126,10 @@ def quantile_stderr(x: Array, q: float) -> float | None:
 
 
 def comparison_rows(results: Mapping[str, Result]) -> list[dict[str, object]]:
-    """One row per headline figure: its value under each scenario and the difference from the first."""
+    """One row per headline figure: its value under each scenario and the difference from the first,
+    with the difference's paired standard error (the scenarios share their draws)."""
     labels = list(results)
+    first_result = results[labels[0]]
     table = {label: headlines(r) for label, r in results.items()}
     rows = []
     for i, first in enumerate(table[labels[0]]):
@@ -122,17 +137,27 @@ def comparison_rows(results: Mapping[str, Result]) -> list[dict[str, object]]:
         for label in labels:
             row[label] = table[label][i].value_text()
         for label in labels[1:]:
-            other = table[label][i]
-            row[f"change: {label}"] = _difference(first, other)
+            row[f"change: {label}"] = _difference(first, table[label][i], first_result, results[label])
         rows.append(row)
     return rows
 
 
-def _difference(first: Headline, other: Headline) -> str:
+def _difference(first: Headline, other: Headline, first_result: Result, other_result: Result) -> str:
     if first.mean is None or other.mean is None:
         return "n/a" if first.mean == other.mean else "price appears" if first.mean is None else "price gone"
     d = other.mean - first.mean
-    return f"{d * 100:+.1f} pts" if first.is_share else f"{d:+.2f}"
+    if not first.is_share:
+        se = np.hypot(first.stderr or np.nan, other.stderr or np.nan)
+        return f"{d:+.2f} (s.e. {se:.2f}, unpaired)" if np.isfinite(se) else f"{d:+.2f}"
+    return f"{d * 100:+.1f} pts (s.e. {paired_stderr(first_result, other_result, first.key) * 100:.1f})"
+
+
+def paired_stderr(first: Result, other: Result, name: str) -> float:
+    """Standard error of the difference in P(``name``) between two runs on the same draws."""
+    if (first.draws, first.seed, first.sampler) != (other.draws, other.seed, other.sampler):
+        return float(np.hypot(first.estimate(name).stderr, other.estimate(name).stderr))
+    gap = other.per_draw[name] - first.per_draw[name]
+    return mean_stderr(gap, replicate_bounds(first.draws, first.sampler))
 
 
 def decision_terms(params: Mapping[str, Array | float], levers: Mapping[str, float], result: Result
@@ -146,33 +171,55 @@ def decision_terms(params: Mapping[str, Array | float], levers: Mapping[str, flo
 
 @dataclass(frozen=True)
 class TermContrast:
-    """A payoff term's mean where the Taliban keeps the alliance and where it breaks."""
+    """A payoff term's mean where the Taliban keeps the alliance and where it leaves (distances or
+    severs), the gap's size in pooled standard deviations and in standard errors."""
 
     term: str
     label: str
     keep: float
-    breaks: float
+    leaves: float
+    standardised: float
+    z: float
 
     @property
     def gap(self) -> float:
-        return self.keep - self.breaks
+        return self.keep - self.leaves
+
+    @property
+    def clear(self) -> bool:
+        """Large against the term's spread and clear of sampling noise."""
+        return abs(self.standardised) >= MIN_STANDARDISED_GAP and abs(self.z) >= MIN_GAP_Z
 
 
 def term_contrasts(terms: Mapping[str, Array], keep: Array) -> list[TermContrast]:
-    """Terms ordered by how far apart their keep-weighted and break-weighted means lie."""
-    w_keep, w_break = keep, 1.0 - keep
-    out = [TermContrast(k, TERM_LABELS.get(k, k.replace("_", " ")),
-                        _weighted_mean(v, w_keep), _weighted_mean(v, w_break)) for k, v in terms.items()]
-    return sorted(out, key=lambda c: -abs(c.gap) if np.isfinite(c.gap) else 0.0)
+    """Terms ordered by their standardised gap between keep-weighted and leave-weighted draws."""
+    out = [_contrast(k, np.asarray(v, dtype=float), keep) for k, v in terms.items()]
+    return sorted(out, key=lambda c: -abs(c.standardised) if np.isfinite(c.standardised) else 0.0)
 
 
-def _weighted_mean(x: Array, w: Array) -> float:
+def _contrast(term: str, x: Array, keep: Array) -> TermContrast:
+    (m_keep, v_keep, n_keep), (m_leave, v_leave, n_leave) = _weighted(x, keep), _weighted(x, 1.0 - keep)
+    spread = np.sqrt((v_keep + v_leave) / 2)
+    se = np.sqrt(v_keep / n_keep + v_leave / n_leave) if min(n_keep, n_leave) > 0 else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        standardised = (m_keep - m_leave) / spread if spread > 0 else 0.0
+        z = (m_keep - m_leave) / se if se > 0 else 0.0
+    return TermContrast(term, TERM_LABELS.get(term, term.replace("_", " ")), m_keep, m_leave,
+                        float(standardised), float(z))
+
+
+def _weighted(x: Array, w: Array) -> tuple[float, float, float]:
+    """Weighted mean, weighted variance and effective number of draws (Kish)."""
     total = float(w.sum())
-    return float((x * w).sum() / total) if total > 0 else float("nan")
+    if total <= 0:
+        return float("nan"), float("nan"), 0.0
+    mean = float((x * w).sum() / total)
+    return mean, float((w * (x - mean) ** 2).sum() / total), total ** 2 / float((w * w).sum())
 
 
 def explanation(result: Result, terms: Mapping[str, Array], top: int = 3) -> list[str]:
-    """A few sentences (markdown) on what the run says and which terms separate keeping from breaking."""
+    """A few sentences (markdown) on what the run says and which terms differ between the draws where
+    the Taliban keeps the alliance and those where it leaves."""
     keep = result.per_draw["keep"]
     share_keep = float(keep.mean())
     o = result.outcomes
@@ -182,17 +229,21 @@ def explanation(result: Result, terms: Mapping[str, Array], top: int = 3) -> lis
         _holding_sentence(result),
     ]
     if min(share_keep, 1 - share_keep) < MIN_SIDE_SHARE:
-        side = "keeps" if share_keep > 0.5 else "breaks"
-        biggest = sorted(terms, key=lambda k: -abs(float(np.mean(terms[k]))))[:top]
-        named = ", ".join(f"{TERM_LABELS.get(k, k)} ({float(np.mean(terms[k])):.2f})" for k in biggest)
-        lines.append(f"It {side} in nearly every draw, so there is nothing to contrast; the largest "
-                     f"terms on average are {named}.")
+        side = "keeps" if share_keep > 0.5 else "leaves"
+        lines.append(f"It {side} in nearly every draw, so there are too few draws on the other side to "
+                     "compare.")
         return lines
-    lines.append("The terms that differ most between the draws where it keeps and where it breaks "
-                 "(mean utility points, keep vs break):")
-    for c in term_contrasts(terms, keep)[:top]:
+    clear = [c for c in term_contrasts(terms, keep) if c.clear][:top]
+    if not clear:
+        lines.append("No payoff term differs clearly between the draws where it keeps the alliance and "
+                     "those where it leaves.")
+        return lines
+    lines.append("Where it keeps the alliance and where it leaves, the draws differ most in (mean "
+                 "utility points, keep vs leave; an association across draws, not a cause):")
+    for c in clear:
         direction = "higher" if c.gap > 0 else "lower"
-        lines.append(f"- **{c.label}**: {c.keep:.2f} vs {c.breaks:.2f} ({direction} where it keeps)")
+        lines.append(f"- **{c.label}**: {c.keep:.2f} vs {c.leaves:.2f} ({direction} where it keeps; "
+                     f"{abs(c.standardised):.1f} standard deviations apart)")
     return lines
 
 

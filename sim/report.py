@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any
 
+from sim.intervals import format_probability
 from sim.parameters import CATALOGUE, GROUPS, LEVERS
 from sim.run import Result
 from sim.scenario import Scenario
@@ -35,11 +36,13 @@ def _strict_json(value: Any) -> Any:
 
 
 def summary_rows(result: Result) -> list[dict[str, Any]]:
-    """One row per reported quantity: ``metric``, ``mean``, ``stderr``."""
-    rows = [{"metric": f"P({k})", "mean": e.mean, "stderr": e.stderr} for k, e in result.outcomes.items()]
-    for name in ("split", "deal", "detected"):
-        e = result.estimate(name)
-        rows.append({"metric": f"P({name})", "mean": e.mean, "stderr": e.stderr})
+    """One row per reported quantity: ``metric``, ``mean``, ``stderr``, and the 95% interval
+    (``low``, ``high``) of the outcome probabilities."""
+    rows = []
+    for name in (*result.outcomes, "split", "deal", "detected"):
+        e, iv = result.estimate(name), result.interval(name)
+        rows.append({"metric": f"P({name})", "mean": e.mean, "stderr": e.stderr, "low": iv.low,
+                     "high": iv.high})
     rows += [{"metric": f"P(al-Qaeda {k})", "mean": e.mean, "stderr": e.stderr}
              for k, e in result.aq_responses.items()]
     rows += [{"metric": f"E[utility {k}]", "mean": e.mean, "stderr": e.stderr}
@@ -57,7 +60,7 @@ def summary_rows(result: Result) -> list[dict[str, Any]]:
 
 def summary_csv(result: Result) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["metric", "mean", "stderr"], lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=["metric", "mean", "stderr", "low", "high"], lineterminator="\n")
     writer.writeheader()
     writer.writerows(summary_rows(result))
     return buf.getvalue()
@@ -76,14 +79,11 @@ def summary_text(result: Result) -> str:
         f"{result.sampler} sampling",
         f"US levers: {lv}",
         "",
-        "Taliban leadership's move          probability   (MC s.e.)",
+        f"Taliban leadership's move          probability ({result.interval('sever').short_method})",
     ]
-    labels = {"keep": "Keep the alliance", "distance": "Distance (public pledge)", "sever": "Sever ties"}
-    for k, e in result.outcomes.items():
-        lines.append(f"  {labels[k]:<32} {e.mean:>9.3f}   ({e.stderr:.3f})")
-    for name, label in (("split", "Hardline faction splits"), ("deal", "Deal reached and holding")):
-        e = result.estimate(name)
-        lines.append(f"  {label:<32} {e.mean:>9.3f}   ({e.stderr:.3f})")
+    labels = {"keep": "Keep the alliance", "distance": "Distance (public pledge)", "sever": "Sever ties",
+              "split": "Hardline faction splits", "deal": "Deal reached and holding"}
+    lines += [f"  {label:<32} {format_probability(result.interval(k))}" for k, label in labels.items()]
     lines += ["", "Al-Qaeda's response"]
     lines += [f"  {k:<32} {e.mean:>9.3f}" for k, e in result.aq_responses.items()]
     ext = s["external_op"]

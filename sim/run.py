@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.intervals import Interval, probability_interval
 from sim.model import (
     AL_QAEDA,
     MOVES,
@@ -28,7 +29,7 @@ from sim.model import (
     taliban_terms,
 )
 from sim.price import reservation_prices
-from sim.sampling import BLOCK, Design, draw_parameters, uncertain_names
+from sim.sampling import BLOCK, Design, draw_parameters, replicate_bounds, uncertain_names
 from sim.scenario import MAX_DRAWS, Scenario
 from sim.solve import Solution, reach_below, solve, terminal_mass
 
@@ -38,6 +39,8 @@ AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "undergro
 #: or Sever" sum (never called a break), the hardliners' split, and al-Qaeda's attack abroad.
 OUTPUTS = ("sever", "distance", "distance_or_sever", "keep", "split", "external_op")
 QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
+#: The probabilities whose 95% intervals a run's summary reports.
+INTERVAL_OUTCOMES = ("keep", "distance", "sever", "split", "deal")
 #: Most threads a run uses by default (each holds a chunk of draws in memory).
 MAX_THREADS = 4
 
@@ -79,6 +82,10 @@ class Result:
     # -- summary --------------------------------------------------------------------------------
     def estimate(self, name: str) -> Estimate:
         return Estimate.of(self.per_draw[name])
+
+    def interval(self, name: str) -> Interval:
+        """The 95% interval of a probability, by the method that suits the sampler."""
+        return probability_interval(self.per_draw[name], replicate_bounds(self.draws, self.sampler))
 
     @property
     def outcomes(self) -> dict[str, Estimate]:
@@ -135,6 +142,8 @@ class Result:
                 "split": self.estimate("split").stderr,
                 "deal": self.estimate("deal").stderr,
             },
+            "intervals": {k: self.interval(k).pair() for k in INTERVAL_OUTCOMES},
+            "interval_method": {k: self.interval(k).method for k in INTERVAL_OUTCOMES},
             "aq_response": {k: e.mean for k, e in self.aq_responses.items()},
             "external_op": {
                 "overall": self.estimate("external_op").mean,

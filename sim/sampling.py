@@ -5,7 +5,10 @@ uncertain or not, so two scenarios run with the same seed share their random num
 numbers make what-if differences far less noisy). Plain Monte Carlo draws come in fixed blocks of
 ``BLOCK`` rows, block ``b`` from the child ``b`` of ``SeedSequence(seed)`` (what ``spawn`` would
 give), so the numbers depend only on ``(seed, draws)`` and never on how a run is chunked or spread
-over workers. Latin hypercube and scrambled Sobol designs come from :mod:`scipy.stats.qmc`.
+over workers. Latin hypercube and scrambled Sobol designs come from :mod:`scipy.stats.qmc`, as
+``REPLICATES`` independently randomised designs laid end to end (:func:`replicate_bounds`): the
+spread of their means gives an honest standard error (see :mod:`sim.intervals`), which the iid
+formula does not for a stratified design.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ BLOCK = 1 << 16
 DIM = len(NAMES)
 _EPS = 1e-12
 SAMPLERS = ("random", "lhs", "sobol")
+#: Independent randomised replicates of a Latin hypercube or Sobol' design.
+REPLICATES = 16
 
 
 class Design:
@@ -37,12 +42,8 @@ class Design:
         self._whole: NDArray[np.float64] | None = None
         self._last: tuple[int, NDArray[np.float64]] | None = None
         if sampler != "random":
-            rng = np.random.default_rng(seed)
-            engine = (qmc.LatinHypercube(d=DIM, rng=rng) if sampler == "lhs"
-                      else qmc.Sobol(d=DIM, scramble=True, rng=rng))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # Sobol: n not a power of two
-                self._whole = engine.random(draws)
+            self._whole = np.concatenate([_replicate(sampler, seed, r, b - a) for r, (a, b)
+                                          in enumerate(replicate_bounds(draws, sampler))])
 
     def uniforms(self, start: int, stop: int) -> NDArray[np.float64]:
         if self._whole is not None:
@@ -62,6 +63,24 @@ class Design:
         block = np.random.default_rng(child).random((DIM, BLOCK)).T
         self._last = (b, block)
         return block
+
+
+def replicate_bounds(draws: int, sampler: str) -> list[tuple[int, int]]:
+    """Row ranges of the independent replicates of a design: one range for plain Monte Carlo,
+    :data:`REPLICATES` near-equal ranges (fewer for a tiny run) for Latin hypercube and Sobol'."""
+    count = 1 if sampler == "random" else max(1, min(REPLICATES, draws // 2))
+    edges = np.linspace(0, draws, count + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def _replicate(sampler: str, seed: int, index: int, rows: int) -> NDArray[np.float64]:
+    """Replicate ``index`` of a design: its own scrambling, from child ``index`` of the seed."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
+    engine = (qmc.LatinHypercube(d=DIM, rng=rng) if sampler == "lhs"
+              else qmc.Sobol(d=DIM, scramble=True, rng=rng))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Sobol: n not a power of two
+        return engine.random(rows)
 
 
 def ppf(param: Param, u: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -1,9 +1,12 @@
 """The game tree as a Graphviz DOT graph, with the average play over the Monte Carlo draws.
 
-Each branch is labelled with the mean over draws of the probability that the mover takes it (for
-the SPE the share of draws in which it is the best reply), each leaf with the mean probability that
-play ends there. The equilibrium path (the most likely action at each decision from the root on,
-and every outcome of a chance move on it) is drawn bold.
+Each branch is labelled with the probability that the mover takes it *given that play reaches the
+node*: the mean probability of reaching the branch over the mean probability of reaching the node,
+so a branch that only some draws ever reach is not diluted by the draws that never get there (for the
+SPE: the share, among the draws that reach the node, in which the branch is the best reply). A node
+no draw reaches shows the mover's average choice there, marked "never reached". Each leaf shows the
+mean probability that play ends there. The equilibrium path (the most likely action at each decision
+from the root on, and every outcome of a chance move on it) is drawn bold.
 """
 
 from __future__ import annotations
@@ -23,17 +26,42 @@ OTHER_COLOUR = "#8c8c8c"
 FILL = {"taliban": "#dbe7f5", "faction": "#f6e3c8", "al_qaeda": "#e3f1dc", "chance": "#eeeeee"}
 
 
+CAPTION = ("Branch labels: the probability of each move among the draws that reach that point of the "
+           "game (given play gets there); leaf labels: the share of all draws whose play ends there. "
+           "Bold red: the most likely line of play.")
+
+
 @dataclass(frozen=True)
 class TreeProbabilities:
-    """Mean branch probabilities by node path (actions in tree order) and mean reach by leaf key."""
+    """Branch probabilities given that play reaches the node, by node path (actions in tree order);
+    mean reach by leaf key; and the paths of nodes no draw reaches."""
 
     branches: dict[str, tuple[float, ...]]
     reach: dict[str, float]
+    unreached: frozenset[str] = frozenset()
 
 
 def mean_behaviour(result: Result) -> TreeProbabilities:
-    """The run's average play: mean branch probabilities at every node, mean reach of every leaf."""
-    return TreeProbabilities(dict(result.behaviour), dict(result.reach))
+    """The run's play as seen at each node: branch probabilities conditional on reaching the node."""
+    branches: dict[str, tuple[float, ...]] = {}
+    unreached: set[str] = set()
+    _conditional(TREE, "", result, branches, unreached)
+    return TreeProbabilities(branches, dict(result.reach), frozenset(unreached))
+
+
+def _conditional(node, path: str, result: Result, branches: dict, unreached: set) -> float:
+    """Fill ``branches`` below ``node`` and return the mean probability of reaching it."""
+    if isinstance(node, Leaf):
+        return result.reach[node.key]
+    masses = [_conditional(child, _join(path, name), result, branches, unreached)
+              for name, child in _children(node).items()]
+    total = sum(masses)
+    if total > 0:
+        branches[path] = tuple(m / total for m in masses)
+    else:
+        branches[path] = result.behaviour[path]
+        unreached.add(path)
+    return total
 
 
 def equilibrium_path(probs: TreeProbabilities) -> set[str]:
@@ -77,6 +105,8 @@ def _emit(node, path: str, probs: TreeProbabilities, on_path: set[str], lines: l
         return
     mover = "chance" if isinstance(node, Chance) else PLAYERS[node.player]
     label = CHANCE_NAME if mover == "chance" else MOVER_NAMES[mover]
+    if path in probs.unreached:
+        label += " (never reached)"
     bold = ', penwidth=1.6' if path in on_path else ''
     lines.append(f'  {node_id} [label="{label}", fillcolor="{FILL.get(mover, "#ffffff")}"{bold}];')
     for (name, child), p in zip(_children(node).items(), probs.branches[path], strict=True):

@@ -9,7 +9,7 @@ import pytest
 from sim.analysis.cli import WHAT
 from sim.cli import main
 
-SMALL = ["--draws", "1500", "--sobol-n", "64", "--trajectories", "4", "--set", "levers.concession=0.8"]
+SMALL = ["--draws", "1500", "--sobol-n", "256", "--trajectories", "20", "--set", "levers.concession=0.8"]
 JSON_KEY = {"price": "summary", "curve": "curve", "zone": "zone", "sobol": "indices", "morris": "screening",
             "prim": "trajectory"}
 
@@ -26,8 +26,7 @@ def test_curve_csv_has_one_row_per_grid_point_with_bands(capsys):
     assert main(args) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [float(r["concession"]) for r in rows] == [0.0, 0.25, 0.5, 0.75, 1.0]
-    key = "distance_or_sever"
-    assert all(float(r[f"{key}_low"]) <= float(r[key]) <= float(r[f"{key}_high"]) for r in rows)
+    assert all(float(r["sever_low"]) <= float(r["sever"]) <= float(r["sever_high"]) for r in rows)
 
 
 def test_zone_text_states_the_findings_in_plain_words(capsys):
@@ -51,6 +50,8 @@ def test_verification_curve_moves_verification(capsys):
     ["analyze", "baseline-2018", "--what", "sobol", "--sobol-n", "100"],
     ["analyze", "baseline-2018", "--what", "curve", "--grid", "1"],
     ["analyze", "baseline-2018", "--what", "price", "--draws", "0"],
+    ["analyze", "baseline-2018", "--what", "price", "--output", "split"],
+    ["analyze", "baseline-2018", "--what", "sobol", "--sobol-n", "64"],
 ])
 def test_bad_input_exits_2_without_a_traceback(args, capsys):
     try:

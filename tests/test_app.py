@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -12,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from sim import cli
 from sim.app_state import MAX_UPLOAD_BYTES
+from sim.intervals import Interval, format_probability
 from sim.scenario import load_scenario
 
 PAGES = ("app_pages/scenario.py", "app_pages/compare.py", "app_pages/what_it_takes.py",
@@ -22,6 +24,18 @@ LEGITIMACY = "w:parameters.leader_legitimacy.value"
 
 def headline_values(at: AppTest) -> list[str]:
     return [m.value for m in at.metric]
+
+
+def shown_share(value: str) -> float:
+    """The estimate of a headline such as "97.2% (96.7-97.7%)", as a percentage."""
+    return float(value.split("%")[0].lstrip("< "))
+
+
+def as_shown(summary: dict, key: str) -> str:
+    """How the app shows probability ``key`` of a run's JSON summary."""
+    mean = summary["outcomes"].get(key, summary.get(key))
+    low, high = summary["intervals"][key]
+    return format_probability(Interval(mean, low, high, "", mean * summary["draws"], summary["draws"]))
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -41,7 +55,7 @@ def test_every_page_renders_without_an_exception(app, page):
 
 def test_the_scenario_page_shows_headlines_charts_tree_and_explanation(app):
     assert len(app.metric) == 7  # five shares, the Sever price and the pledge price
-    assert all(v.endswith("%") for v in headline_values(app)[:5])
+    assert all(re.fullmatch(r"< [\d.]+%|[\d.]+% \([\d.]+-[\d.]+%\)", v) for v in headline_values(app)[:5])
     assert len(app.get("vega_lite_chart")) == 2
     dot = app.get("graphviz_chart")[0].proto.spec
     assert "Taliban leadership" in dot and '"keep/restrain"' in dot
@@ -61,7 +75,7 @@ def test_raising_the_concession_changes_the_headline_numbers(app):
     before = headline_values(app)
     app.slider(key=CONCESSION).set_value(0.8).run()
     assert headline_values(app) != before
-    assert float(app.metric[0].value.rstrip("%")) < float(before[0].rstrip("%"))
+    assert shown_share(app.metric[0].value) < shown_share(before[0])
 
 
 def test_the_address_bar_follows_the_settings(app):
@@ -153,9 +167,8 @@ def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cach
     assert cli.main(["run", str(path), "--format", "json"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)
     shown = headline_values(at)
-    for value, key in zip(shown, ("keep", "distance", "sever"), strict=False):
-        assert value == f"{summary['outcomes'][key]:.1%}"
-    assert shown[3] == f"{summary['split']:.1%}" and shown[4] == f"{summary['deal']:.1%}"
+    for value, key in zip(shown, ("keep", "distance", "sever", "split", "deal"), strict=False):
+        assert value == as_shown(summary, key)
     assert summary["solution"] == "qre" and summary["draws"] == int(at.query_params["draws"])
 
 
@@ -199,6 +212,9 @@ def test_the_what_it_takes_page_gives_a_price_an_offer_drivers_and_conditions(ap
     assert not app.exception
     labels = [m.label for m in app.metric]
     assert {"Median Sever price", "US best offer", "A bargaining zone exists"} <= set(labels)
+    assert "smallest on the grid" in app.markdown[1].value or "No concession" in app.markdown[1].value
+    app.slider(key=CONCESSION).set_value(0.8).run()  # the sidebar's levers: a Sever is common enough
+    assert app.query_params["concession"] == ["0.8"] or app.query_params["concession"] == "0.8"
     charts_before = len(app.get("vega_lite_chart"))
     app.button(key="wit_run_sobol").click().run()
     assert not app.exception
@@ -208,7 +224,8 @@ def test_the_what_it_takes_page_gives_a_price_an_offer_drivers_and_conditions(ap
     assert len(app.get("vega_lite_chart")) == charts_before + 3  # and the Morris bars
     app.button(key="wit_run_prim").click().run()
     assert not app.exception
-    assert any("sever" in m.value.lower() for m in app.markdown)
+    assert any("a sever happens in" in m.value.lower() and "held-out" in m.value for m in app.markdown)
+    assert any("Concession value" in c.value and "concession_value" not in c.value for c in app.code)
 
 
 def test_drivers_of_a_scenario_without_uncertainty_are_explained_not_crashed(app):

@@ -19,10 +19,11 @@ from sim.app_state import (
     url_name,
 )
 from sim.charts import histogram, outcome_bars
-from sim.explain import analyse, comparison_rows, headlines, quantile_stderr, term_contrasts
+from sim.explain import analyse, comparison_rows, decision_terms, headlines, quantile_stderr, term_contrasts
+from sim.intervals import format_probability
 from sim.run import run_sample, sample
 from sim.scenario import ScenarioError, load_scenario
-from sim.tree_view import TreeProbabilities, equilibrium_path, mean_behaviour, tree_dot
+from sim.tree_view import CAPTION, TreeProbabilities, equilibrium_path, mean_behaviour, tree_dot
 
 DRAWS = 3000
 
@@ -140,12 +141,28 @@ def test_the_tree_shows_every_node_and_leaf(analysis):
     assert dot.count("->") == len(analysis.tree.reach) + len(analysis.tree.branches) - 1
 
 
-def test_with_nothing_offered_in_1990s_the_equilibrium_path_is_keep_and_restrain():
+def test_with_nothing_offered_in_the_1990s_the_equilibrium_path_is_keep():
     nineties = load_scenario("1990s")
     probs = mean_behaviour(run_sample(sample(nineties, draws=2000), nineties.levers, "spe"))
-    assert {"", "keep", "keep/restrain"} <= equilibrium_path(probs)
+    assert {"", "keep"} <= equilibrium_path(probs) and "distance" not in equilibrium_path(probs)
     dot = tree_dot(probs)
     assert '"root" -> "keep" [label="keep' in dot and 'color="#b03a2e"' in dot.split('"root" -> "keep"')[1]
+
+
+def test_branch_labels_are_conditional_on_reaching_the_node(analysis):
+    reach = analysis.result.reach
+    under = {k: v for k, v in reach.items() if k.startswith("sever/stay/")}
+    stay = sum(under.values())
+    sever = sum(v for k, v in reach.items() if k.startswith("sever/"))
+    assert stay > 0 and analysis.tree.branches["sever"][0] == pytest.approx(stay / sever)
+    # the unconditional mean (averaged over draws that never reach the node) would be far smaller
+    assert analysis.result.behaviour["sever"][0] != pytest.approx(stay / sever, abs=0.05)
+    assert "given play gets there" in CAPTION
+
+
+def test_a_node_no_draw_reaches_is_marked_never_reached(base):
+    probs = mean_behaviour(run_sample(sample(base), base.levers, "spe"))
+    assert "sever" in probs.unreached and "(never reached)" in tree_dot(probs)
 
 
 def test_a_chance_move_on_the_path_keeps_both_outcomes():
@@ -161,7 +178,9 @@ def test_a_chance_move_on_the_path_keeps_both_outcomes():
 def test_headlines_carry_the_run_estimates(analysis):
     shown = {h.key: h for h in headlines(analysis.result)}
     assert shown["keep"].mean == analysis.result.estimate("keep").mean
-    assert shown["keep"].value_text().endswith("%")
+    interval = analysis.result.interval("keep")
+    assert shown["keep"].value_text() == format_probability(interval) and "(" in shown["keep"].value_text()
+    assert shown["keep"].uncertainty_text() == "95% Wilson interval"
     assert shown["price"].mean == analysis.result.price_quantiles("sever")["median"]
 
 
@@ -174,30 +193,42 @@ def test_the_median_standard_error_is_unknown_when_prices_run_out():
     assert quantile_stderr(np.array([0.2] * 10 + [np.inf] * 10), 0.5) is None
 
 
-def test_term_contrasts_put_the_term_that_separates_keep_from_break_first():
-    keep = np.array([1.0, 1.0, 0.0, 0.0])
-    terms = {"bonds": np.array([2.0, 2.0, 0.0, 0.0]), "chip": np.array([0.5, 0.4, 0.5, 0.4])}
-    first = term_contrasts(terms, keep)[0]
-    assert first.term == "bonds" and first.keep == 2.0 and first.breaks == 0.0
+def test_term_contrasts_rank_terms_by_their_gap_in_standard_deviations():
+    keep = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
+    terms = {"bonds": np.array([2.0, 2.1, 1.9, 0.0, 0.1, -0.1]),
+             "chip": np.array([0.5, 0.4, 0.6, 0.4, 0.5, 0.6])}
+    first, second = term_contrasts(terms, keep)
+    assert first.term == "bonds" and first.keep == pytest.approx(2.0) and first.leaves == pytest.approx(0.0)
+    assert first.clear and not second.clear and second.standardised == pytest.approx(-0.0, abs=0.5)
 
 
-def test_the_explanation_states_the_keep_share_and_the_leading_terms(analysis):
+def test_the_why_box_lists_only_clear_terms_worded_as_association(base):
+    # With nothing offered the 2018 leadership keeps or pledges, both often: terms can differ.
+    analysis = analyse(sample(base), dict(base.levers), "spe", 10.0)
     text = "\n".join(analysis.explanation)
     assert f"{analysis.result.estimate('keep').mean:.0%}" in text
-    assert text.count("\n- **") == 3
+    assert "association" in text and "differ" in text and "because" not in text
+    listed = text.count("\n- **")
+    keep = analysis.result.per_draw["keep"]
+    terms = decision_terms(sample(analysis.result.scenario, DRAWS).params, analysis.result.scenario.levers,
+                           analysis.result)
+    assert 1 <= listed == min(3, sum(c.clear for c in term_contrasts(terms, keep)))
 
 
-def test_comparison_rows_give_differences_from_the_first(analysis, base):
+def test_comparison_rows_give_differences_from_the_first_with_paired_standard_errors(analysis, base):
     other = analyse(sample(base), base.levers, "spe", 10.0).result
     rows = comparison_rows({"with offer": analysis.result, "none": other})
     keep = rows[0]
     diff = (other.estimate("keep").mean - analysis.result.estimate("keep").mean) * 100
-    assert keep["change: none"] == f"{diff:+.1f} pts"
+    gap = other.per_draw["keep"] - analysis.result.per_draw["keep"]
+    se = gap.std(ddof=1) / np.sqrt(DRAWS) * 100
+    assert keep["change: none"] == f"{diff:+.1f} pts (s.e. {se:.1f})"
+    assert se < np.hypot(other.estimate("keep").stderr, analysis.result.estimate("keep").stderr) * 100
 
 
-def test_error_bars_bracket_each_bar(analysis):
+def test_error_bars_are_the_runs_intervals_and_never_of_zero_width(analysis):
     values = outcome_bars({"s": analysis.result})["data"]["values"]
-    assert all(0 <= v["low"] <= v["probability"] <= v["high"] <= 1 for v in values)
+    assert all(0 <= v["low"] <= v["probability"] <= v["high"] <= 1 and v["low"] < v["high"] for v in values)
 
 
 def test_histogram_shares_add_up_to_one(analysis):

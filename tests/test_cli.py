@@ -15,6 +15,7 @@ import pytest
 from test_scenario_validation import BAD_SCENARIOS
 
 from sim.cli import main
+from sim.intervals import Interval, format_probability
 from sim.parameters import NAMES
 from sim.scenario import SCENARIO_DIR, load_scenario
 
@@ -55,7 +56,9 @@ def test_run_text_shows_the_headline_probabilities_of_the_json(capsys):
     for label, key in (("Keep the alliance", "keep"), ("Distance (public pledge)", "distance"),
                        ("Sever ties", "sever")):
         (line,) = [x for x in lines if x.strip().startswith(label)]
-        assert f"{summary['outcomes'][key]:.3f}" in line
+        mean, (low, high) = summary["outcomes"][key], summary["intervals"][key]
+        shown = format_probability(Interval(mean, low, high, "", mean * summary["draws"], summary["draws"]))
+        assert line.endswith(shown)
     assert "Sever price" in out and "pledge price" in out
 
 
@@ -74,7 +77,10 @@ def test_run_csv_parses_into_metric_rows(capsys):
     status, out, _ = cli(capsys, "run", "baseline-2018", *SMALL, "--format", "csv")
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert set(rows[0]) == {"metric", "mean", "stderr"}
+    assert set(rows[0]) == {"metric", "mean", "stderr", "low", "high"}
+    sever = next(r for r in rows if r["metric"] == "P(sever)")
+    low, mean, high = (float(sever[k]) for k in ("low", "mean", "high"))
+    assert low <= mean <= high and low < high
     by_metric = {r["metric"]: r for r in rows}
     probs = [float(by_metric[f"P({m})"]["mean"]) for m in ("keep", "distance", "sever")]
     assert sum(probs) == pytest.approx(1.0)

@@ -8,7 +8,7 @@ from scipy import stats
 
 import sim
 from sim.parameters import NAMES
-from sim.sampling import BLOCK, DIM, Design, draw_parameters, ppf
+from sim.sampling import BLOCK, DIM, REPLICATES, Design, draw_parameters, ppf, replicate_bounds
 from sim.scenario import Dist, Param
 
 N = 200_000
@@ -56,17 +56,25 @@ def test_the_central_value_is_the_mode_of_a_triangular_and_the_median_of_a_logno
     assert abs(np.median(ppf(logn, np.random.default_rng(2).random(N))) - 0.3) < 0.005
 
 
-def test_a_latin_hypercube_puts_exactly_one_draw_in_each_stratum_of_every_parameter():
-    u = Design(1000, seed=3, sampler="lhs").uniforms(0, 1000)
-    assert u.shape == (1000, DIM)
-    strata = np.sort(np.floor(u * 1000).astype(int), axis=0)
-    assert np.all(strata == np.arange(1000)[:, None])
+def test_each_latin_hypercube_replicate_puts_exactly_one_draw_in_each_stratum_of_every_parameter():
+    u = Design(1600, seed=3, sampler="lhs").uniforms(0, 1600)
+    assert u.shape == (1600, DIM) and replicate_bounds(1600, "lhs") == [(100 * r, 100 * r + 100)
+                                                                         for r in range(REPLICATES)]
+    for a, b in replicate_bounds(1600, "lhs"):
+        strata = np.sort(np.floor(u[a:b] * 100).astype(int), axis=0)
+        assert np.all(strata == np.arange(100)[:, None])
 
 
-def test_a_sobol_design_of_a_power_of_two_is_balanced_in_every_parameter():
-    u = Design(1024, seed=4, sampler="sobol").uniforms(0, 1024)
-    halves = (u < 0.5).sum(axis=0)
-    assert np.all(halves == 512)
+def test_each_sobol_replicate_of_a_power_of_two_is_balanced_in_every_parameter():
+    u = Design(16 * 64, seed=4, sampler="sobol").uniforms(0, 16 * 64)
+    for a, b in replicate_bounds(16 * 64, "sobol"):
+        assert np.all((u[a:b] < 0.5).sum(axis=0) == 32)
+
+
+def test_replicates_are_independently_scrambled_and_plain_monte_carlo_has_one():
+    u = Design(64, seed=4, sampler="sobol").uniforms(0, 64)
+    assert not np.allclose(u[:4], u[4:8])
+    assert replicate_bounds(100, "random") == [(0, 100)] and replicate_bounds(5, "lhs") == [(0, 2), (2, 5)]
 
 
 def test_monte_carlo_rows_are_the_same_whichever_range_is_asked_for():

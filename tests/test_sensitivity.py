@@ -4,10 +4,18 @@ Ishigami with a=7, b=0.1 on [-pi, pi]^3 (Saltelli et al. 2010): S1 = (0.3139, 0.
 ST = (0.5576, 0.4424, 0.2437); x3 acts only through its interaction with x1.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
-from sim.analysis.sensitivity import Problem, morris_screening, sobol_indices
+from sim.analysis.sensitivity import (
+    Problem,
+    check_events,
+    morris_screening,
+    salib_warnings_as_errors,
+    sobol_indices,
+)
 
 S1_TRUE = np.array([0.3139, 0.4424, 0.0])
 ST_TRUE = np.array([0.5576, 0.4424, 0.2437])
@@ -130,3 +138,19 @@ def test_to_salib_gives_a_fresh_salib_problem_dict(problem):
     }
     assert "groups" not in problem.to_salib(with_groups=False)
     assert problem.to_salib() is not problem.to_salib()
+
+
+def test_a_salib_warning_is_raised_as_an_error_saying_the_indices_cannot_be_trusted():
+    trusted = pytest.raises(ValueError, match="cannot be trusted here: the bootstrap saw no spread")
+    with trusted, salib_warnings_as_errors():
+        warnings.warn("the bootstrap saw no spread", UserWarning, stacklevel=1)
+    with pytest.raises(ValueError, match="cannot be trusted"), salib_warnings_as_errors():
+        np.float64(1.0) / np.float64(0.0)
+
+
+def test_an_event_probability_with_too_few_events_or_non_events_is_refused():
+    check_events(np.r_[np.ones(20), np.zeros(20)], 20)
+    with pytest.raises(ValueError, match="only 19 of 39 model runs are events"):
+        check_events(np.r_[np.ones(19), np.zeros(20)], 20)
+    with pytest.raises(ValueError, match="are non-events.*less certain"):
+        check_events(np.r_[np.ones(30), np.zeros(5)], 20)

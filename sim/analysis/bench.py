@@ -58,7 +58,7 @@ def measure(draws: int = 100_000, sobol_n: int = 4096) -> list[Figure]:
     at_offer = scenario.updated({"levers.concession": SOBOL_CONCESSION})
     problem = drivers.problem(at_offer).to_salib(with_groups=False)
     x = sobol_sample.sample(problem, sobol_n, calc_second_order=False, seed=1)
-    func = drivers.model_output(at_offer, "sever")
+    func = drivers.model_output(at_offer, "sever", "distributions")
     y = func(x)
     total = _seconds(lambda: drivers.sobol(at_offer, "sever", n=sobol_n))
     return [

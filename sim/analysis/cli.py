@@ -12,10 +12,11 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sim.analysis import negotiation
+from sim.analysis import negotiation, outputs
+from sim.intervals import format_probability
 from sim.run import sample
 from sim.scenario import Scenario, load_scenario
 
@@ -57,8 +58,10 @@ def add_analyze_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--by", choices=("concession", "verification"), default="concession",
                    help="the lever an acceptance curve moves (curve)")
     p.add_argument("--grid", type=_grid_points, default=21, help="grid points of a curve (curve, zone)")
-    p.add_argument("--output", choices=("sever", "split", "distance_or_sever", "price"), default="sever",
-                   help="the outcome analysed (sobol, morris)")
+    p.add_argument("--output", choices=outputs.OUTPUTS, default=outputs.DEFAULT,
+                   help="the outcome analysed (default: sever)")
+    p.add_argument("--inputs", choices=("distributions", "uniform"), default="distributions",
+                   help="Sobol'/Morris inputs: the scenario's distributions, or uniform over each range")
     p.add_argument("--sobol-n", type=_positive_int, default=1024, help="Sobol' base sample, a power of 2")
     p.add_argument("--trajectories", type=_positive_int, default=50, help="Morris trajectories")
     _output_options(p)
@@ -96,18 +99,26 @@ def cmd_analyze_bench(args: argparse.Namespace) -> int:
 
 
 def _price(scenario: Scenario, args: argparse.Namespace) -> Report:
+    outputs.price({"price_sever": None, "price_distance": None}, args.output)  # refuses split
     prices = negotiation.price_distribution(sample(scenario, args.draws, args.seed))
     summary = prices.summary()
-    rows = [{"move": m, **summary[m]} for m in negotiation.PRICE_MOVES]
+    rows = [{"move": m, **{k: v for k, v in summary[m].items() if k != "share_with_price_interval"},
+             "share_low": summary[m]["share_with_price_interval"][0],
+             "share_high": summary[m]["share_with_price_interval"][1]} for m in negotiation.PRICE_MOVES]
     text = [f"Reservation price, {scenario.name} ({prices.prices['sever'].size:,} draws; "
             "the smallest concession at which the Taliban prefers the move to Keep)", ""]
-    text += [f"  {r['move']:<9} has a price in {r['share_with_price']:6.1%} of draws; quantiles: "
-             + ", ".join(f"{k} {_fmt(v)}" for k, v in r.items() if k.startswith("p")) for r in rows]
-    text += ["", "  Share of draws by Sever price:"]
+    text += [f"  {outputs.LABELS[m]:<26} has a price in {format_probability(prices.share_with_price(m))} of "
+             "draws; quantiles: " + ", ".join(f"{k} {_fmt(v)}" for k, v in prices.quantiles(m).items())
+             for m in negotiation.PRICE_MOVES]
+    text += ["", f"  Share of draws by price ({outputs.LABELS[args.output]}):"]
     text += [f"  {b['low']:.2f}-{b['high']:.2f} {'#' * round(200 * b['share'])} {b['share']:.1%}"
-             for b in prices.histogram("sever")]
-    payload = {"scenario": scenario.name, "summary": summary, "histogram": prices.histogram("sever")}
+             for b in prices.histogram(args.output)]
+    payload = {"scenario": scenario.name, "output": args.output, "summary": summary,
+               "histogram": prices.histogram(args.output)}
     return Report(payload, rows, "\n".join(text))
+
+
+CURVE_COLUMNS = ("distance", "sever", "distance_or_sever", "split")
 
 
 def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
@@ -116,27 +127,31 @@ def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
     make = negotiation.acceptance_curve if args.by == "concession" else negotiation.verification_curve
     curve = make(drawn, grid)
     rows = curve.to_rows()
-    text = [f"Acceptance curve by {args.by}, {scenario.name} ({curve.draws:,} draws, 95% bands)", "",
-            f"  {args.by:>12}  {'distance or sever':>20}  {'distance':>20}  {'sever':>20}"]
-    keys = ("distance_or_sever", "distance", "sever")
-    text += [f"  {r[args.by]:12.2f}" + "".join(f"  {_band(r, k):>20}" for k in keys)
-             for r in rows]
-    payload = {"scenario": scenario.name, "lever": args.by, "draws": curve.draws, "curve": rows}
+    text = [f"Acceptance curve by {args.by}, {scenario.name} ({curve.draws:,} draws; 95% intervals: "
+            f"{curve.methods['sever']})", "",
+            f"  {args.by:>12}" + "".join(f"  {k.replace('_', ' '):>22}" for k in CURVE_COLUMNS)]
+    text += [f"  {r[args.by]:12.2f}" + "".join(f"  {_band(r, k):>22}" for k in CURVE_COLUMNS) for r in rows]
+    payload = {"scenario": scenario.name, "lever": args.by, "draws": curve.draws,
+               "interval_method": curve.methods, "curve": rows}
     return Report(payload, rows, "\n".join(text))
 
 
 def _zone(scenario: Scenario, args: argparse.Namespace) -> Report:
     drawn = sample(scenario, args.draws, args.seed)
+    grid = [i / (args.grid - 1) for i in range(args.grid)]
     prices = negotiation.price_distribution(drawn)
-    curve = negotiation.acceptance_curve(drawn, [i / (args.grid - 1) for i in range(args.grid)])
-    zone = negotiation.bargaining_zone(drawn, prices=prices)
+    curve = negotiation.acceptance_curve(drawn, grid)
+    zone = negotiation.bargaining_zone(drawn, curve=curve)
     offer = negotiation.best_offer(curve)
-    lines = negotiation.findings(prices, curve, zone, offer)
+    output = args.output if args.output in negotiation.PRICE_MOVES else outputs.DEFAULT
+    lines = negotiation.findings(prices, curve, zone, offer, output)
     payload = {"scenario": scenario.name, "zone": zone.summary(), "best_offer": offer.summary(),
                "findings": lines}
-    row = {"zone_exists": zone.chance.mean, "zone_exists_stderr": zone.chance.stderr,
-           "best_offer": offer.concession, "best_offer_eu_us": offer.eu_us.mean,
-           **{f"best_offer_{k}": v for k, v in offer.outcomes.items()}}
+    low, high = zone.chance.pair()
+    row = {"zone_exists": zone.chance.mean, "zone_exists_low": low, "zone_exists_high": high,
+           "best_offer": offer.concession, "best_offer_low": min(offer.near),
+           "best_offer_high": max(offer.near),
+           "best_offer_eu_us": offer.eu_us.mean, **{f"best_offer_{k}": v for k, v in offer.outcomes.items()}}
     text = [f"Bargaining zone and US best offer, {scenario.name}", ""] + [f"- {s}" for s in lines]
     return Report(payload, [row], "\n".join(text))
 
@@ -144,51 +159,78 @@ def _zone(scenario: Scenario, args: argparse.Namespace) -> Report:
 def _sobol(scenario: Scenario, args: argparse.Namespace) -> Report:
     from sim.analysis import drivers
 
-    result = drivers.sobol(scenario, args.output, n=args.sobol_n, seed=args.seed)
+    result = drivers.sobol(scenario, args.output, n=args.sobol_n, seed=args.seed, inputs=args.inputs)
     rows = result.to_rows()
-    text = [f"Sobol' indices of {args.output}, {scenario.name} (base sample {args.sobol_n}, "
-            f"{result.n_evaluations + result.grouped.n_evaluations:,} model runs; ± 95% half-widths)", ""]
+    text = [f"Sobol' indices of P({outputs.LABELS[args.output]}), {scenario.name} "
+            f"(base sample {args.sobol_n}, "
+            f"{result.n_evaluations + result.grouped.n_evaluations:,} model runs; ± 95% half-widths)",
+            f"Inputs: {drivers.INPUTS[args.inputs]}. '~0': within its error of zero.", ""]
     for kind, title in (("group", "By factor"), ("variable", "By parameter (top 15)")):
         ranked = sorted((r for r in rows if r["kind"] == kind), key=lambda r: -r["ST"])[:15]
-        text += [f"  {title}:", f"  {'':<24} {'first order':>16} {'total':>16}"]
-        text += [f"  {r['name']:<24} {r['S1']:7.3f} ± {r['S1_conf']:.3f} {r['ST']:7.3f} ± {r['ST_conf']:.3f}"
-                 for r in ranked]
+        text += [f"  {title}:", f"  {'':<24} {'first order':>19} {'total':>19}"]
+        text += [f"  {r['name']:<24} {_index(r, 'S1')} {_index(r, 'ST')}" for r in ranked]
         text.append("")
-    if args.output == "price":
-        text.append(drivers.PRICE_NOTE)
-    payload = {"scenario": scenario.name, "output": args.output, "n": args.sobol_n, "indices": rows,
-               "note": drivers.PRICE_NOTE if args.output == "price" else None}
+    payload = {"scenario": scenario.name, "output": args.output, "inputs": args.inputs, "n": args.sobol_n,
+               "indices": rows}
     return Report(payload, rows, "\n".join(text))
+
+
+def _index(row: dict[str, Any], key: str) -> str:
+    flag = "~0" if row[f"{key}_within_error_of_zero"] else "  "
+    return f"{row[key]:7.3f} ± {row[f'{key}_conf']:.3f} {flag}"
 
 
 def _morris(scenario: Scenario, args: argparse.Namespace) -> Report:
     from sim.analysis import drivers
 
-    result = drivers.morris(scenario, args.output, args.trajectories, seed=args.seed)
+    result = drivers.morris(scenario, args.output, args.trajectories, seed=args.seed, inputs=args.inputs)
     rows = sorted(result.to_rows(), key=lambda r: -r["mu_star"])
-    text = [f"Morris screening of {args.output}, {scenario.name} ({args.trajectories} trajectories)", "",
+    text = [f"Morris screening of P({outputs.LABELS[args.output]}), {scenario.name} "
+            f"({args.trajectories} trajectories)", f"Inputs: {drivers.INPUTS[args.inputs]}.", "",
             f"  {'':<24} {'mu*':>16} {'sigma':>8}"]
     text += [f"  {r['name']:<24} {r['mu_star']:7.3f} ± {r['mu_star_conf']:.3f} {r['sigma']:8.3f}"
              for r in rows]
-    payload = {"scenario": scenario.name, "output": args.output, "screening": rows}
+    payload = {"scenario": scenario.name, "output": args.output, "inputs": args.inputs, "screening": rows}
     return Report(payload, rows, "\n".join(text))
 
 
 def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
     from sim.analysis import drivers
 
-    found = drivers.discover(scenario, args.draws, args.seed)
-    rows = found.prim.to_rows()
-    text = [f"Where does the Taliban sever? {scenario.name} "
-            f"(in {found.break_rate:.1%} of draws)", "",
-            "PRIM: " + found.prim.describe() + ".", "", "Peeling trajectory:"]
-    text += [f"  {r['step']:>3}{'*' if r['chosen'] else ' '} coverage {_fmt(r['coverage'])} "
-             f"density {r['density']:.2f} mass {r['mass']:.2f}  {r['limits']}" for r in rows]
-    text += ["", f"Classification tree (depth {drivers.CART_DEPTH}, accuracy {found.cart_accuracy:.0%}):",
-             found.cart_rules]
-    payload = {"scenario": scenario.name, "break_rate": found.break_rate, "box": found.prim.describe(),
-               "limits": found.prim.limits(), "trajectory": rows, "cart_rules": found.cart_rules,
-               "cart_accuracy": found.cart_accuracy}
+    found = drivers.discover(scenario, args.draws, args.seed, args.output)
+    box, tree, phrase = found.box, found.tree, outputs.PHRASES[args.output]
+    rows = box.to_rows()
+    label = outputs.LABELS[args.output]
+    text = [f"Where does {phrase} happen? {scenario.name}: {label} in {found.base_rate:.1%} of "
+            f"{found.draws:,} draws; the box is peeled on half of them and chosen and tested on the other.",
+            f"Left out: {len(found.left_out)} parameters that enter no one's choice at these levers "
+            "(listed under left_out in --format json).", "",
+            "PRIM: " + box.describe(phrase)]
+    text += [f"  {r.condition():<48} quasi-p {r.p_value:.2g}" for r in box.restrictions]
+    if box.restrictions:
+        text.append(f"  On the half it was peeled on, the same box has density {box.fitted.density:.0%} and "
+                    f"coverage {box.fitted.coverage:.0%}.")
+    if box.dropped:
+        text.append(f"  Dropped (quasi-p above {drivers.discovery.P_LIMIT} on the held-out half): "
+                    + ", ".join(r.name for r in box.dropped))
+    text += [f"  Warning: {w}" for w in box.warnings]
+    text += ["", f"Classification tree (depth {drivers.discovery.CART_DEPTH}, class-balanced), on the "
+             f"held-out half: balanced accuracy {tree.balanced_accuracy:.0%}, recall of {label} "
+             f"{tree.recall:.0%}, base rate {tree.base_rate:.1%}:", tree.rules, "",
+             "Peeling trajectory (fitted half / held-out half):"]
+    text += [f"  {r['step']:>3}{'*' if r['chosen'] else ' '} density {r['fitted_density']:.2f}/"
+             f"{r['held_out_density']:.2f} coverage {_fmt(r['fitted_coverage'])}/"
+             f"{_fmt(r['held_out_coverage'])} "
+             f"mass {r['mass']:.3f}  {r['limits']}" for r in rows]
+    payload = {"scenario": scenario.name, "output": args.output, "base_rate": found.base_rate,
+               "box": box.describe(phrase), "limits": box.limits(),
+               "quasi_p": {r.name: r.p_value for r in box.restrictions},
+               "dropped": {r.name: r.p_value for r in box.dropped},
+               "held_out": asdict(box.held_out), "fitted_half": asdict(box.fitted),
+               "min_mass": box.min_mass, "warnings": list(box.warnings), "left_out": list(found.left_out),
+               "trajectory": rows, "cart_rules": tree.rules,
+               "cart_held_out": {"balanced_accuracy": tree.balanced_accuracy, "recall": tree.recall,
+                                 "base_rate": tree.base_rate}}
     return Report(payload, rows, "\n".join(text))
 
 

@@ -1,21 +1,25 @@
 """Which factors drive the answer? Sobol', Morris and scenario discovery over a scenario's parameters.
 
-This module wires the generic tools of :mod:`sim.analysis.sensitivity` (SALib) and
-:mod:`sim.analysis.prim` to the model:
+This module wires the generic tools of :mod:`sim.analysis.sensitivity` (SALib),
+:mod:`sim.analysis.prim` and :mod:`sim.analysis.discovery` to the model, for one outcome chosen in
+:mod:`sim.analysis.outputs` (Sever by default):
 
-* **Sobol' and Morris** vary every uncertain parameter of a scenario uniformly over its
-  distribution's range (``[low, high]``; for a lognormal, its 1st to 99th percentiles) at the
-  scenario's levers, and decompose the variance of one output: P(Sever), P(Split) or the
-  reservation price. Uniform ranges give the tails more weight than the scenario's own beliefs do:
-  the indices say what *could* matter within the plausible range, not how likely each value is.
-  Parameters are also grouped by their ``factor`` in :mod:`sim.parameters` (funding, expertise, IS
-  rivalry, leadership legitimacy, factions...), for a coarser second view.
+* **Sobol' and Morris** vary every uncertain parameter of a scenario at its levers and decompose the
+  variance of the outcome's probability. By default each parameter is drawn from the scenario's own
+  distribution (the unit cube through its inverse CDF, between the 0.1% and 99.9% quantiles), so the
+  indices describe the same world as a run. ``inputs="uniform"`` draws uniformly over each range
+  instead (``[low, high]``; for a lognormal its 1st to 99th percentiles), which weights the tails far
+  more than the scenario believes; the output names which was used. Parameters are also grouped by
+  their ``factor`` in :mod:`sim.parameters`, for a coarser second view. An outcome with fewer than
+  :data:`MIN_EVENTS` events (or non-events) in the base sample is refused: its indices are noise.
 * **Scenario discovery** takes Monte Carlo draws from the scenario's own distributions and asks
-  where in parameter space a break happens: PRIM (Friedman & Fisher 1999) peels a box, and a shallow
-  CART tree (Breiman et al. 1984, via scikit-learn) gives a second, rule-shaped view.
+  where in parameter space the outcome happens: PRIM, fitted on half the draws and checked on the
+  other half (:mod:`sim.analysis.discovery`), and a shallow class-balanced CART tree (Breiman et al.
+  1984, via scikit-learn). Parameters that cannot enter any mover's choice at the current levers
+  (the US's payoffs; the concession's worth with no concession) are left out of the inputs.
 
-Under the SPE a single draw's P(Sever) is 0 or 1; Sobol' indices then decompose the variance of
-an indicator, which is well defined.
+Under the SPE a single draw's outcome is 0 or 1; Sobol' indices then decompose the variance of an
+indicator, which is well defined.
 """
 
 from __future__ import annotations
@@ -26,24 +30,29 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.analysis import prim, sensitivity
-from sim.model import build_game, concession_line
+from sim.analysis import discovery, outputs, sensitivity
+from sim.model import AL_QAEDA, FACTION, TALIBAN, build_game
 from sim.parameters import PARAMETERS
-from sim.price import reservation_prices
 from sim.run import sample
 from sim.sampling import ppf, uncertain_names
 from sim.scenario import Scenario
-from sim.solve import solve, terminal_mass
+from sim.solve import solve
 
 Array = NDArray[np.float64]
-#: The reservation price is ``inf`` where no concession in [0, 1] buys a break; for a variance
-#: decomposition it is capped here, just beyond the largest possible concession.
-PRICE_CAP = 1.5
-PRICE_NOTE = (f"The reservation price is capped at {PRICE_CAP} where no concession up to 1 buys a break, "
-              "so its variance mixes how high the price is with whether one exists.")
-OUTPUTS = ("sever", "split", "distance_or_sever", "price")
+#: How the inputs of Sobol' and Morris are drawn: from the scenario's distributions, or uniformly.
+INPUTS = {"distributions": "each parameter drawn from the scenario's own distribution",
+          "uniform": "each parameter drawn uniformly over its range (the tails weigh far more than "
+                     "the scenario believes)"}
+QUANTILE_RANGE = (0.001, 0.999)
 LOGNORMAL_RANGE = (0.01, 0.99)
-CART_DEPTH = 3
+#: Fewest events and non-events in the base sample for a sensitivity analysis (or the draws, for PRIM).
+MIN_EVENTS = discovery.MIN_EVENTS
+#: The app's default Sobol' base sample: at it the top factor is the same across seeds
+#: (tests/test_drivers.py).
+DEFAULT_SOBOL_N = 1024
+#: The players whose choices the draws decide (the US moves before play).
+MOVERS = (TALIBAN, FACTION, AL_QAEDA)
+PROBE_DRAWS = 256
 
 
 def analysable_names(scenario: Scenario) -> list[str]:
@@ -54,10 +63,17 @@ def analysable_names(scenario: Scenario) -> list[str]:
     return names
 
 
-def problem(scenario: Scenario) -> sensitivity.Problem:
-    """The scenario's uncertain parameters as a SALib problem, grouped by factor."""
+def problem(scenario: Scenario, inputs: str = "distributions") -> sensitivity.Problem:
+    """The scenario's uncertain parameters as a SALib problem, grouped by factor.
+
+    With ``inputs="distributions"`` each variable is a quantile of the parameter's distribution (the
+    bounds are :data:`QUANTILE_RANGE`); with ``"uniform"`` it is the parameter's value over its range.
+    """
     names = analysable_names(scenario)
-    return sensitivity.Problem(names=tuple(names), bounds=tuple(_range(scenario, n) for n in names),
+    if inputs not in INPUTS:
+        raise ValueError(f"unknown inputs '{inputs}' (choose from {', '.join(INPUTS)})")
+    bounds = [QUANTILE_RANGE if inputs == "distributions" else _range(scenario, n) for n in names]
+    return sensitivity.Problem(names=tuple(names), bounds=tuple(bounds),
                                groups=tuple(PARAMETERS[n].factor for n in names))
 
 
@@ -69,49 +85,46 @@ def _range(scenario: Scenario, name: str) -> tuple[float, float]:
     return float(param.dist.low), float(param.dist.high)
 
 
-def model_output(scenario: Scenario, output: str) -> Callable[[Array], Array]:
+def model_output(scenario: Scenario, output: str, inputs: str = "values") -> Callable[[Array], Array]:
     """A vectorised function from an ``(m, d)`` array of uncertain parameters to one output per row.
 
-    ``output`` is ``"sever"``, ``"split"`` (the faction splits), ``"distance_or_sever"``, or
-    ``"price"`` (the reservation price for a break, capped at :data:`PRICE_CAP`). Fixed parameters
-    keep their scenario values; levers and solution concept are the scenario's.
+    ``output`` is one of :data:`sim.analysis.outputs.OUTPUTS`. The columns are the parameters'
+    values (``inputs="values"`` or ``"uniform"``) or their quantiles (``"distributions"``), mapped
+    through each distribution's inverse CDF. Fixed parameters keep their scenario values; levers and
+    solution concept are the scenario's.
     """
-    if output not in OUTPUTS:
-        raise ValueError(f"unknown output '{output}' (choose from {', '.join(OUTPUTS)})")
+    outputs.check(output)
     names = uncertain_names(scenario)
     fixed = scenario.values()
+    quantiles = inputs == "distributions"
 
     def evaluate(x: Array) -> Array:
-        params = {**fixed, **{n: x[:, j] for j, n in enumerate(names)}}
-        if output == "price":
-            line = concession_line(params, scenario.levers)
-            price = reservation_prices(line, scenario.concept, scenario.lam)["sever"]
-            return np.minimum(price, PRICE_CAP)
-        sol = solve(build_game(params, scenario.levers), scenario.concept, scenario.lam)
-        if output == "split":
-            return terminal_mass(sol, segment="split")
-        root = sol.probs[""]
-        return root[2] if output == "sever" else 1.0 - root[0]
+        columns = {n: ppf(scenario.params[n], x[:, j]) if quantiles else x[:, j] for j, n in enumerate(names)}
+        sol = solve(build_game({**fixed, **columns}, scenario.levers), scenario.concept, scenario.lam)
+        return outputs.per_draw(outputs.probabilities(sol), output)
 
     return evaluate
 
 
-def sobol(scenario: Scenario, output: str = "sever", n: int = 1024, seed: int | None = None,
-          num_resamples: int = 100) -> sensitivity.SobolResult:
+def sobol(scenario: Scenario, output: str = outputs.DEFAULT, n: int = DEFAULT_SOBOL_N,
+          seed: int | None = None, num_resamples: int = 100,
+          inputs: str = "distributions") -> sensitivity.SobolResult:
     """First- and total-order Sobol' indices of ``output``, per parameter and per factor.
 
     Costs ``n * (d + 2) + n * (G + 2)`` model evaluations for ``d`` parameters in ``G`` factors.
+    Refused (ValueError) when the base sample holds fewer than :data:`MIN_EVENTS` events of either class.
     """
-    return sensitivity.sobol_indices(problem(scenario), model_output(scenario, output), n,
+    return sensitivity.sobol_indices(problem(scenario, inputs), model_output(scenario, output, inputs), n,
                                      seed=scenario.seed if seed is None else seed,
-                                     num_resamples=num_resamples, groups_too=True)
+                                     num_resamples=num_resamples, groups_too=True, min_events=MIN_EVENTS)
 
 
-def morris(scenario: Scenario, output: str = "sever", trajectories: int = 50,
-           seed: int | None = None) -> sensitivity.MorrisResult:
+def morris(scenario: Scenario, output: str = outputs.DEFAULT, trajectories: int = 50,
+           seed: int | None = None, inputs: str = "distributions") -> sensitivity.MorrisResult:
     """Morris elementary-effects screening of ``output`` (``trajectories * (d + 1)`` evaluations)."""
-    return sensitivity.morris_screening(problem(scenario), model_output(scenario, output), trajectories,
-                                        seed=scenario.seed if seed is None else seed)
+    return sensitivity.morris_screening(problem(scenario, inputs), model_output(scenario, output, inputs),
+                                        trajectories, seed=scenario.seed if seed is None else seed,
+                                        min_events=MIN_EVENTS)
 
 
 def factor_ranking(result: sensitivity.SobolResult) -> list[tuple[str, float]]:
@@ -125,33 +138,106 @@ def factor_ranking(result: sensitivity.SobolResult) -> list[tuple[str, float]]:
 # ----------------------------------------------------------------------------- scenario discovery
 
 
+def choice_inputs(scenario: Scenario) -> tuple[list[str], list[str]]:
+    """The uncertain parameters that can enter a mover's choice at the scenario's levers, and the rest.
+
+    A parameter is left out when changing it in every draw of a probe sample changes no payoff of the
+    Taliban, the faction or al-Qaeda and no chance of detection: it then cannot move any choice
+    (the US's own payoffs; the concession's worth when nothing is conceded). Probing the built game,
+    rather than listing names, follows the model wherever it changes.
+    """
+    names = analysable_names(scenario)
+    params = dict(sample(scenario, PROBE_DRAWS, seed=0).params)
+    base = build_game(params, scenario.levers)
+    moving, inert = [], []
+    for name in names:
+        changed = build_game({**params, name: np.asarray(params[name])[::-1]}, scenario.levers)
+        same = all(np.array_equal(base.payoffs[k][list(MOVERS)], changed.payoffs[k][list(MOVERS)])
+                   for k in base.payoffs) and all(np.array_equal(base.chance[k], changed.chance[k])
+                                                  for k in base.chance)
+        (inert if same else moving).append(name)
+    return moving, inert
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A class-balanced shallow tree, with its figures on the held-out half."""
+
+    rules: str
+    balanced_accuracy: float
+    recall: float
+    base_rate: float
+
+
 @dataclass(frozen=True)
 class Discovery:
-    """Where a break happens: PRIM's box and trajectory, and a shallow tree's rules."""
+    """Where an outcome happens: a held-out PRIM box and a shallow tree, on the inputs that can matter."""
 
-    prim: prim.PrimResult
-    cart_rules: str
-    cart_accuracy: float
-    break_rate: float
+    output: str
+    box: discovery.HeldOutBox
+    tree: Tree
+    inputs: tuple[str, ...]
+    left_out: tuple[str, ...]
+    base_rate: float
+    draws: int
 
 
 def discover(scenario: Scenario, draws: int | None = None, seed: int | None = None,
-             threshold: float | None = None) -> Discovery:
-    """Run PRIM and CART on draws of ``scenario`` with "the Taliban severs" as outcome.
+             output: str = outputs.DEFAULT) -> Discovery:
+    """Run held-out PRIM and CART on draws of ``scenario`` with ``output`` as the outcome.
 
-    The draws come from the scenario's own distributions at its levers; for a break under the SPE the
-    outcome is 0/1, and under QRE a draw counts as a break when its break probability exceeds one half.
+    The draws come from the scenario's own distributions at its levers; under QRE a draw counts as
+    having the outcome when its probability exceeds one half. Refused
+    (:class:`~sim.analysis.discovery.TooFewEvents`) with fewer than :data:`MIN_EVENTS` draws of
+    either class.
     """
-    # scikit-learn takes about a second to import, and only this function needs it.
-    from sklearn.tree import DecisionTreeClassifier, export_text
-
-    names = analysable_names(scenario)
+    names, left_out = choice_inputs(scenario)
     drawn = sample(scenario, draws, seed)
     x = np.column_stack([drawn.params[n] for n in names])
-    broke = model_output(scenario, "sever")(x) > 0.5
-    found = prim.prim(x, broke, names, threshold=threshold)
-    tree = DecisionTreeClassifier(max_depth=CART_DEPTH, min_samples_leaf=max(1, x.shape[0] // 50),
-                                  random_state=0).fit(x, broke)
-    rules = export_text(tree, feature_names=list(names), class_names=["no sever", "sever"],
-                        decimals=2)
-    return Discovery(found, rules, float(tree.score(x, broke)), float(broke.mean()))
+    y = model_output(scenario, outputs.check(output))(
+        np.column_stack([drawn.params[n] for n in uncertain_names(scenario)])) > 0.5
+    box = discovery.held_out_prim(x, y, names, outputs.PHRASES[output])
+    return Discovery(output, box, class_tree(x, y, names, outputs.LABELS[output]), tuple(names),
+                     tuple(left_out), float(y.mean()), int(y.size))
+
+
+def class_tree(x: Array, y: NDArray[np.bool_], names: list[str], outcome: str) -> Tree:
+    """A depth-3 class-balanced tree fitted on one half, scored on the other, same-class splits pruned."""
+    # scikit-learn takes about a second to import, and only this function needs it.
+    from sklearn.metrics import balanced_accuracy_score, recall_score
+    from sklearn.tree import DecisionTreeClassifier
+
+    fit, test = discovery.halves(y.size)
+    tree = DecisionTreeClassifier(max_depth=discovery.CART_DEPTH, class_weight="balanced",
+                                  min_samples_leaf=max(1, fit.size // 100), random_state=0)
+    tree.fit(x[fit], y[fit])
+    predicted = tree.predict(x[test])
+    rules = "\n".join(_tree_lines(tree, x[fit], y[fit], names, outcome, 0, 0))
+    return Tree(rules, float(balanced_accuracy_score(y[test], predicted)),
+                float(recall_score(y[test], predicted, zero_division=0.0)), float(y[test].mean()))
+
+
+def _tree_lines(tree, x: Array, y: NDArray[np.bool_], names: list[str], outcome: str, node: int,
+                depth: int) -> list[str]:
+    """The tree as indented rules; a split whose leaves all predict one class is shown as one leaf,
+    with the share of its (unweighted) draws that have the outcome."""
+    t = tree.tree_
+    indent = "|   " * depth
+    leaves = _leaf_classes(t, node)
+    if len(leaves) == 1:
+        inside = tree.decision_path(x)[:, node].toarray().ravel().astype(bool)
+        share = y[inside].mean() if inside.any() else float("nan")
+        verdict = outcome if leaves.pop() else "not " + outcome
+        return [f"{indent}|--- predicts {verdict}: {outcome} in {share:.0%} of {int(inside.sum()):,} draws"]
+    name, cut = names[t.feature[node]], t.threshold[node]
+    return ([f"{indent}|--- {name} <= {cut:.3g}"]
+            + _tree_lines(tree, x, y, names, outcome, t.children_left[node], depth + 1)
+            + [f"{indent}|--- {name} >  {cut:.3g}"]
+            + _tree_lines(tree, x, y, names, outcome, t.children_right[node], depth + 1))
+
+
+def _leaf_classes(t, node: int) -> set[bool]:
+    """The classes the leaves under ``node`` predict."""
+    if t.children_left[node] == -1:
+        return {bool(np.argmax(t.value[node][0]) == 1)}
+    return _leaf_classes(t, t.children_left[node]) | _leaf_classes(t, t.children_right[node])

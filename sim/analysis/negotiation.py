@@ -2,17 +2,22 @@
 
 The article closes on the idea that a break with al-Qaeda may be a bargaining chip the Taliban holds
 back for a large US concession (Negotiations ¶4-5). This module turns one Monte Carlo sample of a
-scenario into the numbers a negotiator would ask for:
+scenario into the numbers a negotiator would ask for, for the outcome chosen in
+:mod:`sim.analysis.outputs` (Sever by default):
 
 * the **reservation price** per draw (the smallest concession at which the Taliban leadership prefers
   Distance, or Sever, to Keep; :mod:`sim.price`) and its distribution;
-* **acceptance curves**: P(Distance), P(Sever) and P(any break) as the concession (or verification)
-  moves on a grid, with 95% Monte Carlo bands. The same draws are re-solved at every grid point
-  (common random numbers), so the curve's shape is not blurred by sampling noise;
-* the **bargaining zone**: per draw, the largest concession the US would pay for the break the
-  Taliban offers at its price, and the chance that the price is at or below it;
+* **acceptance curves**: P(Keep), P(Distance), P(Sever), P(Distance or Sever) and P(Split) as the
+  concession (or verification) moves on a grid, each with its 95% interval (:mod:`sim.intervals`).
+  The same draws are re-solved at every grid point (common random numbers), so the curve's shape is
+  not blurred by sampling noise;
+* the **bargaining zone**, decided per draw on the concession grid: a zone exists in a draw when at
+  some grid concession the whole game, re-solved there, has the Taliban distance or sever (the
+  faction and al-Qaeda answering as they would) and the US likes the result at least as much as the
+  alliance as it is;
 * the US **best offer** under uncertainty: the grid concession that maximises the US expected
-  utility averaged over the draws, and the outcomes it buys.
+  utility averaged over the draws, and every grid offer within two paired standard errors of it
+  (the same draws at each offer, so the differences are measured far more sharply than the levels).
 
 Every computation is vectorised over draws; the only Python loops run over grid points.
 """
@@ -26,16 +31,24 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model import MOVES, US, Game, build_game, concession_line
+from sim.analysis import outputs
+from sim.intervals import Interval, format_probability, mean_stderr, probability_interval
+from sim.model import US, build_game, concession_line
 from sim.run import Estimate, Sample, per_draw_array, sample_prices
-from sim.solve import Solution, reach_below, solve
+from sim.sampling import replicate_bounds
+from sim.solve import Solution, solve
 
 Array = NDArray[np.float64]
 #: 1.96: the normal quantile of a two-sided 95% band around a Monte Carlo mean.
 Z95 = 1.959963984540054
-CURVE_OUTCOMES = ("keep", "distance", "sever", "distance_or_sever", "eu_us")
-PRICE_MOVES = ("sever", "distance", "distance_or_sever")
+PROBABILITIES = ("keep", "distance", "sever", "distance_or_sever", "split")
+CURVE_OUTCOMES = (*PROBABILITIES, "eu_us")
+#: The outcomes that have a reservation price.
+PRICE_MOVES = ("distance", "sever", "distance_or_sever")
 PRICE_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+#: Grid offers whose mean US utility lies within this many paired standard errors of the best are
+#: reported with it.
+NEAR_BEST_SE = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,39 +73,43 @@ def setting(drawn: Sample, levers: Mapping[str, float] | None = None, concept: s
 
 @dataclass(frozen=True)
 class PriceDistribution:
-    """Reservation prices per draw: ``prices[move]`` for ``sever``, ``distance`` (the pledge) and
-    ``distance_or_sever``.
+    """Reservation prices per draw: ``prices[move]`` for ``distance``, ``sever`` and ``distance_or_sever``.
 
     ``inf`` marks a draw where no concession in [0, 1] is enough.
     """
 
     prices: dict[str, Array] = field(repr=False)
+    replicates: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
-    def share_with_price(self, move: str = "sever") -> Estimate:
-        """Share of draws in which some concession in [0, 1] buys ``move``."""
-        return Estimate.of(np.isfinite(self.prices[move]).astype(float))
+    def share_with_price(self, move: str = outputs.DEFAULT) -> Interval:
+        """Share of draws in which some concession in [0, 1] buys ``move``, with its 95% interval."""
+        return probability_interval(np.isfinite(self.prices[move]).astype(float), self.replicates)
 
-    def quantiles(self, move: str = "sever") -> dict[str, float | None]:
+    def quantiles(self, move: str = outputs.DEFAULT) -> dict[str, float | None]:
         """Quantiles over all draws; ``None`` where the quantile falls among draws with no price."""
         values = np.quantile(self.prices[move], PRICE_QUANTILES, method="inverted_cdf")
         return {_label(q): (float(v) if np.isfinite(v) else None)
                 for q, v in zip(PRICE_QUANTILES, values, strict=True)}
 
-    def histogram(self, move: str = "sever", bins: int = 20) -> list[dict[str, float]]:
+    def histogram(self, move: str = outputs.DEFAULT, bins: int = 20) -> list[dict[str, float]]:
         """Share of all draws whose price falls in each of ``bins`` equal bins of [0, 1]."""
         counts, edges = np.histogram(self.prices[move], bins=bins, range=(0.0, 1.0))
         n = self.prices[move].size
         return [{"low": float(a), "high": float(b), "share": float(k / n)}
                 for a, b, k in zip(edges[:-1], edges[1:], counts, strict=True)]
 
-    def share_at_or_below(self, concession: float | Array, move: str = "sever") -> Array:
+    def share_at_or_below(self, concession: float | Array, move: str = outputs.DEFAULT) -> Array:
         """Share of draws whose price is at most ``concession`` (the SPE acceptance curve)."""
         c = np.atleast_1d(np.asarray(concession, dtype=float))
         return (self.prices[move][None, :] <= c[:, None]).mean(axis=1)
 
     def summary(self) -> dict[str, Any]:
-        return {m: {"share_with_price": self.share_with_price(m).mean, **self.quantiles(m)}
-                for m in PRICE_MOVES}
+        out = {}
+        for m in PRICE_MOVES:
+            share = self.share_with_price(m)
+            out[m] = {"share_with_price": share.mean, "share_with_price_interval": share.pair(),
+                      "interval_method": share.method, **self.quantiles(m)}
+        return out
 
 
 def price_distribution(drawn: Sample, levers: Mapping[str, float] | None = None,
@@ -100,7 +117,8 @@ def price_distribution(drawn: Sample, levers: Mapping[str, float] | None = None,
     """Reservation prices of every draw of ``drawn`` (exact for SPE, bisection for QRE)."""
     s = setting(drawn, levers, concept, lam)
     prices = sample_prices(drawn, s.levers, s.concept, s.lam)
-    return PriceDistribution({m: prices[f"price_{m}"] for m in PRICE_MOVES})
+    return PriceDistribution({m: outputs.price(prices, m) for m in PRICE_MOVES},
+                             replicate_bounds(drawn.draws, drawn.sampler))
 
 
 # ----------------------------------------------------------------------------- acceptance curves
@@ -110,21 +128,29 @@ def price_distribution(drawn: Sample, levers: Mapping[str, float] | None = None,
 class Curve:
     """Outcome probabilities and the US expected utility along a grid of one lever.
 
-    ``mean[name]`` and ``stderr[name]`` are ``(len(grid),)`` arrays for ``keep``, ``distance``,
-    ``sever``, ``break`` (Distance or Sever) and ``eu_us``.
+    ``mean[name]``, ``low[name]`` and ``high[name]`` are ``(len(grid),)`` arrays for each of
+    :data:`CURVE_OUTCOMES`: the estimate and its 95% interval (Wilson, or replicates for Latin
+    hypercube and Sobol' samples; for ``eu_us`` the mean plus or minus 1.96 standard errors).
+    ``eu_us`` holds the ``(len(grid), draws)`` US utility per draw, for paired comparisons.
     """
 
     lever: str
     grid: Array
     mean: dict[str, Array]
-    stderr: dict[str, Array]
+    low: dict[str, Array]
+    high: dict[str, Array]
+    methods: dict[str, str]
     draws: int
+    eu_us: Array = field(repr=False)
+    #: Per grid point and draw: would both sides accept the outcome there (see :func:`bargaining_zone`),
+    #: and the Taliban's move (distance or sever).
+    agreeable: NDArray[np.bool_] = field(repr=False)
+    moves: NDArray[np.str_] = field(repr=False)
+    replicates: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     def band(self, name: str) -> tuple[Array, Array]:
-        """The 95% Monte Carlo band around ``mean[name]`` (clipped to [0, 1] for probabilities)."""
-        low = self.mean[name] - Z95 * self.stderr[name]
-        high = self.mean[name] + Z95 * self.stderr[name]
-        return (low, high) if name == "eu_us" else (np.clip(low, 0, 1), np.clip(high, 0, 1))
+        """The 95% interval around ``mean[name]`` at every grid point."""
+        return self.low[name], self.high[name]
 
     def to_rows(self) -> list[dict[str, float]]:
         """One record per grid point: the lever value, then mean, low and high of each outcome."""
@@ -132,9 +158,8 @@ class Curve:
         for i, x in enumerate(self.grid):
             row = {self.lever: float(x)}
             for name in CURVE_OUTCOMES:
-                low, high = self.band(name)
-                row.update({name: float(self.mean[name][i]), f"{name}_low": float(low[i]),
-                            f"{name}_high": float(high[i])})
+                row.update({name: float(self.mean[name][i]), f"{name}_low": float(self.low[name][i]),
+                            f"{name}_high": float(self.high[name][i])})
             rows.append(row)
         return rows
 
@@ -142,7 +167,7 @@ class Curve:
 def acceptance_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
                      levers: Mapping[str, float] | None = None, concept: str | None = None,
                      lam: float | None = None) -> Curve:
-    """P(Keep), P(Distance), P(Sever), P(break) and mean US utility as the concession moves.
+    """The outcome probabilities and mean US utility as the concession moves.
 
     The draws of ``drawn`` are re-solved at each grid point, on the game's
     :class:`~sim.model.ConcessionLine` (cheaper than rebuilding the game, with the same numbers).
@@ -150,7 +175,7 @@ def acceptance_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
     s = setting(drawn, levers, concept, lam)
     grid_ = _grid(grid)
     line = concession_line(drawn.params, s.levers)
-    return _curve("concession", grid_, (line.at(c) for c in grid_), s, drawn.draws)
+    return _curve("concession", grid_, (line.at(c) for c in grid_), s, drawn)
 
 
 def verification_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
@@ -160,7 +185,7 @@ def verification_curve(drawn: Sample, grid: Sequence[float] | Array | None = Non
     s = setting(drawn, levers, concept, lam)
     grid_ = _grid(grid)
     games = (build_game(drawn.params, {**s.levers, "verification": float(v)}) for v in grid_)
-    return _curve("verification", grid_, games, s, drawn.draws)
+    return _curve("verification", grid_, games, s, drawn)
 
 
 def _grid(grid: Sequence[float] | Array | None) -> Array:
@@ -170,20 +195,32 @@ def _grid(grid: Sequence[float] | Array | None) -> Array:
     return out
 
 
-def _curve(lever: str, grid: Array, games, s: Setting, n: int) -> Curve:
-    means = {k: np.empty(grid.size) for k in CURVE_OUTCOMES}
-    errors = {k: np.empty(grid.size) for k in CURVE_OUTCOMES}
+def _curve(lever: str, grid: Array, games, s: Setting, drawn: Sample) -> Curve:
+    n = drawn.draws
+    replicates = replicate_bounds(n, drawn.sampler)
+    mean, low, high = ({k: np.empty(grid.size) for k in CURVE_OUTCOMES} for _ in range(3))
+    methods: dict[str, str] = {}
+    eu_us = np.empty((grid.size, n))
+    agreeable = np.zeros((grid.size, n), dtype=bool)
+    moves = np.empty((grid.size, n), dtype="<U8")
     for i, game in enumerate(games):
-        for name, x in _outcomes(solve(game, s.concept, s.lam), n).items():
-            est = Estimate.of(x)
-            means[name][i], errors[name][i] = est.mean, est.stderr
-    return Curve(lever, grid, means, errors, n)
+        sol = solve(game, s.concept, s.lam)
+        values = _outcomes(sol, n)
+        agreeable[i], moves[i] = _agreement(sol, values)
+        for name in PROBABILITIES:
+            iv = probability_interval(values[name], replicates)
+            mean[name][i], low[name][i], high[name][i] = iv.mean, iv.low, iv.high
+            methods[name] = iv.method
+        eu_us[i] = values["eu_us"]
+        est = Estimate.of(eu_us[i])
+        mean["eu_us"][i], low["eu_us"][i], high["eu_us"][i] = (est.mean, est.mean - Z95 * est.stderr,
+                                                               est.mean + Z95 * est.stderr)
+    return Curve(lever, grid, mean, low, high, methods, n, eu_us, agreeable, moves, replicates)
 
 
 def _outcomes(sol: Solution, n: int) -> dict[str, Array]:
-    root = sol.probs[""]
-    out = {m: per_draw_array(root[i], n) for i, m in enumerate(MOVES)}
-    out["distance_or_sever"] = 1.0 - out["keep"]
+    out = {m: per_draw_array(v, n) for m, v in outputs.probabilities(sol).items()}
+    out["distance_or_sever"] = outputs.per_draw(out, "distance_or_sever")
     out["eu_us"] = per_draw_array(sol.values[""][US], n)
     return out
 
@@ -193,68 +230,72 @@ def _outcomes(sol: Solution, n: int) -> dict[str, Array]:
 
 @dataclass(frozen=True)
 class BargainingZone:
-    """The Taliban's price against the US's willingness to pay, per draw.
+    """Where on the concession grid a deal both sides accept exists, per draw.
 
-    ``willingness`` is the largest concession at which the US still prefers the break the Taliban
-    offers at its price to the alliance as is (it can be negative: the US would not take that break
-    even for free, or above 1). ``exists`` marks draws with a price in [0, 1] at or below it.
+    ``agreeable[j]`` marks the draws in which, at grid concession ``grid[j]``, the Taliban distances
+    or severs in the re-solved game and the US values that outcome at least as much as the alliance
+    as it is. ``cheapest`` is the smallest such concession (``inf`` where there is none) and
+    ``move`` what the Taliban does there.
     """
 
-    price: Array = field(repr=False)
-    willingness: Array = field(repr=False)
-    move: Array = field(repr=False)
-    exists: Array = field(repr=False)
+    grid: Array
+    agreeable: NDArray[np.bool_] = field(repr=False)
+    cheapest: Array = field(repr=False)
+    move: NDArray[np.str_] = field(repr=False)
+    replicates: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     @property
-    def chance(self) -> Estimate:
-        """P(a zone of possible agreement exists), with its Monte Carlo standard error."""
-        return Estimate.of(self.exists.astype(float))
+    def exists(self) -> NDArray[np.bool_]:
+        return np.isfinite(self.cheapest)
+
+    @property
+    def chance(self) -> Interval:
+        """P(a zone of possible agreement exists), with its 95% interval."""
+        return probability_interval(self.exists.astype(float), self.replicates)
 
     def summary(self) -> dict[str, Any]:
-        qs = np.quantile(self.willingness, PRICE_QUANTILES, method="inverted_cdf")
+        chance = self.chance
+        found = self.exists
+        qs = np.quantile(self.cheapest, PRICE_QUANTILES, method="inverted_cdf")
         return {
-            "zone_exists": self.chance.mean,
-            "zone_exists_stderr": self.chance.stderr,
-            "taliban_has_price": float(np.isfinite(self.price).mean()),
-            "us_willingness": {_label(q): float(v) if np.isfinite(v) else None
-                               for q, v in zip(PRICE_QUANTILES, qs, strict=True)},
+            "zone_exists": chance.mean,
+            "zone_exists_interval": chance.pair(),
+            "interval_method": chance.method,
+            "grid_points": int(self.grid.size),
+            "move_at_cheapest_deal": {m: float((self.move[found] == m).mean()) if found.any() else 0.0
+                                      for m in ("distance", "sever")},
+            "cheapest_deal": {_label(q): float(v) if np.isfinite(v) else None
+                              for q, v in zip(PRICE_QUANTILES, qs, strict=True)},
         }
 
 
 def bargaining_zone(drawn: Sample, levers: Mapping[str, float] | None = None, concept: str | None = None,
-                    lam: float | None = None, prices: PriceDistribution | None = None) -> BargainingZone:
-    """Compare each draw's reservation price with the US's willingness to pay for that break.
+                    lam: float | None = None, grid: Sequence[float] | Array | None = None,
+                    curve: Curve | None = None) -> BargainingZone:
+    """Decide per draw, at each concession of ``grid``, whether both sides would accept a deal there.
 
-    The US payoffs are affine in the concession too: a verified break gives it its security value
-    (a share of it if al-Qaeda goes underground, ``us_pledge_share`` of it for an undetected
-    pledge) and costs ``us_political_cost`` per unit of concession actually delivered. Holding the
-    other players' responses at what they are at the Taliban's price, the US value of the break is
-    ``gain + slope * c`` with ``slope < 0``; the willingness to pay is the ``c`` at which it falls to
-    the US value of Keep.
+    The whole game is re-solved at each grid concession, so the Taliban may switch from a pledge to a
+    Sever (with the faction staying or splitting) as the offer grows, and the US compares what it
+    then gets, concession paid, with its value of the alliance as it is (Keep, where it pays nothing).
+    A concession ``curve`` of the same sample and setting already holds those solutions.
     """
-    s = setting(drawn, levers, concept, lam)
-    prices = prices or price_distribution(drawn, s.levers, s.concept, s.lam)
-    price = prices.prices["sever"]
-    move = np.full(drawn.draws, "sever")
-    line = concession_line(drawn.params, s.levers)
-    sol = solve(line.at(np.minimum(price, 1.0)), s.concept, s.lam)
-    keep_value = per_draw_array(sol.values["keep"][US], drawn.draws)
-    willingness = np.empty(drawn.draws)
-    for m in ("distance", "sever"):
-        reach = conditional_reach(sol, line.at_zero, m)
-        gain = sum(r * line.at_zero.payoffs[k][US] for k, r in reach.items())
-        slope = sum(r * line.slope[k][US] for k, r in reach.items())
-        with np.errstate(divide="ignore", invalid="ignore"):
-            free = np.where(gain >= keep_value, np.inf, -np.inf)     # the break costs the US nothing
-            wtp = np.where(slope < 0, (keep_value - gain) / slope, free)
-        willingness = np.where(move == m, per_draw_array(wtp, drawn.draws), willingness)
-    exists = np.isfinite(price) & (price <= willingness)
-    return BargainingZone(price, willingness, move, exists)
+    if curve is None:
+        curve = acceptance_curve(drawn, grid, levers, concept, lam)
+    if curve.lever != "concession":
+        raise ValueError("the bargaining zone is read from a concession curve")
+    found = curve.agreeable.any(axis=0)
+    first = np.argmax(curve.agreeable, axis=0)
+    cheapest = np.where(found, curve.grid[first], np.inf)
+    move = np.where(found, curve.moves[first, np.arange(curve.draws)], "none")
+    return BargainingZone(curve.grid, curve.agreeable, cheapest, move, curve.replicates)
 
 
-def conditional_reach(sol: Solution, game: Game, move: str) -> dict[str, Array]:
-    """Probability of each terminal below ``move`` given that the Taliban takes ``move``."""
-    return reach_below(sol, game, move)
+def _agreement(sol: Solution, values: Mapping[str, Array]) -> tuple[NDArray[np.bool_], NDArray[np.str_]]:
+    """Per draw: the Taliban leaves (distances or severs) and the US likes that at least as much as Keep;
+    and which of the two moves it makes."""
+    us_gain = values["eu_us"] - per_draw_array(sol.values["keep"][US], values["eu_us"].size)
+    leaves = values["keep"] < 0.5
+    return leaves & (us_gain >= 0), np.where(values["distance"] >= values["sever"], "distance", "sever")
 
 
 # ----------------------------------------------------------------------------- best offer
@@ -262,25 +303,40 @@ def conditional_reach(sol: Solution, game: Game, move: str) -> dict[str, Array]:
 
 @dataclass(frozen=True)
 class BestOffer:
-    """The grid concession with the highest mean US utility, and what it buys."""
+    """The grid concession with the highest mean US utility, what it buys, and the offers as good
+    within two paired standard errors."""
 
     concession: float
     eu_us: Estimate
     outcomes: dict[str, float]
+    near: tuple[float, ...]
 
     def summary(self) -> dict[str, Any]:
         return {"concession": self.concession, "eu_us": self.eu_us.mean, "eu_us_stderr": self.eu_us.stderr,
-                "outcomes": self.outcomes}
+                "within_two_paired_se": list(self.near), "outcomes": self.outcomes}
+
+    def range_text(self) -> str:
+        """The offers as good as the best: "0.80" or "0.75 to 0.85"."""
+        low, high = min(self.near), max(self.near)
+        return f"{low:.2f}" if low == high else f"{low:.2f} to {high:.2f}"
 
 
 def best_offer(curve: Curve) -> BestOffer:
-    """The US's best offer under uncertainty on ``curve``'s concession grid (ties go to the smaller)."""
+    """The US's best offer under uncertainty on ``curve``'s concession grid (ties go to the smaller).
+
+    Every grid offer whose mean US utility falls short of the best by at most two paired standard
+    errors (the s.e. of the per-draw difference, on the same draws; from the replicates for a Latin
+    hypercube or Sobol' sample) is reported with it: the data cannot tell those offers apart.
+    """
     if curve.lever != "concession":
         raise ValueError("the best offer is read from a concession curve")
     i = int(np.argmax(curve.mean["eu_us"]))
-    eu = Estimate(float(curve.mean["eu_us"][i]), float(curve.stderr["eu_us"][i]))
-    outcomes = {m: float(curve.mean[m][i]) for m in (*MOVES, "distance_or_sever")}
-    return BestOffer(float(curve.grid[i]), eu, outcomes)
+    gaps = curve.eu_us[i][None, :] - curve.eu_us
+    se = np.nan_to_num([mean_stderr(g, curve.replicates) for g in gaps])
+    near = tuple(float(c) for c, g, e in zip(curve.grid, gaps, se, strict=True)
+                 if g.mean() <= NEAR_BEST_SE * e)
+    eu = Estimate.of(curve.eu_us[i])
+    return BestOffer(float(curve.grid[i]), eu, {m: float(curve.mean[m][i]) for m in PROBABILITIES}, near)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -293,27 +349,93 @@ def _label(q: float) -> str:
 # ----------------------------------------------------------------------------- plain words
 
 
-def findings(prices: PriceDistribution, curve: Curve, zone: BargainingZone, offer: BestOffer) -> list[str]:
+def findings(prices: PriceDistribution, curve: Curve, zone: BargainingZone, offer: BestOffer,
+             output: str = outputs.DEFAULT) -> list[str]:
     """The negotiation results as short plain sentences for the app and the text report."""
-    has_price = prices.share_with_price("sever").mean
-    median = prices.quantiles("sever")["p50"]
-    pledge = prices.share_with_price("distance").mean
+    label = outputs.LABELS[output]
+    has_price = prices.share_with_price(output)
+    median = prices.quantiles(output)["p50"]
+    at_zero = probability_interval_at(curve, output, 0)
+    offered = zone.summary()["move_at_cheapest_deal"]
     lines = [
-        f"With no concession the Taliban severs its ties to al-Qaeda in {curve.mean['sever'][0]:.0%} of the "
-        "draws and pledges publicly while keeping covert ties (Distance) in "
-        f"{curve.mean['distance'][0]:.0%}.",
-        f"Some concession up to a full withdrawal (1.0) buys a Sever in {has_price:.0%} of the draws; "
-        f"in the other {1 - has_price:.0%} nothing the US can offer is enough.",
-        f"A concession of {median:.2f} buys a Sever in half of the draws." if median is not None else
-        "In more than half of the draws no concession up to 1.0 buys a Sever.",
-        f"A public pledge (Distance) is the Taliban's best move at some concession up to 1.0 in "
-        f"{pledge:.0%} of the draws; a pledge is not a break.",
+        f"With no concession the Taliban chooses {label} in {at_zero} of the draws.",
+        f"Some concession up to a full withdrawal (1.0) buys {label} in {format_probability(has_price)} of "
+        f"the draws; in the others nothing the US can offer is enough.",
+        f"A concession of {median:.2f} buys {label} in half of the draws." if median is not None else
+        f"In more than half of the draws no concession up to 1.0 buys {label}.",
+        f"A zone of possible agreement (a concession on the grid at which the Taliban distances or severs "
+        f"and the US still prefers the result to the alliance as it is) exists in "
+        f"{format_probability(zone.chance)} of the draws.",
     ]
-    lines += [
-        f"A zone of possible agreement (a price the Taliban accepts that the US would still pay) exists in "
-        f"{zone.chance.mean:.0%} of the draws (± {Z95 * zone.chance.stderr:.1%}).",
-        f"The US's best offer on the grid is a concession of {offer.concession:.2f}: the Taliban then keeps "
-        f"the alliance in {offer.outcomes['keep']:.0%} of the draws, distances itself in "
-        f"{offer.outcomes['distance']:.0%} and severs in {offer.outcomes['sever']:.0%}.",
-    ]
+    if zone.exists.any():
+        lines.append(f"At the cheapest such deal the Taliban pledges (Distance) in {offered['distance']:.0%} "
+                     f"of those draws and severs in {offered['sever']:.0%}.")
+    lines.append(
+        f"The US's best offer on the grid is a concession of {offer.concession:.2f} ({_near_text(offer)}): "
+        f"the Taliban then keeps the "
+        f"alliance in {offer.outcomes['keep']:.0%} of the draws, distances itself in "
+        f"{offer.outcomes['distance']:.0%} and severs in {offer.outcomes['sever']:.0%}.")
     return lines
+
+
+def _near_text(offer: BestOffer) -> str:
+    if len(offer.near) == 1:
+        return "no other grid offer comes within two paired standard errors of it"
+    return f"offers from {offer.range_text()} are as good within two paired standard errors"
+
+
+def curve_interval(curve: Curve, name: str, i: int) -> Interval:
+    """The estimate and 95% interval of probability ``name`` at grid point ``i``."""
+    mean, low, high = curve.mean[name][i], curve.low[name][i], curve.high[name][i]
+    return Interval(float(mean), float(low), float(high), curve.methods[name], float(mean * curve.draws),
+                    curve.draws)
+
+
+def probability_interval_at(curve: Curve, name: str, i: int) -> str:
+    """One grid point of a curve as "12% (10-14%)"."""
+    return format_probability(curve_interval(curve, name, i))
+
+
+# ----------------------------------------------------------------------------- a target probability
+
+
+@dataclass(frozen=True)
+class TargetReach:
+    """Where on the grid P(outcome) reaches a target: the estimate, and the ends of its 95% interval.
+
+    ``likely`` is the smallest grid concession whose estimate reaches the target, ``possibly`` the
+    smallest whose interval's upper end does and ``surely`` the smallest whose lower end does; each is
+    ``None`` when no concession up to the grid's top gets there.
+    """
+
+    output: str
+    target: float
+    likely: float | None
+    possibly: float | None
+    surely: float | None
+    at_top: str
+
+    def sentence(self) -> str:
+        label = outputs.LABELS[self.output]
+        if self.likely is None:
+            return (f"No concession up to a full withdrawal (1.0) makes {label} {self.target:.0%} likely: "
+                    f"at 1.0 its chance is {self.at_top}.")
+        surely = (f"by {self.surely:.2f} even the low end of its 95% interval does" if self.surely is not None
+                  else "the low end of its 95% interval never does, up to 1.0")
+        return (f"A concession of {self.likely:.2f} is the smallest on the grid that makes {label} at least "
+                f"{self.target:.0%} likely. Allowing for sampling error it could be as low as "
+                f"{self.possibly:.2f}; {surely}.")
+
+
+def target_reach(curve: Curve, output: str, target: float) -> TargetReach:
+    """The smallest grid concessions at which P(``output``) reaches ``target`` (see :class:`TargetReach`)."""
+    if not 0 < target < 1:
+        raise ValueError(f"the target probability must lie strictly between 0 and 1, got {target}")
+    outputs.check(output)
+
+    def first(values: Array) -> float | None:
+        hit = np.flatnonzero(values >= target)
+        return float(curve.grid[hit[0]]) if hit.size else None
+
+    return TargetReach(output, target, first(curve.mean[output]), first(curve.high[output]),
+                       first(curve.low[output]), probability_interval_at(curve, output, curve.grid.size - 1))

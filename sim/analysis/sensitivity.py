@@ -20,7 +20,9 @@ Morris, M. D. (1991). Factorial sampling plans for preliminary computational exp
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -138,14 +140,19 @@ class SobolResult:
         Returns
         -------
         list of dict
-            Keys ``kind``, ``name``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``.
+            Keys ``kind``, ``name``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``, and
+            ``S1_within_error_of_zero`` / ``ST_within_error_of_zero``: the index lies within its
+            95% half-width of zero, so it may well be zero (a negative estimate is one such).
         """
         rows = self._rows("variable")
         return rows if self.grouped is None else rows + self.grouped._rows("group")
 
     def _rows(self, kind: str) -> list[dict[str, Any]]:
         columns = {"S1": self.S1, "S1_conf": self.S1_conf, "ST": self.ST, "ST_conf": self.ST_conf}
-        return [{"kind": kind, **row} for row in _records(self.names, columns)]
+        flags = {"S1_within_error_of_zero": np.abs(self.S1) <= self.S1_conf,
+                 "ST_within_error_of_zero": np.abs(self.ST) <= self.ST_conf}
+        return [{"kind": kind, **row, **{k: bool(v[i]) for k, v in flags.items()}}
+                for i, row in enumerate(_records(self.names, columns))]
 
 
 @dataclass(frozen=True)
@@ -195,6 +202,7 @@ def sobol_indices(
     num_resamples: int = 200,
     conf_level: float = 0.95,
     groups_too: bool = False,
+    min_events: int = 0,
 ) -> SobolResult:
     """Estimate Sobol' indices with Saltelli sampling and the Saltelli et al. (2010) estimators.
 
@@ -223,6 +231,10 @@ def sobol_indices(
         Also estimate indices with the problem's groups as factors. This needs a second, grouped
         sample: it adds ``n * (G + 2)`` evaluations (``n * (2G + 2)`` with ``second_order``) for ``G``
         groups.
+    min_events : int
+        For an output that is an event's probability (0 to 1), the fewest events, and non-events,
+        the ``2 n`` base rows (SALib's A and B matrices) must hold; fewer is refused, since the
+        indices of a near-constant indicator are noise.
 
     Returns
     -------
@@ -235,10 +247,13 @@ def sobol_indices(
     ------
     ValueError
         If ``n`` is not a power of 2, ``seed`` is negative, ``groups_too`` is set without at least
-        two groups, or ``func`` returns the wrong shape, non-finite or constant outputs.
+        two groups, ``func`` returns the wrong shape, non-finite or constant outputs, the base rows
+        hold fewer than ``min_events`` events of either class, or SALib warns (its warnings are
+        raised as errors: each one means the indices cannot be trusted).
     """
     _check_sobol_args(problem, n, seed, num_resamples, conf_level, groups_too)
-    options = {"second_order": second_order, "num_resamples": num_resamples, "conf_level": conf_level}
+    options = {"second_order": second_order, "num_resamples": num_resamples, "conf_level": conf_level,
+               "min_events": min_events}
     result = _sobol_run(problem.to_salib(with_groups=False), func, n, seed, **options)
     if not groups_too:
         return result
@@ -254,6 +269,7 @@ def morris_screening(
     seed: int,
     num_levels: int = 4,
     conf_level: float = 0.95,
+    min_events: int = 0,
 ) -> MorrisResult:
     """Screen variables with Morris's elementary effects (Morris 1991; Campolongo et al. 2007).
 
@@ -276,6 +292,8 @@ def morris_screening(
         Even number of grid levels, at least 2.
     conf_level : float
         Confidence level of ``mu_star_conf``, in (0, 1).
+    min_events : int
+        For an event's probability, the fewest events and non-events the sample must hold.
 
     Returns
     -------
@@ -285,8 +303,8 @@ def morris_screening(
     Raises
     ------
     ValueError
-        For fewer than 2 trajectories, an odd or too small ``num_levels``, a negative seed, or
-        ``func`` returning the wrong shape or non-finite outputs.
+        For fewer than 2 trajectories, an odd or too small ``num_levels``, a negative seed,
+        ``func`` returning the wrong shape or non-finite outputs, too few events, or a SALib warning.
     """
     if not isinstance(trajectories, int) or trajectories < 2:
         raise ValueError(f"trajectories must be an integer >= 2, got {trajectories!r}")
@@ -294,13 +312,17 @@ def morris_screening(
         raise ValueError(f"num_levels must be an even integer >= 2, got {num_levels!r}")
     _check_seed(seed)
     _check_conf_level(conf_level)
-    x = morris_sample.sample(
-        problem.to_salib(with_groups=False), trajectories, num_levels=num_levels, seed=seed
-    )
+    with salib_warnings_as_errors():
+        x = morris_sample.sample(
+            problem.to_salib(with_groups=False), trajectories, num_levels=num_levels, seed=seed
+        )
     y = _evaluate(func, x)
-    si = morris_analyze.analyze(
-        problem.to_salib(with_groups=False), x, y, conf_level=conf_level, num_levels=num_levels, seed=seed
-    )
+    check_events(y, min_events)
+    with salib_warnings_as_errors():
+        si = morris_analyze.analyze(
+            problem.to_salib(with_groups=False), x, y, conf_level=conf_level, num_levels=num_levels,
+            seed=seed
+        )
     return MorrisResult(
         names=problem.names,
         mu=np.asarray(si["mu"], dtype=float),
@@ -344,20 +366,25 @@ def _sobol_run(
     second_order: bool,
     num_resamples: int,
     conf_level: float,
+    min_events: int,
 ) -> SobolResult:
     """Sample, evaluate and analyse one SALib problem (with or without groups)."""
-    x = sobol_sample.sample(salib_problem, n, calc_second_order=second_order, seed=seed)
+    with salib_warnings_as_errors():
+        x = sobol_sample.sample(salib_problem, n, calc_second_order=second_order, seed=seed)
     y = _evaluate(func, x)
+    step = x.shape[0] // n  # SALib stacks A, AB_1..AB_k (BA_1..BA_k) and B for each base row
+    check_events(np.concatenate([y[0::step], y[step - 1::step]]), min_events)
     if np.ptp(y) == 0:
         raise ValueError("func returned the same value for every input; Sobol' indices are undefined")
-    si = sobol_analyze.analyze(
-        salib_problem,
-        y,
-        calc_second_order=second_order,
-        num_resamples=num_resamples,
-        conf_level=conf_level,
-        seed=_bootstrap_seed(seed),
-    )
+    with salib_warnings_as_errors():
+        si = sobol_analyze.analyze(
+            salib_problem,
+            y,
+            calc_second_order=second_order,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            seed=_bootstrap_seed(seed),
+        )
     names = salib_problem.get("groups", salib_problem["names"])
     return SobolResult(
         names=tuple(dict.fromkeys(names)),
@@ -369,6 +396,32 @@ def _sobol_run(
         S2_conf=np.asarray(si["S2_conf"], dtype=float) if second_order else None,
         n_evaluations=y.size,
     )
+
+
+@contextmanager
+def salib_warnings_as_errors() -> Iterator[None]:
+    """Raise SALib's (and numpy's) warnings as ValueError: a warning means the indices cannot be trusted."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            warnings.simplefilter("error", RuntimeWarning)
+            with np.errstate(all="raise"):
+                yield
+    except (UserWarning, RuntimeWarning, FloatingPointError) as exc:
+        raise ValueError(f"the sensitivity analysis cannot be trusted here: {exc}") from exc
+
+
+def check_events(y: NDArray[np.float64], min_events: int) -> None:
+    """Refuse an event probability whose sample holds fewer than ``min_events`` events or non-events."""
+    if min_events <= 0:
+        return
+    events = float(np.sum(y))
+    fewest = min(events, y.size - events)
+    if fewest < min_events:
+        kind = "events" if events == fewest else "non-events"
+        raise ValueError(f"only {fewest:.0f} of {y.size:,} model runs are {kind}; the indices need at "
+                         f"least {min_events} of each (try a larger sample, or levers under which the "
+                         f"outcome is less {'rare' if kind == 'events' else 'certain'})")
 
 
 def _bootstrap_seed(seed: int) -> int:
