@@ -33,6 +33,9 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHANGES_LABEL = "--set"  # where problems with changes given on top of a file are reported
 #: A result keeps ~40 per-draw arrays: 10^7 draws peak at about 6 GiB on this 24 GiB machine.
 MAX_DRAWS = 10_000_000
+MAX_SEED = 2**63 - 1
+#: Largest QRE precision a scenario file, the command line and the app accept.
+MAX_LAMBDA = 1e6
 #: Bounds on what a scenario file may cost before it is parsed (the shipped presets use ~1,500
 #: entries, 5 levels and 12 kB).
 MAX_FILE_BYTES = 1024 * 1024
@@ -164,13 +167,13 @@ class Levers(BaseModel):
 class SolutionSpec(BaseModel):
     model_config = _STRICT
     concept: Literal["spe", "qre"] | None = None
-    lambda_: float | None = Field(None, alias="lambda", ge=0, le=1e6)
+    lambda_: float | None = Field(None, alias="lambda", ge=0, le=MAX_LAMBDA)
 
 
 class RunSpec(BaseModel):
     model_config = _STRICT
     draws: int | None = Field(None, ge=1, le=MAX_DRAWS)
-    seed: int | None = Field(None, ge=0, lt=2**63)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
     sampler: Literal["random", "lhs", "sobol"] | None = None
 
 
