@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _state
+from sim import app_state
 from sim.analysis import drivers, negotiation
 from sim.run import sample
 from sim.scenario import Scenario, load_scenario, parse_yaml
@@ -128,7 +129,7 @@ def main() -> None:
              "(Negotiations ¶4-5); here every Monte Carlo draw is one plausible world, solved at each "
              "concession.")
     scenario = _state.current_scenario()
-    st.caption(f"Scenario: **{scenario.name}**, as set on the Scenario page.")
+    st.caption(f"Scenario: **{app_state.escape_markdown(scenario.name)}**, as set on the Scenario page.")
     spec = scenario.to_yaml()
     c2, c3, c4 = st.columns(3)
     draws = c2.selectbox("Draws", DRAW_CHOICES, index=1, key="wit_draws")

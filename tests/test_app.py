@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 
 import pytest
 import yaml
@@ -28,8 +30,13 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     return at.file_uploader(key="upload").set_value((name, data, "application/yaml")).run()
 
 
+def as_read(markdown: str) -> str:
+    """What a reader sees of markdown whose only markup is backslash escapes."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def error_text(at: AppTest) -> str:
-    return "\n".join(e.value for e in at.error)
+    return as_read("\n".join(e.value for e in at.error))
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -88,7 +95,7 @@ def test_nonsense_link_settings_give_a_message_and_fall_back_to_the_preset(fresh
     at = new_app(preset="atlantis", concession="lots", pressure="7", colour="blue")
     at.run()
     assert not at.exception
-    message = "\n".join(w.value for w in at.warning)
+    message = as_read("\n".join(w.value for w in at.warning))
     for fault in ("atlantis", "concession='lots'", "pressure='7'", "'colour'"):
         assert fault in message
     default = load_scenario("baseline-2018")
@@ -131,7 +138,7 @@ def test_results_and_settings_can_be_downloaded(app):
     labels = [b.label for b in app.get("download_button")]
     assert any("YAML" in label for label in labels)
     assert any("summary (CSV)" in label for label in labels)
-    assert any("every draw (CSV)" in label for label in labels)
+    assert any("every draw (CSV, at most 100,000)" in label for label in labels)
     assert any(".efg" in label for label in labels)
 
 
@@ -147,8 +154,10 @@ def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cach
     monkeypatch.setattr(MediaFileManager, "add", keep_a_copy)
     at = new_app(concession="0.7", solution="qre", **{"lambda": "8.0"})
     at.run()
+    saved = served[f"my-scenario-{dt.date.today():%Y%m%d}.yaml"]
+    assert "edited from baseline-2018" in yaml.safe_load(saved)["name"]
     path = tmp_path / "settings.yaml"
-    path.write_bytes(served["baseline-2018.yaml"])
+    path.write_bytes(saved)
     capsys.readouterr()
     assert cli.main(["run", str(path), "--format", "json"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import app_state
+from sim import app_state, report
 from sim.app_state import (
     MAX_UPLOAD_BYTES,
     dotted_path,
@@ -120,8 +120,16 @@ def test_slider_steps_give_between_100_and_1000_positions():
 
 
 def test_the_per_draw_csv_has_a_header_and_one_row_per_draw(analysis):
-    lines = app_state.per_draw_csv(analysis.result).splitlines()
+    lines = report.per_draw_csv(analysis.result).decode().splitlines()
     assert lines[0].startswith("draw,keep,") and len(lines) == DRAWS + 1
+    first = dict(zip(lines[0].split(","), lines[1].split(","), strict=True))
+    net_value = analysis.result.per_draw["net_alliance_value"]
+    assert float(first["net_alliance_value"]) == pytest.approx(net_value[0])
+
+
+def test_the_per_draw_csv_stops_at_its_cap(analysis):
+    lines = report.per_draw_csv(analysis.result, limit=25).decode().splitlines()
+    assert len(lines) == 26 and lines[-1].startswith("24,")
 
 
 # ----------------------------------------------------------------------------- tree
