@@ -30,10 +30,12 @@ def new_app(**query: str) -> AppTest:
 
 @pytest.fixture
 def fresh_cache() -> Iterator[None]:
-    """``st.cache_data`` is process-wide: clear it so no test sees another's runs."""
+    """The app's caches are process-wide: clear them so no test sees another's runs."""
     st.cache_data.clear()
+    st.cache_resource.clear()
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture
