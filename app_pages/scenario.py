@@ -184,7 +184,8 @@ def import_export(scenario: Scenario, analysis: Analysis) -> None:
     right.download_button("Results summary (CSV)", summary_csv(analysis.result),
                           file_name=f"{name}-summary.csv", mime="text/csv", on_click="ignore")
     right.download_button(f"Results for every draw (CSV, at most {MAX_DOWNLOAD_DRAWS:,})",
-                          lambda: per_draw_csv(analysis.result),
+                          # Fetched when asked for: a session keeps no per-draw arrays of its own.
+                          lambda: per_draw_csv(_state.analysis_of(scenario).result),
                           file_name=f"{name}-draws.csv", mime="text/csv", on_click="ignore")
     right.download_button("Game at the central values (Gambit .efg)", lambda: scenario_efg(scenario),
                           file_name=f"{name}.efg", mime="text/plain", on_click="ignore")

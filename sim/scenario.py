@@ -16,6 +16,7 @@ Messages show values shortened by :mod:`reprlib` and a whole error stays under
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import re
 import reprlib
@@ -388,14 +389,23 @@ def preset_path(name: str) -> Path:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _error(str(path), "", f"the file has {size:,} bytes; a scenario may have at most "
-                                        f"{MAX_FILE_BYTES:,}")
-        text = path.read_text(encoding="utf-8")
+        stat = path.stat()
+    except OSError as exc:
+        raise _error(str(path), "", f"cannot read the file ({exc})") from None
+    if stat.st_size > MAX_FILE_BYTES:
+        raise _error(str(path), "", f"the file has {stat.st_size:,} bytes; a scenario may have at most "
+                                    f"{MAX_FILE_BYTES:,}")
+    return copy.deepcopy(_parsed_file(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_file(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    """A file's parsed content, kept while it is unchanged: every what-if reads its preset again."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeError) as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read the file ({exc})")]) from None
-    return parse_yaml(text, str(path))
+        raise _error(path, "", f"cannot read the file ({exc})") from None
+    return parse_yaml(text, path)
 
 
 def parse_yaml(text: str, file: str) -> dict[str, Any]:
