@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from sim.app_cache import RunCache
+from sim.app_cache import RunCache, return_large_arrays_to_the_system
 from sim.app_state import from_query, preset_scenario, sample_key
 from sim.explain import Analysis, analyse
 from sim.run import Sample, sample, sample_prices
@@ -85,6 +85,7 @@ RUNNING_AT_ONCE = 2
 @st.cache_resource
 def _runs() -> RunCache:
     """One cache for every session of this server (samples and results are read-only)."""
+    return_large_arrays_to_the_system()
     return RunCache(CACHE_BYTES, RUNNING_AT_ONCE)
 
 

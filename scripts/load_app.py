@@ -7,20 +7,15 @@ round reopens the same links in new sessions, which the server answers from its 
 and p95 latency and the server's peak resident memory; asserts nothing. Bounded in time: the whole
 run stops after ``--timeout`` seconds.
 
-Run: ``python scripts/load_app.py`` (8 sessions of 10^6 draws, a few minutes on 2 cores).
+Run: ``PYTHONPATH=. python scripts/load_app.py`` (8 sessions of 10^6 draws, a few minutes on 2 cores).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import psutil
@@ -28,35 +23,7 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", HOST, "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2) as reply:
-                if reply.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"streamlit did not answer within {seconds:.0f} s")
+from sim.local_server import HOST, free_port, start_app, stop, wait_healthy
 
 
 class PeakMemory(threading.Thread):
@@ -115,9 +82,9 @@ def main() -> None:
     queries = [f"draws={args.draws}&seed={1000 + i}&concession={0.05 * (i % 10):.2f}"
                for i in range(args.sessions)]
     port = free_port()
-    server = start_server(port)
+    server = start_app(port)
     try:
-        wait_healthy(port, server)
+        wait_healthy(f"http://{HOST}:{port}", server)
         memory = PeakMemory(server.pid)
         memory.start()
         idle = psutil.Process(server.pid).memory_info().rss
@@ -129,11 +96,7 @@ def main() -> None:
         memory.stop.set()
         memory.join()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     print(f"{args.sessions} sessions at once on a real `streamlit run`, each link distinct "
           f"({args.draws:,} draws, its own seed); {psutil.cpu_count()} cores")
     print(describe("first open (computed)", [s for s, _ in first]))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.app_cache import RunCache, size_of
+from sim.app_cache import RunCache, return_large_arrays_to_the_system, size_of
 
 
 def floats(n: int) -> np.ndarray:
@@ -95,3 +95,7 @@ def test_at_most_max_running_computations_run_together_and_nesting_does_not_dead
         t.join(timeout=10)
     assert not any(t.is_alive() for t in threads)
     assert most[0] == 2 and len(cache) == 12
+
+
+def test_large_arrays_are_mapped_on_their_own_on_this_linux():
+    assert return_large_arrays_to_the_system()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import numpy as np
 import pytest
 
@@ -210,3 +213,25 @@ def test_error_bars_bracket_each_bar(analysis):
 def test_histogram_shares_add_up_to_one(analysis):
     rows = histogram(analysis.result.per_draw["net_alliance_value"], "x")["layer"][0]["data"]["values"]
     assert sum(r["share"] for r in rows) == pytest.approx(1.0)
+
+
+# ----------------------------------------------------------------------------- escaping and downloads
+
+
+@pytest.mark.parametrize("markup", ["[a link](https://evil.example)", "![an image](https://evil.example/p.png)",
+                                    "<img src=x onerror=alert(1)>", "**bold** and _emphasis_", ":red[colour]",
+                                    "$x^2$", "www.evil.example", "# heading\n- item"])
+def test_escaped_markup_keeps_its_text_but_cannot_start_any_markdown(markup):
+    escaped = app_state.escape_markdown(markup)
+    assert re.search(r"(?<!\\)[\[\]()<>*_!:$#.\-]", escaped) is None
+    assert re.sub(r"\\(.)", r"\1", escaped) == " ".join(markup.split())
+
+
+def test_the_download_is_named_for_the_user_and_says_what_it_was_edited_from(base):
+    day = dt.date(2026, 11, 28)
+    saved = app_state.for_download(base, "baseline-2018", day)
+    assert app_state.download_stem(day) == "my-scenario-20261128"
+    assert saved.name == "my-scenario-20261128 (edited from baseline-2018)"
+    assert saved.description.startswith("Edited from the preset baseline-2018 in the alliance explorer on "
+                                        "2026-11-28.")
+    assert scenario_from_upload("back.yaml", saved.to_yaml().encode()).params == base.params
