@@ -549,7 +549,7 @@ def _resolve_raw(
         raise ScenarioError([Problem(file, "extends", f"circular extends through {parent_path}")])
     if parent_path.suffix not in (".yaml", ".yml"):
         raise ScenarioError([Problem(file, "extends", "names neither a preset nor a .yaml file")])
-    if len(chain) >= MAX_EXTENDS:
+    if len(chain) > MAX_EXTENDS:
         raise ScenarioError([Problem(file, "extends", f"more than {MAX_EXTENDS} files extend one another")])
     parent, chain = _resolve_raw(
         _read_yaml(parent_path), str(parent_path), parent_path.parent, (*chain, str(parent_path))
