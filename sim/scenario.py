@@ -263,7 +263,8 @@ class Scenario:
         }
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        return yaml.dump(self.to_dict(), Dumper=_ScenarioDumper, sort_keys=False, allow_unicode=True,
+                         width=100)
 
     def updated(self, changes: Mapping[str, Any]) -> Scenario:
         """A copy with ``{dotted.path: value}`` changes applied and validated again."""
@@ -484,19 +485,31 @@ class _ScenarioLoader(_SAFE_BASE):
 
 
 _REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-_ScenarioLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
-    for first, resolvers in _SAFE_BASE.yaml_implicit_resolvers.items()
-}
-_ScenarioLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-_ScenarioLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
-_ScenarioLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
-               r"|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."))
+
+
+class _ScenarioDumper(yaml.SafeDumper):
+    """Writes scenarios for :class:`_ScenarioLoader`: text that reads as a YAML 1.2 number is quoted."""
+
+
+def _use_yaml12_scalars(cls: type) -> None:
+    cls.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
+        for first, resolvers in cls.yaml_implicit_resolvers.items()
+    }
+    cls.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    cls.add_implicit_resolver(
+        "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+        list("-+0123456789"))
+    cls.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+                   r"|\.(?:nan|NaN|NAN))$"),
+        list("-+0123456789."))
+
+
+_use_yaml12_scalars(_ScenarioLoader)
+_use_yaml12_scalars(_ScenarioDumper)
 
 
 def _yaml12_int(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> int:

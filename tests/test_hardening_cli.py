@@ -174,3 +174,10 @@ def test_extends_does_not_read_or_echo_other_kinds_of_file(capsys, tmp_path):
         path = write(tmp_path, "peek.yaml", f"extends: {target}\n")
         err = refused(capsys, "validate", str(path))
         assert words in err and "hunter2" not in err
+
+
+def test_text_that_reads_as_a_yaml_12_number_is_quoted_when_saved(tmp_path):
+    saved = load_scenario("baseline-2018").updated({"name": "1e3", "description": "0o17"})
+    path = write(tmp_path, "saved.yaml", saved.to_yaml())
+    again = load_scenario(path)
+    assert (again.name, again.description) == ("1e3", "0o17")
