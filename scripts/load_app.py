@@ -113,7 +113,7 @@ def main() -> None:
     if unfinished:
         print(f"  {unfinished} sessions had not rendered after {args.timeout:.0f} s")
     print(f"  exceptions shown on the pages: {sum(e for _, e in first + again)}")
-    print(f"  server memory: {idle / 2**30:.2f} GiB idle, peak {memory.peak / 2**30:.2f} GiB")
+    print(f"  server memory: {idle / 2**30:.2f} GiB at start, peak {memory.peak / 2**30:.2f} GiB")
 
 
 if __name__ == "__main__":

@@ -292,10 +292,15 @@ def for_download(scenario: Scenario, preset: str | None, today: dt.date) -> Scen
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
+#: Streamlit turns ``https://...``, ``www.`` and e-mail addresses in text into links after parsing,
+#: so escapes cannot stop it: an invisible word joiner inside each trigger does.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: str) -> str:
     """``text`` shown literally by ``st.markdown`` and friends: no links, images, HTML, emphasis,
     colour or icon directives, maths or line breaks (each of them starts with a backslash-escaped
-    ASCII punctuation character, so it is shown as typed)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    ASCII punctuation character, so it is shown as typed), and no web or e-mail address made a link."""
+    flat = _AUTOLINK.sub(WORD_JOINER, " ".join(str(text).split()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)

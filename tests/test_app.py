@@ -13,7 +13,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from sim import cli
-from sim.app_state import MAX_UPLOAD_BYTES
+from sim.app_state import MAX_UPLOAD_BYTES, WORD_JOINER
 from sim.scenario import load_scenario
 
 PAGES = ("app_pages/scenario.py", "app_pages/compare.py", "app_pages/what_it_takes.py",
@@ -31,8 +31,8 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
 
 
 def as_read(markdown: str) -> str:
-    """What a reader sees of markdown whose only markup is backslash escapes."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a reader sees of markdown whose only markup is backslash escapes (and word joiners)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
 
 
 def error_text(at: AppTest) -> str:

@@ -220,11 +220,13 @@ def test_histogram_shares_add_up_to_one(analysis):
 
 @pytest.mark.parametrize("markup", ["[a link](https://evil.example)", "![an image](https://evil.example/p.png)",
                                     "<img src=x onerror=alert(1)>", "**bold** and _emphasis_", ":red[colour]",
-                                    "$x^2$", "www.evil.example", "# heading\n- item"])
+                                    "$x^2$", "www.evil.example", "# heading\n- item",
+                                    "mail me@evil.example"])
 def test_escaped_markup_keeps_its_text_but_cannot_start_any_markdown(markup):
     escaped = app_state.escape_markdown(markup)
     assert re.search(r"(?<!\\)[\[\]()<>*_!:$#.\-]", escaped) is None
-    assert re.sub(r"\\(.)", r"\1", escaped) == " ".join(markup.split())
+    assert re.sub(r"\\(.)", r"\1", escaped).replace(app_state.WORD_JOINER, "") == " ".join(markup.split())
+    assert re.search(r"https?://|www\.|@\w", re.sub(r"\\(.)", r"\1", escaped)) is None
 
 
 def test_the_download_is_named_for_the_user_and_says_what_it_was_edited_from(base):
