@@ -3,16 +3,18 @@
 The session holds the starting scenario (a preset or an uploaded file) and the user's edits as
 ``{dotted.path: value}`` (see :mod:`sim.app_state`); every widget is keyed ``w:<dotted.path>`` and
 seeded from them, so the edits survive a visit to another page. Sampled draws are cached on
-everything but the levers and the solution concept, so moving a lever only re-solves the game.
+everything but the levers and the solution concept, so moving a lever only re-solves the game; the
+cache is shared by all sessions and bounded in bytes (:mod:`sim.app_cache`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
 
+from sim.app_cache import RunCache, return_large_arrays_to_the_system
 from sim.app_state import from_query, preset_scenario, sample_key
 from sim.explain import Analysis, analyse
 from sim.run import Sample, sample, sample_prices
@@ -73,25 +75,48 @@ def pop_link_notices() -> list[str]:
     return st.session_state.pop(NOTICES, [])
 
 
-@st.cache_data(max_entries=6, show_spinner="Drawing the uncertain parameters...")
-def _draws(key: str, _scenario: Scenario) -> Sample:
-    return sample(_scenario)
+#: Bytes of samples and results kept for all sessions together: one 10^6-draw setting holds about
+#: 0.65 GB. With at most two runs computing at once, eight sessions on eight distinct 10^6-draw
+#: links stay under 4 GB (``scripts/load_app.py`` measures it; 1.2 GiB here peaked at 3.8 GiB).
+CACHE_BYTES = 900 * 2**20
+RUNNING_AT_ONCE = 2
 
 
-@st.cache_data(max_entries=6, show_spinner="Finding the Taliban's price in every draw...")
+@st.cache_resource
+def _runs() -> RunCache:
+    """One cache for every session of this server (samples and results are read-only)."""
+    return_large_arrays_to_the_system()
+    return RunCache(CACHE_BYTES, RUNNING_AT_ONCE)
+
+
+def _cached(key: tuple, message: str, compute: Callable[[], Any]) -> Any:
+    def with_spinner() -> Any:
+        with st.spinner(message):
+            return compute()
+    return _runs().get(key, with_spinner)
+
+
+def _draws(key: str, scenario: Scenario) -> Sample:
+    return _cached(("draws", key), "Drawing the uncertain parameters...", lambda: sample(scenario))
+
+
 def _prices(key: str, levers: tuple[tuple[str, float], ...], concept: str, lam: float,
-            _scenario: Scenario) -> dict:
+            scenario: Scenario) -> dict:
     # Prices do not depend on the concession: ``levers`` comes here without it.
-    return sample_prices(_draws(key, _scenario), {**dict(levers), "concession": 0.0}, concept, lam)
+    return _cached(("prices", key, levers, concept, lam), "Finding the Taliban's price in every draw...",
+                   lambda: sample_prices(_draws(key, scenario), {**dict(levers), "concession": 0.0}, concept,
+                                         lam))
 
 
-@st.cache_data(max_entries=8, show_spinner="Solving the game for every draw...")
 def _analysis(key: str, levers: tuple[tuple[str, float], ...], concept: str, lam: float | None,
-              _scenario: Scenario) -> Analysis:
+              scenario: Scenario) -> Analysis:
     lam = 10.0 if lam is None else lam
     others = tuple((k, v) for k, v in levers if k != "concession")
-    prices = _prices(key, others, concept, lam, _scenario)
-    return analyse(_draws(key, _scenario), dict(levers), concept, lam, prices)
+
+    def solve() -> Analysis:
+        prices = _prices(key, others, concept, lam, scenario)
+        return analyse(_draws(key, scenario), dict(levers), concept, lam, prices)
+    return _cached(("analysis", key, levers, concept, lam), "Solving the game for every draw...", solve)
 
 
 def analysis_of(scenario: Scenario) -> Analysis:

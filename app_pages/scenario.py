@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import streamlit as st
@@ -12,7 +13,7 @@ from sim.charts import histogram, outcome_bars
 from sim.efg import scenario_efg
 from sim.explain import HEADLINE_HELP, Analysis, headlines
 from sim.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
-from sim.report import summary_csv
+from sim.report import MAX_DOWNLOAD_DRAWS, per_draw_csv, summary_csv
 from sim.scenario import Param, Scenario, ScenarioError, preset_names
 from sim.tree_view import CAPTION as TREE_CAPTION
 from sim.tree_view import tree_dot
@@ -72,7 +73,7 @@ def preset_picker() -> None:
     st.session_state.setdefault(PRESET_CHOICE, _state.current_preset() or _uploaded_label())
     st.selectbox("Start from a preset", options, key=PRESET_CHOICE, on_change=_on_preset_choice,
                  help="Switching preset resets the levers and parameters (draws and seed are kept).")
-    st.caption(_state.base_scenario().description)
+    st.caption(app_state.escape_markdown(_state.base_scenario().description))
 
 
 # ----------------------------------------------------------------------------- the inputs
@@ -170,19 +171,22 @@ def results(scenario: Scenario, analysis: Analysis) -> None:
 def import_export(scenario: Scenario, analysis: Analysis) -> None:
     st.header("Import and export")
     left, right = st.columns(2)
+    # No ``type=`` filter: a file of another type gets our message, not Streamlit's exception.
     left.file_uploader(f"Load a scenario file (YAML, at most {app_state.MAX_UPLOAD_MB} MB)",
-                       type=["yaml", "yml"], key=UPLOAD, max_upload_size=app_state.MAX_UPLOAD_MB,
-                       on_change=_on_upload)
+                       key=UPLOAD, max_upload_size=app_state.MAX_UPLOAD_MB, on_change=_on_upload)
     problems = st.session_state.get(UPLOAD_PROBLEMS)
     if problems:
         left.error("The file was not loaded; your settings are unchanged.\n\n"
-                   + "\n".join(f"- {p}" for p in problems))
-    name = scenario.name.removesuffix(".yaml").removesuffix(".yml")
-    right.download_button("Settings (YAML, runs with `alliance-sim run FILE`)", scenario.to_yaml(),
+                   + "\n".join(f"- {app_state.escape_markdown(p)}" for p in problems))
+    name = app_state.download_stem(dt.date.today())
+    saved = app_state.for_download(scenario, _state.current_preset(), dt.date.today())
+    right.download_button("Settings (YAML, runs with `alliance-sim run FILE`)", saved.to_yaml(),
                           file_name=f"{name}.yaml", mime="application/yaml", on_click="ignore")
     right.download_button("Results summary (CSV)", summary_csv(analysis.result),
                           file_name=f"{name}-summary.csv", mime="text/csv", on_click="ignore")
-    right.download_button("Results for every draw (CSV)", lambda: app_state.per_draw_csv(analysis.result),
+    right.download_button(f"Results for every draw (CSV, at most {MAX_DOWNLOAD_DRAWS:,})",
+                          # Fetched when asked for: a session keeps no per-draw arrays of its own.
+                          lambda: per_draw_csv(_state.analysis_of(scenario).result),
                           file_name=f"{name}-draws.csv", mime="text/csv", on_click="ignore")
     right.download_button("Game at the central values (Gambit .efg)", lambda: scenario_efg(scenario),
                           file_name=f"{name}.efg", mime="text/plain", on_click="ignore")
@@ -195,7 +199,8 @@ def main() -> None:
     st.title("The Taliban and al-Qaeda: what holds the alliance?")
     notices = _state.pop_link_notices()
     if notices:
-        st.warning("Some settings in the link were ignored:\n\n" + "\n".join(f"- {n}" for n in notices))
+        st.warning("Some settings in the link were ignored:\n\n"
+                   + "\n".join(f"- {app_state.escape_markdown(n)}" for n in notices))
     preset_picker()
     base = _state.base_scenario()
     values = app_state.editable_values(_state.current_scenario())
@@ -210,8 +215,9 @@ def main() -> None:
         scenario = base.updated(edits)
         st.session_state[_state.EDITS] = edits
     except ScenarioError as exc:
+        faults = [app_state.escape_markdown(f"{p.path}: {p.message}") for p in exc.problems]
         results_area.error("These settings do not fit together, so the results below use your last valid "
-                           "settings:\n\n" + "\n".join(f"- {p.path}: {p.message}" for p in exc.problems))
+                           "settings:\n\n" + "\n".join(f"- {f}" for f in faults))
         scenario = _state.current_scenario()
     analysis = _state.analysis_of(scenario)
     with results_area:

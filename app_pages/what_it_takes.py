@@ -187,7 +187,7 @@ def main() -> None:
              "(Negotiations ¶4-5); here every Monte Carlo draw is one plausible world, solved at each "
              "concession of a grid from 0 to 1.")
     scenario = lever_sidebar(_state.current_scenario())
-    st.caption(f"Scenario: **{scenario.name}**, with the levers in the sidebar.")
+    st.caption(f"Scenario: **{app_state.escape_markdown(scenario.name)}**, with the levers in the sidebar.")
     c1, c2 = st.columns(2)
     output = c1.selectbox("Outcome", outputs.OUTPUTS, format_func=outputs.LABELS.get, key="wit_output")
     target = c2.slider("Target probability", 5, 95, 50, 5, format="%d%%", key="wit_target") / 100

@@ -9,9 +9,10 @@ imports Streamlit, so every rule is unit-tested on its own.
 
 from __future__ import annotations
 
-import csv
-import io
+import dataclasses
+import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,8 +20,16 @@ from typing import Any
 import yaml
 
 from sim.parameters import LEVERS, PARAMETERS
-from sim.run import Result
-from sim.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_yaml, preset_names
+from sim.scenario import (
+    Problem,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_yaml,
+    preset_names,
+    printable,
+    shown,
+)
 
 DEFAULT_PRESET = "baseline-2018"
 #: The app runs presets with this many draws (their files use fewer, for a quick CLI run).
@@ -32,7 +41,13 @@ MAX_APP_SEED = 2**53 - 1
 RUN_LIMITS = {"run.draws": (1, MAX_APP_DRAWS), "run.seed": (0, MAX_APP_SEED)}
 MAX_UPLOAD_MB = 1
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+UPLOAD_SUFFIXES = (".yaml", ".yml")
 CONCEPTS = ("spe", "qre")
+#: A link names at most this many settings (there are ~180), each value at most this long.
+MAX_LINK_SETTINGS = 300
+MAX_LINK_VALUE_CHARS = 40
+#: The name of a scenario saved from the app: ``my-scenario-20181231``.
+DOWNLOAD_STEM = "my-scenario-{date:%Y%m%d}"
 
 #: Short URL names of the settings that are not parameters.
 URL_NAMES: dict[str, str] = {
@@ -124,26 +139,32 @@ class Restored:
 
 
 def from_query(query: Mapping[str, str]) -> Restored:
-    """Read a preset and edits from URL query parameters, dropping (and naming) anything invalid."""
+    """Read a preset and edits from URL query parameters, dropping (and naming) anything invalid.
+
+    Messages quote the link's keys and values shortened (see :func:`sim.scenario.shown`); a page
+    shows them through :func:`escape_markdown`, since a link is written by whoever sends it.
+    """
     problems: list[str] = []
     preset = query.get("preset", DEFAULT_PRESET)
     if preset not in preset_names():
-        problems.append(f"preset '{preset}' does not exist; showing {DEFAULT_PRESET}")
+        problems.append(f"preset {shown(preset)} does not exist; showing {DEFAULT_PRESET}")
         preset = DEFAULT_PRESET
     base = preset_scenario(preset)
     allowed = editable_values(base)
     parsed: dict[str, tuple[str, Any]] = {}
-    for key, text in query.items():
-        if key == "preset":
-            continue
+    items = [(k, v) for k, v in query.items() if k != "preset"]
+    if len(items) > MAX_LINK_SETTINGS:
+        problems.append(f"the link names {len(items):,} settings; only the first {MAX_LINK_SETTINGS} were "
+                        "read")
+    for key, text in items[:MAX_LINK_SETTINGS]:
         path = dotted_path(key)
         if path is None or path not in allowed:
-            problems.append(f"'{key}' is not a setting of {preset}; ignored")
+            problems.append(f"{shown(key)} is not a setting of {preset}; ignored")
             continue
         try:
             parsed[path] = (key, parse_setting(path, text))
         except ValueError as exc:
-            problems.append(f"{key}={text!r} ignored: {exc}")
+            problems.append(f"{key}={shown(text)} ignored: {exc}")
     changes = {path: value for path, (_, value) in parsed.items()}
     if not _fits(base, changes):
         # Keep the settings that are valid on their own, then check that they fit together.
@@ -151,7 +172,8 @@ def from_query(query: Mapping[str, str]) -> Restored:
             try:
                 base.updated({path: value})
             except ScenarioError as exc:
-                problems.append(f"{key}={query[key]!r} ignored: {'; '.join(p.message for p in exc.problems)}")
+                why = "; ".join(p.message for p in exc.problems)
+                problems.append(f"{key}={shown(query[key])} ignored: {why}")
                 del changes[path]
         if not _fits(base, changes):
             problems.append("the remaining settings in the link contradict each other; using the preset")
@@ -161,6 +183,8 @@ def from_query(query: Mapping[str, str]) -> Restored:
 
 def parse_setting(path: str, text: str) -> Any:
     """Turn the text of one URL setting into its value; raises ``ValueError`` saying why not."""
+    if len(text) > MAX_LINK_VALUE_CHARS:
+        raise ValueError(f"longer than {MAX_LINK_VALUE_CHARS} characters")
     if path == "solution.concept":
         if text not in CONCEPTS:
             raise ValueError(f"the solution is {' or '.join(CONCEPTS)}")
@@ -206,6 +230,8 @@ def scenario_from_upload(file_name: str, data: bytes) -> Scenario:
         scenario; one problem per fault. ``extends`` may only name a preset, so an upload never
         reads other files on the server.
     """
+    if not file_name.lower().endswith(UPLOAD_SUFFIXES):
+        raise ScenarioError([Problem(file_name, "", "a scenario file's name ends in .yaml or .yml")])
     if len(data) > MAX_UPLOAD_BYTES:
         raise ScenarioError([Problem(file_name, "", f"the file has {len(data):,} bytes; the limit is "
                                                     f"{MAX_UPLOAD_MB} MB")])
@@ -246,12 +272,35 @@ def slider_step(low: float, high: float) -> float:
     return 10.0 ** math.floor(math.log10((high - low) / 100))
 
 
-def per_draw_csv(result: Result) -> str:
-    """Every per-draw output of a run as CSV, one row per draw (prices above 1 are ``inf``)."""
-    names = list(result.per_draw)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["draw", *names])
-    columns = [result.per_draw[n].tolist() for n in names]
-    writer.writerows([i, *row] for i, row in enumerate(zip(*columns, strict=True)))
-    return buf.getvalue()
+def download_stem(today: dt.date) -> str:
+    """The file name (without suffix) of the settings, results and game saved from the app."""
+    return DOWNLOAD_STEM.format(date=today)
+
+
+def for_download(scenario: Scenario, preset: str | None, today: dt.date) -> Scenario:
+    """``scenario`` named as the user's own, its description saying what it was edited from.
+
+    A download named after a preset would be run as the preset by ``alliance-sim run NAME``.
+    """
+    source = preset or printable(scenario.name, 100)
+    origin = f"the preset {source}" if preset else f"the uploaded file {source}"
+    description = f"Edited from {origin} in the alliance explorer on {today:%Y-%m-%d}."
+    if scenario.description:
+        description = printable(f"{description} The original description: {scenario.description}", 5_000)
+    return dataclasses.replace(scenario, name=f"{download_stem(today)} (edited from {source})",
+                               description=description)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
+#: Streamlit turns ``https://...``, ``www.`` and e-mail addresses in text into links after parsing,
+#: so escapes cannot stop it: an invisible word joiner inside each trigger does.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown literally by ``st.markdown`` and friends: no links, images, HTML, emphasis,
+    colour or icon directives, maths or line breaks (each of them starts with a backslash-escaped
+    ASCII punctuation character, so it is shown as typed), and no web or e-mail address made a link."""
+    flat = _AUTOLINK.sub(WORD_JOINER, " ".join(str(text).split()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)

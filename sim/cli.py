@@ -7,8 +7,9 @@ printed as one message per problem on stderr, and the exit status is 2.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -17,15 +18,35 @@ import yaml
 from sim import report
 from sim.analysis.cli import add_analyze_parser, cmd_analyze, cmd_analyze_bench
 from sim.run import run
-from sim.scenario import Problem, ScenarioError, load_scenario, parse_yaml, preset_names
+from sim.scenario import (
+    MAX_DRAWS,
+    MAX_LAMBDA,
+    MAX_SEED,
+    Problem,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_yaml,
+    preset_names,
+    preset_path,
+    printable,
+    shown,
+)
 
 EXIT_BAD_INPUT = 2
+
+
+#: Largest number of local dask workers ``run --workers`` starts.
+MAX_WORKERS = 32
+#: Longest ``--set`` value, in characters (a whole scenario file is at most 1 MB).
+MAX_SET_CHARS = 10_000
+SEED_HELP = f"random seed, 0 to {MAX_SEED:,}"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {printable(message, 600)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,30 +54,47 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p_run = sub.add_parser("run", help="run the Monte Carlo for a scenario")
-    p_run.add_argument("scenario", help="a preset's name or a path to a YAML file")
-    p_run.add_argument("--draws", type=_positive_int)
-    p_run.add_argument("--seed", type=_non_negative_int)
+    scenario_arguments(p_run)
+    p_run.add_argument("--draws", type=whole_number(1, MAX_DRAWS), help=f"at most {MAX_DRAWS:,}")
+    p_run.add_argument("--seed", type=whole_number(0, MAX_SEED), help=SEED_HELP)
     p_run.add_argument("--solution", choices=("spe", "qre"))
-    p_run.add_argument("--lambda", dest="lam", type=_non_negative_float, help="QRE precision")
+    p_run.add_argument("--lambda", dest="lam", type=number(0, MAX_LAMBDA),
+                       help=f"QRE precision, 0 to {MAX_LAMBDA:g}")
     p_run.add_argument("--sampler", choices=("random", "lhs", "sobol"))
-    p_run.add_argument("--workers", type=_positive_int, default=1,
-                       help="spread the draws over this many local dask worker processes (same numbers)")
-    p_run.add_argument("--set", dest="changes", action="append", default=[], metavar="PATH=VALUE",
-                       help="override a value, e.g. levers.concession=0.6 (repeatable)")
+    p_run.add_argument("--workers", type=whole_number(1, MAX_WORKERS), default=1,
+                       help=f"spread the draws over this many local dask worker processes, at most "
+                            f"{MAX_WORKERS} (same numbers)")
     _output_options(p_run)
 
     sub.add_parser("list", help="the shipped presets, one line each")
     p_show = sub.add_parser("show", help="the resolved parameters with meanings and sections")
-    p_show.add_argument("scenario")
-    p_show.add_argument("--set", dest="changes", action="append", default=[], metavar="PATH=VALUE")
+    scenario_arguments(p_show)
     p_val = sub.add_parser("validate", help="check scenario files")
     p_val.add_argument("files", nargs="+")
 
     p_bench = sub.add_parser("bench", help="draws per second and peak memory on baseline-2018")
-    p_bench.add_argument("--draws", type=_positive_int, default=1_000_000)
+    p_bench.add_argument("--draws", type=whole_number(1, MAX_DRAWS), default=1_000_000,
+                         help=f"at most {MAX_DRAWS:,}")
     p_bench.add_argument("--json", action="store_true")
     add_analyze_parser(sub)
     return parser
+
+
+def scenario_arguments(p: argparse.ArgumentParser) -> None:
+    """The scenario (a file, or a preset's name) and ``--set`` changes on top of it."""
+    p.add_argument("scenario", nargs="?", help="a YAML file, or a preset's name if no such file exists")
+    p.add_argument("--preset", help="a preset's name, even if a file of that name exists here")
+    p.add_argument("--set", dest="changes", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a value, e.g. levers.concession=0.6 (repeatable)")
+
+
+def chosen_scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario named on the command line, with its ``--set`` changes."""
+    if (args.scenario is None) == (args.preset is None):
+        raise ScenarioError([Problem("<command line>", "", "name one scenario: a file or preset name, "
+                                     "or --preset NAME")])
+    source = args.scenario if args.preset is None else preset_path(args.preset)
+    return load_scenario(source, parse_changes(args.changes))
 
 
 def _output_options(p: argparse.ArgumentParser) -> None:
@@ -64,31 +102,30 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="write here instead of standard output")
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (``1_000_000`` allowed)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {shown(text)}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {shown(text)}")
+        return value
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative number, got {text}")
-    return value
+def number(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number from ``low`` to ``high``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {shown(text)}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"must be a number from {low:g} to {high:g}, got {shown(text)}")
+        return value
+    return parse
 
 
 def parse_changes(items: Sequence[str]) -> dict[str, object]:
@@ -98,6 +135,9 @@ def parse_changes(items: Sequence[str]) -> dict[str, object]:
         path, sep, text = item.partition("=")
         if not sep or not path.strip():
             raise ScenarioError([Problem("--set", item, "expected PATH=VALUE, e.g. levers.concession=0.6")])
+        if len(text) > MAX_SET_CHARS:
+            raise ScenarioError([Problem("--set", path, f"the value has {len(text):,} characters; at most "
+                                         f"{MAX_SET_CHARS:,}")])
         out[path.strip()] = parse_yaml(f"v: {text}", "--set")["v"]
     return out
 
@@ -119,7 +159,7 @@ def _progress(done: int, total: int) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, parse_changes(args.changes))
+    scenario = chosen_scenario(args)
     draws = args.draws or scenario.draws
     show_bar = draws >= 200_000 and sys.stderr.isatty()
     if args.workers > 1:
@@ -144,7 +184,7 @@ def cmd_list(_: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario, parse_changes(args.changes))
+    scenario = chosen_scenario(args)
     print(report.describe_scenario(scenario))
     return 0
 
@@ -181,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except (OSError, yaml.YAMLError, ValueError) as exc:
-        print(f"alliance-sim: error: {exc}", file=sys.stderr)
+        print(f"alliance-sim: error: {printable(str(exc), 600)}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -8,6 +8,8 @@ import json
 import math
 from typing import Any
 
+import numpy as np
+
 from sim.intervals import format_probability
 from sim.parameters import CATALOGUE, GROUPS, LEVERS
 from sim.run import Result
@@ -56,6 +58,28 @@ def summary_rows(result: Result) -> list[dict[str, Any]]:
         e = result.estimate(name)
         rows.append({"metric": name, "mean": e.mean, "stderr": e.stderr})
     return rows
+
+
+#: The per-draw download holds at most this many draws (about 40 MB of CSV); the rest are summarised.
+MAX_DOWNLOAD_DRAWS = 100_000
+_CSV_CHUNK = 10_000
+
+
+def per_draw_csv(result: Result, limit: int = MAX_DOWNLOAD_DRAWS) -> bytes:
+    """Every per-draw output of the first ``limit`` draws as CSV, one row per draw.
+
+    Written ``_CSV_CHUNK`` rows at a time, so memory holds one chunk of text beyond the result.
+    Prices above 1 (no price) are ``inf``.
+    """
+    names = list(result.per_draw)
+    rows = min(result.draws, limit)
+    out = io.BytesIO()
+    out.write((",".join(["draw", *names]) + "\n").encode())
+    for start in range(0, rows, _CSV_CHUNK):
+        stop = min(start + _CSV_CHUNK, rows)
+        block = np.column_stack([np.arange(start, stop)] + [result.per_draw[n][start:stop] for n in names])
+        np.savetxt(out, block, fmt=["%d"] + ["%.10g"] * len(names), delimiter=",")
+    return out.getvalue()
 
 
 def summary_csv(result: Result) -> str:

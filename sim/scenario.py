@@ -5,18 +5,25 @@ concept, the run settings and, for every parameter of :mod:`sim.parameters`, a c
 uncertainty distribution, a one-line meaning and the article section it rests on. A what-if file
 ``extends:`` a preset or another file and overrides a few entries.
 
-Every problem is reported as ``file: dotted.path: message`` through :class:`ScenarioError`; YAML is
-only ever read with ``yaml.safe_load``.
+Every problem is reported as ``file: dotted.path: message`` through :class:`ScenarioError`. YAML is
+only read through a safe loader, and bounded before it is built into Python objects: a file of at most
+:data:`MAX_FILE_BYTES`, no anchors or aliases, at most :data:`MAX_DEPTH` levels and
+:data:`MAX_NODES` entries, no repeated keys, and YAML 1.2 numbers (``017`` is 17, ``12:30`` is text).
+Messages show values shortened by :mod:`reprlib` and a whole error stays under
+:data:`MAX_MESSAGE_CHARS` characters.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import re
+import reprlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -27,6 +34,18 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 CHANGES_LABEL = "--set"  # where problems with changes given on top of a file are reported
 #: A result keeps ~40 per-draw arrays: 10^7 draws peak at about 6 GiB on this 24 GiB machine.
 MAX_DRAWS = 10_000_000
+MAX_SEED = 2**63 - 1
+#: Largest QRE precision a scenario file, the command line and the app accept.
+MAX_LAMBDA = 1e6
+#: Bounds on what a scenario file may cost before it is parsed (the shipped presets use ~1,500
+#: entries, 5 levels and 12 kB).
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 20_000
+MAX_DEPTH = 12
+MAX_EXTENDS = 16
+#: Longest error a user is shown (one problem per line, the rest counted).
+MAX_MESSAGE_CHARS = 2_000
+MAX_PROBLEMS_SHOWN = 12
 DistKind = Literal["fixed", "uniform", "triangular", "pert", "truncnormal", "lognormal", "beta"]
 _NEEDS: dict[str, tuple[str, ...]] = {
     "fixed": (),
@@ -51,21 +70,55 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}: {self.path}" if self.path else self.file
-        return f"{where}: {self.message}"
+        file, path = printable(self.file, 240), printable(self.path, 160)
+        where = f"{file}: {path}" if path else file
+        return f"{where}: {printable(self.message, 400)}"
 
 
 class ScenarioError(ValueError):
-    """A scenario could not be read; ``problems`` names each fault and where it is."""
+    """A scenario could not be read; ``problems`` names each fault and where it is.
+
+    Its text lists at most :data:`MAX_PROBLEMS_SHOWN` problems and :data:`MAX_MESSAGE_CHARS`
+    characters; ``problems`` keeps them all.
+    """
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        lines = [str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        text = "\n".join(lines)
+        if len(self.problems) > len(lines) or len(text) > MAX_MESSAGE_CHARS - 60:
+            text = f"{text[:MAX_MESSAGE_CHARS - 60]}\n... {len(self.problems)} problems in all"
+        super().__init__(text)
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlist = _SHORT.maxtuple = 5
+_SHORT.maxdict = _SHORT.maxset = _SHORT.maxlevel = 3
+
+
+def shown(value: Any) -> str:
+    """A value as a message may quote it: its ``repr``, shortened to about 80 characters."""
+    return _SHORT.repr(value)
+
+
+def printable(text: str, limit: int) -> str:
+    """``text`` safe to print anywhere: no lone surrogates or control characters, at most ``limit`` long."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "?", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # ----------------------------------------------------------------------------- schema
 
-_STRICT = ConfigDict(extra="forbid", populate_by_name=True, strict=True)  # no "0.5" or true as numbers
+#: No "0.5" or true as numbers, and no infinity or NaN anywhere.
+_STRICT = ConfigDict(extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False)
+
+
+#: Text fields are bounded; pydantic refuses lone surrogates, which no terminal or page can show.
+Name = Annotated[str, Field(max_length=200)]
+LongText = Annotated[str, Field(max_length=5_000)]
+ShortText = Annotated[str, Field(max_length=1_000)]
 
 
 class Dist(BaseModel):
@@ -79,10 +132,11 @@ class Dist(BaseModel):
     kind: DistKind
     low: float | None = None
     high: float | None = None
-    sd: float | None = Field(None, gt=0)
-    sigma: float | None = Field(None, gt=0)
-    a: float | None = Field(None, gt=0)
-    b: float | None = Field(None, gt=0)
+    #: Shape parameters are bounded so that every draw stays a finite number.
+    sd: float | None = Field(None, ge=1e-6, le=1e3)
+    sigma: float | None = Field(None, ge=1e-6, le=10)
+    a: float | None = Field(None, ge=0.01, le=1e3)
+    b: float | None = Field(None, ge=0.01, le=1e3)
 
     @model_validator(mode="after")
     def _complete(self) -> Dist:
@@ -100,8 +154,8 @@ class ParamEntry(BaseModel):
     model_config = _STRICT
     value: float | None = None
     dist: Dist | None = None
-    meaning: str | None = None
-    section: str | None = None
+    meaning: ShortText | None = None
+    section: ShortText | None = None
 
 
 class Levers(BaseModel):
@@ -114,13 +168,13 @@ class Levers(BaseModel):
 class SolutionSpec(BaseModel):
     model_config = _STRICT
     concept: Literal["spe", "qre"] | None = None
-    lambda_: float | None = Field(None, alias="lambda", ge=0, le=1e6)
+    lambda_: float | None = Field(None, alias="lambda", ge=0, le=MAX_LAMBDA)
 
 
 class RunSpec(BaseModel):
     model_config = _STRICT
     draws: int | None = Field(None, ge=1, le=MAX_DRAWS)
-    seed: int | None = Field(None, ge=0, lt=2**63)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
     sampler: Literal["random", "lhs", "sobol"] | None = None
 
 
@@ -128,9 +182,9 @@ class ScenarioFile(BaseModel):
     """The shape of one scenario file, before ``extends`` is resolved."""
 
     model_config = _STRICT
-    name: str | None = None
-    description: str | None = None
-    extends: str | None = None
+    name: Name | None = None
+    description: LongText | None = None
+    extends: ShortText | None = None
     levers: Levers = Levers()
     solution: SolutionSpec = SolutionSpec()
     run: RunSpec = RunSpec()
@@ -143,7 +197,7 @@ class ScenarioFile(BaseModel):
             return value
         unknown = [k for k in value if k not in PARAMETERS]
         if unknown:
-            raise ValueError(f"unknown parameter(s): {', '.join(map(str, unknown))}")
+            raise ValueError(f"unknown parameter(s): {shown(unknown)}")
         return {k: ({"value": v} if _is_number(v) else v) for k, v in value.items()}
 
 
@@ -209,7 +263,8 @@ class Scenario:
         }
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        return yaml.dump(self.to_dict(), Dumper=_ScenarioDumper, sort_keys=False, allow_unicode=True,
+                         width=100)
 
     def updated(self, changes: Mapping[str, Any]) -> Scenario:
         """A copy with ``{dotted.path: value}`` changes applied and validated again."""
@@ -237,8 +292,9 @@ def load_scenario(
     Parameters
     ----------
     source
-        A preset's name (``"baseline-2018"``), a path to a YAML file, or the file's content as a
-        mapping (``extends`` in a mapping is resolved against the preset folder and the cwd).
+        A preset's name (``"baseline-2018"``) or a path to a YAML file as text (a name that is both a
+        file and a preset is refused as ambiguous), a :class:`~pathlib.Path` (always a file), or the
+        file's content as a mapping (``extends`` in a mapping is resolved against the presets and the cwd).
     changes
         Optional ``{dotted.path: value}`` overrides applied on top (the CLI's ``--set``).
     name
@@ -249,65 +305,227 @@ def load_scenario(
     ScenarioError
         Naming the file, the dotted path and the problem.
     """
+    label = name or "<scenario>"
+    try:
+        return _load(source, changes, label)
+    except RecursionError:
+        # Only a mapping built in code can nest this deep: files are bounded before they are read.
+        raise ScenarioError([Problem(label, "", f"nested more than {MAX_DEPTH} levels deep")]) from None
+
+
+def _load(source: str | Path | Mapping[str, Any], changes: Mapping[str, Any] | None, label: str) -> Scenario:
     if isinstance(source, Mapping):
-        label = name or str(source.get("name") or "<scenario>")
+        label = label if label != "<scenario>" else printable(str(source.get("name") or label), 200)
         raw, chain = _resolve_raw(copy.deepcopy(dict(source)), label, Path.cwd(), ())
     else:
-        path = _locate(str(source), Path.cwd(), "<command line>", "")
+        path = _locate(str(source), Path.cwd(), "<command line>", "", explicit=isinstance(source, Path))
         label = str(path)
         raw, chain = _resolve_raw(_read_yaml(path), label, path.parent, (str(path),))
     if not changes:
         return _finish(raw, label, chain)
+    if any(str(k).strip(".") == "extends" for k in changes):
+        raise ScenarioError([Problem(CHANGES_LABEL, "extends", "cannot be changed with --set: write a file "
+                                     "that extends the scenario, or name that scenario instead")])
+    before = copy.deepcopy(raw)
     apply_changes(raw, changes, where=CHANGES_LABEL)
     try:
         _validate_file(raw, label)
         return _finish(raw, label, chain)
     except ScenarioError as exc:
-        raise ScenarioError(_blame_changes(exc.problems, changes)) from None
+        raise ScenarioError(_blame_changes(exc.problems, changes, _is_valid(before, label))) from None
 
 
-def _blame_changes(problems: Iterable[Problem], changes: Mapping[str, Any]) -> list[Problem]:
-    """Attribute to ``--set`` the problems that lie at or under a changed path."""
+def _is_valid(raw: dict[str, Any], label: str) -> bool:
+    try:
+        _finish(raw, label, ())
+    except ScenarioError:
+        return False
+    return True
+
+
+def _blame_changes(problems: Iterable[Problem], changes: Mapping[str, Any],
+                   valid_before: bool) -> list[Problem]:
+    """Attribute to ``--set`` the problems the changes made: all of them if the file was valid before,
+    else those that lie at or under a changed path."""
     changed = [str(k).strip(".") for k in changes]
     return [Problem(CHANGES_LABEL, p.path, p.message)
-            if any(p.path == c or p.path.startswith(f"{c}.") for c in changed) else p
+            if valid_before or any(p.path == c or p.path.startswith(f"{c}.") for c in changed) else p
             for p in problems]
 
 
-def _locate(ref: str, base: Path, file: str, path: str) -> Path:
-    candidates = [base / ref, Path(ref)]
-    if "/" not in ref and "\\" not in ref:
-        candidates.insert(0, SCENARIO_DIR / (ref if ref.endswith((".yaml", ".yml")) else f"{ref}.yaml"))
-    for c in candidates:
-        if c.is_file():
-            return c.resolve()
-    known = ", ".join(preset_names())
-    raise ScenarioError([Problem(file, path, f"no scenario '{ref}' (not a file; presets are: {known})")])
+def _error(file: str, path: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem(file, path, message)])
+
+
+def _locate(ref: str, base: Path, file: str, path: str, *, explicit: bool = False) -> Path:
+    """The file ``ref`` names: a file (relative to ``base`` or the cwd) or, unless ``explicit``, a preset."""
+    try:
+        as_file = next((c for c in (base / ref, Path(ref)) if c.is_file()), None)
+    except (OSError, ValueError) as exc:  # a name too long for the file system, or holding a NUL
+        raise ScenarioError([Problem(file, path, f"cannot look for {shown(ref)} ({exc})")]) from None
+    preset = None if explicit else _preset_file(ref)
+    if as_file is not None and preset is not None and as_file.resolve() != preset.resolve():
+        raise _error(file, path, f"'{ref}' is both a file ({as_file.resolve()}) and a preset: write "
+                     f"./{ref} to read the file, or --preset {preset.stem} for the preset")
+    found = as_file or preset
+    if found is None:
+        known = ", ".join(preset_names())
+        raise _error(file, path, f"no scenario {shown(ref)} (not a file; presets are: {known})")
+    return found.resolve()
+
+
+def _preset_file(ref: str) -> Path | None:
+    stem = ref.removesuffix(".yaml").removesuffix(".yml")
+    return SCENARIO_DIR / f"{stem}.yaml" if stem in preset_names() else None
+
+
+def preset_path(name: str) -> Path:
+    """The file of preset ``name`` (the CLI's ``--preset``); raises ``ScenarioError`` if there is none."""
+    found = _preset_file(name)
+    if found is None:
+        raise ScenarioError([Problem("--preset", "", f"no preset {shown(name)} (presets are: "
+                                     f"{', '.join(preset_names())})")])
+    return found
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), "", f"cannot read the file ({exc})")]) from None
-    return parse_yaml(text, str(path))
+        stat = path.stat()
+    except OSError as exc:
+        raise _error(str(path), "", f"cannot read the file ({exc})") from None
+    if stat.st_size > MAX_FILE_BYTES:
+        raise _error(str(path), "", f"the file has {stat.st_size:,} bytes; a scenario may have at most "
+                                    f"{MAX_FILE_BYTES:,}")
+    return copy.deepcopy(_parsed_file(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed_file(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    """A file's parsed content, kept while it is unchanged: every what-if reads its preset again."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        raise _error(path, "", f"cannot read the file ({exc})") from None
+    return parse_yaml(text, path)
 
 
 def parse_yaml(text: str, file: str) -> dict[str, Any]:
-    """Parse scenario text safely; syntax errors name the line and column."""
+    """Parse scenario text safely and within bounds; errors name the line and column."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(file, "", f"the text has {len(text):,} characters; a scenario may have "
+                                     f"at most {MAX_FILE_BYTES:,}")])
     try:
-        data = yaml.safe_load(text)
+        check_bounds(text)
+        data = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 - a safe loader, see below
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        raise ScenarioError([Problem(file, where, f"YAML syntax error: {exc.problem}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(file, "", f"not valid YAML ({exc})")]) from None
+        syntax = not isinstance(exc, yaml.constructor.ConstructorError | _Refused)
+        kind = "YAML syntax error" if syntax else "YAML error"
+        raise ScenarioError([Problem(file, where, f"{kind}: {exc.problem}")]) from None
+    except (yaml.YAMLError, ValueError, UnicodeError, RecursionError) as exc:
+        raise ScenarioError([Problem(file, "", f"not valid YAML ({printable(str(exc), 200)})")]) from None
     if data is None:
         raise ScenarioError([Problem(file, "", "the file is empty (a scenario is a mapping of keys)")])
     if not isinstance(data, dict):
         raise ScenarioError([Problem(file, "", "a scenario must be a mapping of keys to values")])
     return data
+
+
+# ----------------------------------------------------------------------------- the bounded YAML loader
+
+_SAFE_BASE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: ~5x faster
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that is well formed but not allowed in a scenario (aliases, too deep, too many entries)."""
+
+
+def check_bounds(text: str) -> None:
+    """Walk the YAML events (no objects built) and refuse anchors, aliases, depth and size over the caps."""
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=_SAFE_BASE):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(problem="anchors and aliases (&name, *name) are not allowed in a scenario; "
+                           "write the values out", problem_mark=event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep",
+                               problem_mark=event.start_mark)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise _Refused(problem=f"more than {MAX_NODES:,} entries; a scenario needs about 1,500",
+                               problem_mark=event.start_mark)
+
+
+class _ScenarioLoader(_SAFE_BASE):
+    """The safe loader with YAML 1.2 core-schema scalars and no repeated keys.
+
+    YAML 1.1 reads ``017`` as octal 15, ``12:30:00`` as 45000 and ``no`` as false; here they are 17,
+    text and text. Numbers are decimal (``1e3`` included), ``0o17`` octal or ``0x1f`` hexadecimal.
+    """
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict | set):
+                raise yaml.constructor.ConstructorError(problem=f"a key must be plain text, got {shown(key)}",
+                                                        problem_mark=key_node.start_mark)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"duplicate key {shown(key)} (first on line {seen[key]})",
+                    problem_mark=key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+_REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+class _ScenarioDumper(yaml.SafeDumper):
+    """Writes scenarios for :class:`_ScenarioLoader`: text that reads as a YAML 1.2 number is quoted."""
+
+
+def _use_yaml12_scalars(cls: type) -> None:
+    cls.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
+        for first, resolvers in cls.yaml_implicit_resolvers.items()
+    }
+    cls.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    cls.add_implicit_resolver(
+        "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+        list("-+0123456789"))
+    cls.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+                   r"|\.(?:nan|NaN|NAN))$"),
+        list("-+0123456789."))
+
+
+_use_yaml12_scalars(_ScenarioLoader)
+_use_yaml12_scalars(_ScenarioDumper)
+
+
+def _yaml12_int(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+    return int(text[2:] if base != 10 else text, base)
+
+
+def _yaml12_float(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> float:
+    text = str(loader.construct_scalar(node)).lower()
+    special = {".inf": math.inf, "+.inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}
+    return special[text] if text in special else float(text)
+
+
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:float", _yaml12_float)
 
 
 def _validate_file(raw: dict[str, Any], file: str) -> ScenarioFile:
@@ -328,7 +546,7 @@ def _problems(exc: ValidationError, file: str) -> list[Problem]:
             # pydantic's wording names its own classes; say what the file should hold instead.
             shorthand = len(err["loc"]) == 2 and err["loc"][0] == "parameters"
             msg = (f"expected {'a number or ' if shorthand else ''}a mapping of keys to values, "
-                   f"got {err['input']!r}")
+                   f"got {shown(err['input'])}")
         out.append(Problem(file, loc, msg))
     return out
 
@@ -342,6 +560,10 @@ def _resolve_raw(
     parent_path = _locate(spec.extends, base, file, "extends")
     if str(parent_path) in chain:
         raise ScenarioError([Problem(file, "extends", f"circular extends through {parent_path}")])
+    if parent_path.suffix not in (".yaml", ".yml"):
+        raise ScenarioError([Problem(file, "extends", "names neither a preset nor a .yaml file")])
+    if len(chain) > MAX_EXTENDS:
+        raise ScenarioError([Problem(file, "extends", f"more than {MAX_EXTENDS} files extend one another")])
     parent, chain = _resolve_raw(
         _read_yaml(parent_path), str(parent_path), parent_path.parent, (*chain, str(parent_path))
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -12,7 +13,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from sim import cli
-from sim.app_state import MAX_UPLOAD_BYTES
+from sim.app_state import MAX_UPLOAD_BYTES, WORD_JOINER
 from sim.intervals import Interval, format_probability
 from sim.scenario import load_scenario
 
@@ -42,8 +43,13 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     return at.file_uploader(key="upload").set_value((name, data, "application/yaml")).run()
 
 
+def as_read(markdown: str) -> str:
+    """What a reader sees of markdown whose only markup is backslash escapes (and word joiners)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
+
+
 def error_text(at: AppTest) -> str:
-    return "\n".join(e.value for e in at.error)
+    return as_read("\n".join(e.value for e in at.error))
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -102,7 +108,7 @@ def test_nonsense_link_settings_give_a_message_and_fall_back_to_the_preset(fresh
     at = new_app(preset="atlantis", concession="lots", pressure="7", colour="blue")
     at.run()
     assert not at.exception
-    message = "\n".join(w.value for w in at.warning)
+    message = as_read("\n".join(w.value for w in at.warning))
     for fault in ("atlantis", "concession='lots'", "pressure='7'", "'colour'"):
         assert fault in message
     default = load_scenario("baseline-2018")
@@ -145,7 +151,7 @@ def test_results_and_settings_can_be_downloaded(app):
     labels = [b.label for b in app.get("download_button")]
     assert any("YAML" in label for label in labels)
     assert any("summary (CSV)" in label for label in labels)
-    assert any("every draw (CSV)" in label for label in labels)
+    assert any("every draw (CSV, at most 100,000)" in label for label in labels)
     assert any(".efg" in label for label in labels)
 
 
@@ -161,8 +167,10 @@ def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cach
     monkeypatch.setattr(MediaFileManager, "add", keep_a_copy)
     at = new_app(concession="0.7", solution="qre", **{"lambda": "8.0"})
     at.run()
+    saved = served[f"my-scenario-{dt.date.today():%Y%m%d}.yaml"]
+    assert "edited from baseline-2018" in yaml.safe_load(saved)["name"]
     path = tmp_path / "settings.yaml"
-    path.write_bytes(served["baseline-2018.yaml"])
+    path.write_bytes(saved)
     capsys.readouterr()
     assert cli.main(["run", str(path), "--format", "json"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)

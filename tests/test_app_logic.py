@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import numpy as np
 import pytest
 
-from sim import app_state
+from sim import app_state, report
 from sim.app_state import (
     MAX_UPLOAD_BYTES,
     dotted_path,
@@ -121,8 +124,16 @@ def test_slider_steps_give_between_100_and_1000_positions():
 
 
 def test_the_per_draw_csv_has_a_header_and_one_row_per_draw(analysis):
-    lines = app_state.per_draw_csv(analysis.result).splitlines()
+    lines = report.per_draw_csv(analysis.result).decode().splitlines()
     assert lines[0].startswith("draw,keep,") and len(lines) == DRAWS + 1
+    first = dict(zip(lines[0].split(","), lines[1].split(","), strict=True))
+    net_value = analysis.result.per_draw["net_alliance_value"]
+    assert float(first["net_alliance_value"]) == pytest.approx(net_value[0])
+
+
+def test_the_per_draw_csv_stops_at_its_cap(analysis):
+    lines = report.per_draw_csv(analysis.result, limit=25).decode().splitlines()
+    assert len(lines) == 26 and lines[-1].startswith("24,")
 
 
 # ----------------------------------------------------------------------------- tree
@@ -234,3 +245,27 @@ def test_error_bars_are_the_runs_intervals_and_never_of_zero_width(analysis):
 def test_histogram_shares_add_up_to_one(analysis):
     rows = histogram(analysis.result.per_draw["net_alliance_value"], "x")["layer"][0]["data"]["values"]
     assert sum(r["share"] for r in rows) == pytest.approx(1.0)
+
+
+# ----------------------------------------------------------------------------- escaping and downloads
+
+
+@pytest.mark.parametrize("markup", ["[a link](https://evil.example)", "![an image](https://evil.example/p.png)",
+                                    "<img src=x onerror=alert(1)>", "**bold** and _emphasis_", ":red[colour]",
+                                    "$x^2$", "www.evil.example", "# heading\n- item",
+                                    "mail me@evil.example"])
+def test_escaped_markup_keeps_its_text_but_cannot_start_any_markdown(markup):
+    escaped = app_state.escape_markdown(markup)
+    assert re.search(r"(?<!\\)[\[\]()<>*_!:$#.\-]", escaped) is None
+    assert re.sub(r"\\(.)", r"\1", escaped).replace(app_state.WORD_JOINER, "") == " ".join(markup.split())
+    assert re.search(r"https?://|www\.|@\w", re.sub(r"\\(.)", r"\1", escaped)) is None
+
+
+def test_the_download_is_named_for_the_user_and_says_what_it_was_edited_from(base):
+    day = dt.date(2026, 11, 28)
+    saved = app_state.for_download(base, "baseline-2018", day)
+    assert app_state.download_stem(day) == "my-scenario-20261128"
+    assert saved.name == "my-scenario-20261128 (edited from baseline-2018)"
+    assert saved.description.startswith("Edited from the preset baseline-2018 in the alliance explorer on "
+                                        "2026-11-28.")
+    assert scenario_from_upload("back.yaml", saved.to_yaml().encode()).params == base.params

@@ -59,3 +59,18 @@ def test_moving_the_concession_in_a_browser_changes_the_headline(browser, server
     screenshot(page, shot)
     assert shot.stat().st_size > 10_000
     page.close()
+
+
+#: The share link of issue 11: a fake sign-in link as a query key and a tracking image as the preset.
+INJECTION = ("/?%5BSession%20expired%3A%20sign%20in%20again%5D(https%3A%2F%2Fevil.example%2Flogin)=1"
+             "&preset=!%5Bx%5D(https%3A%2F%2Fevil.example%2Fpixel.png)&draws=2000")
+
+
+@pytest.mark.browser
+def test_markup_in_a_share_link_is_shown_as_text_not_as_a_link_or_image(browser, server_url):
+    page = open_app(browser, f"{server_url}{INJECTION}")
+    notice = page.get_by_text("Some settings in the link were ignored")
+    notice.wait_for(timeout=LOAD_MS)
+    assert "Session expired" in page.inner_text("body")
+    assert page.locator("a[href*='evil.example'], img[src*='evil.example']").count() == 0
+    page.close()

@@ -213,6 +213,6 @@ def test_json_is_strict_even_when_a_standard_error_is_undefined(capsys):
 
 
 def test_more_draws_than_the_machine_can_hold_is_refused_with_the_limit(capsys):
-    assert main(["run", "baseline-2018", "--draws", "20000000"]) == 2
-    err = capsys.readouterr().err
-    assert "draws must be between 1 and 10,000,000" in err and "Traceback" not in err
+    status, _, err = cli(capsys, "run", "baseline-2018", "--draws", "20000000")
+    assert status == 2
+    assert "--draws: must be from 1 to 10,000,000" in err and "Traceback" not in err

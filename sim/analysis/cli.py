@@ -18,7 +18,7 @@ from typing import Any
 from sim.analysis import negotiation, outputs
 from sim.intervals import format_probability
 from sim.run import sample
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import MAX_SEED, Problem, Scenario, ScenarioError
 
 WHAT = ("price", "curve", "zone", "sobol", "morris", "prim")
 
@@ -43,49 +43,69 @@ class Report:
         return self.text.rstrip("\n") + "\n"
 
 
+#: Upper limits of the analysis sizes (each costs time and memory in proportion).
+MAX_ANALYSIS_DRAWS = 1_000_000
+MIN_PRIM_DRAWS, MAX_PRIM_DRAWS = 200, 100_000  # PRIM and CART refit on every draw: ~30 s at the maximum
+MAX_SOBOL_N = 2**16  # n * (2 d + 2) model runs: ~7.7 million at the maximum, about 1.3 GiB
+MAX_TRAJECTORIES = 1_000
+MAX_GRID = 101
+
+
 def add_analyze_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``analyze`` and ``analyze-bench`` on the ``alliance-sim`` sub-command parser."""
     # sim.cli imports this module, so its helpers are imported here, when the parser is built.
-    from sim.cli import _non_negative_int, _output_options, _positive_int
+    from sim.cli import SEED_HELP, _output_options, scenario_arguments, whole_number
 
     p = subparsers.add_parser("analyze", help="what would it take: price, curves, zone, drivers")
-    p.add_argument("scenario", help="a preset's name or a path to a YAML file")
+    scenario_arguments(p)
     p.add_argument("--what", choices=WHAT, required=True, help="which analysis")
-    p.add_argument("--draws", type=_positive_int, help="Monte Carlo draws (price, curve, zone, prim)")
-    p.add_argument("--seed", type=_non_negative_int)
-    p.add_argument("--set", dest="changes", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a value, e.g. levers.concession=0.6 (repeatable)")
+    p.add_argument("--draws", type=whole_number(1, MAX_ANALYSIS_DRAWS),
+                   help=f"Monte Carlo draws (price, curve, zone: at most {MAX_ANALYSIS_DRAWS:,}; "
+                        f"prim: {MIN_PRIM_DRAWS} to {MAX_PRIM_DRAWS:,})")
+    p.add_argument("--seed", type=whole_number(0, MAX_SEED), help=SEED_HELP)
     p.add_argument("--by", choices=("concession", "verification"), default="concession",
                    help="the lever an acceptance curve moves (curve)")
-    p.add_argument("--grid", type=_grid_points, default=21, help="grid points of a curve (curve, zone)")
+    p.add_argument("--grid", type=whole_number(2, MAX_GRID), default=21,
+                   help=f"grid points of a curve, 2 to {MAX_GRID} (curve, zone)")
     p.add_argument("--output", choices=outputs.OUTPUTS, default=outputs.DEFAULT,
                    help="the outcome analysed (default: sever)")
     p.add_argument("--inputs", choices=("distributions", "uniform"), default="distributions",
                    help="Sobol'/Morris inputs: the scenario's distributions, or uniform over each range")
-    p.add_argument("--sobol-n", type=_positive_int, default=1024, help="Sobol' base sample, a power of 2")
-    p.add_argument("--trajectories", type=_positive_int, default=50, help="Morris trajectories")
+    p.add_argument("--sobol-n", type=_power_of_two, default=1024,
+                   help=f"Sobol' base sample, a power of 2 up to {MAX_SOBOL_N:,}")
+    p.add_argument("--trajectories", type=whole_number(2, MAX_TRAJECTORIES), default=50,
+                   help=f"Morris trajectories, 2 to {MAX_TRAJECTORIES:,}")
     _output_options(p)
     bench = subparsers.add_parser("analyze-bench", help="timings of the negotiation and Sobol' analyses")
     bench.add_argument("--json", action="store_true")
 
 
-def _grid_points(text: str) -> int:
-    from sim.cli import _positive_int
+def _power_of_two(text: str) -> int:
+    from sim.cli import whole_number
 
-    value = _positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"a grid needs at least 2 points, got {text}")
+    value = whole_number(2, MAX_SOBOL_N)(text)
+    if value & (value - 1):
+        raise argparse.ArgumentTypeError(f"must be a power of 2, got {value}")
     return value
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Run one analysis and write it in the requested format."""
-    from sim.cli import _emit, parse_changes
+    from sim.cli import _emit, chosen_scenario
 
-    scenario = load_scenario(args.scenario, parse_changes(args.changes))
+    scenario = chosen_scenario(args)
+    _check_draws(args.what, args.draws or scenario.draws)
     report = ANALYSES[args.what](scenario, args)
     _emit(report.render(args.format), args.out)
     return 0
+
+
+def _check_draws(what: str, draws: int) -> None:
+    """Refuse a number of draws (from ``--draws`` or the scenario's file) the analysis cannot afford."""
+    low, high = (MIN_PRIM_DRAWS, MAX_PRIM_DRAWS) if what == "prim" else (1, MAX_ANALYSIS_DRAWS)
+    if what in ("price", "curve", "zone", "prim") and not low <= draws <= high:
+        raise ScenarioError([Problem("--draws", "", f"analyze --what {what} takes {low:,} to {high:,} draws, "
+                                     f"got {draws:,}")])
 
 
 def cmd_analyze_bench(args: argparse.Namespace) -> int:
