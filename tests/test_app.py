@@ -219,7 +219,7 @@ def test_the_what_it_takes_page_gives_a_price_an_offer_drivers_and_conditions(ap
     app.switch_page("app_pages/what_it_takes.py").run()
     assert not app.exception
     labels = [m.label for m in app.metric]
-    assert {"Median Sever price", "US best offer", "A bargaining zone exists"} <= set(labels)
+    assert {"Median price", "US best offer", "A bargaining zone exists"} <= set(labels)
     assert "smallest on the grid" in app.markdown[1].value or "No concession" in app.markdown[1].value
     app.slider(key=CONCESSION).set_value(0.8).run()  # the sidebar's levers: a Sever is common enough
     assert app.query_params["concession"] == ["0.8"] or app.query_params["concession"] == "0.8"
@@ -232,8 +232,9 @@ def test_the_what_it_takes_page_gives_a_price_an_offer_drivers_and_conditions(ap
     assert len(app.get("vega_lite_chart")) == charts_before + 3  # and the Morris bars
     app.button(key="wit_run_prim").click().run()
     assert not app.exception
-    assert any("a sever happens in" in m.value.lower() and "held-out" in m.value for m in app.markdown)
-    assert any("Concession value" in c.value and "concession_value" not in c.value for c in app.code)
+    # The finding (or its honest absence) is judged on the held-out draws and worded in labels.
+    assert any("sever" in m.value.lower() and "held-out" in m.value for m in app.markdown)
+    assert app.code and all("concession_value" not in c.value for c in app.code)
 
 
 def test_drivers_of_a_scenario_without_uncertainty_are_explained_not_crashed(app):
