@@ -37,7 +37,7 @@ def check_position(card: Card, role: str | None, form: Mapping[str, Any]) -> dic
     """A team's position from a form, every value checked against the card; refused whole, with
     one line per problem, if anything is missing, unknown or out of range."""
     controls = {c.name: c for c in card.controls_for(role)}
-    problems = [f"'{str(k)[:40]}' is not a setting of this exercise" for k in form if k not in controls]
+    problems = ["a setting this exercise does not have was sent" for k in form if k not in controls][:1]
     position: dict[str, float | str] = {}
     for name, control in controls.items():
         value, problem = _control_value(control, form.get(name))

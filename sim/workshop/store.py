@@ -93,6 +93,11 @@ class Round:
     def seconds_left(self, now: float | None = None) -> float:
         return max(0.0, self.closes - (time.time() if now is None else now)) if self.status == "open" else 0.0
 
+    def countdown(self, now: float | None = None) -> str:
+        """Time left as ``m:ss``."""
+        minutes, seconds = divmod(int(self.seconds_left(now)), 60)
+        return f"{minutes}:{seconds:02d}"
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -226,7 +231,7 @@ class Store:
         with self._write() as con:
             if con.execute("SELECT 1 FROM teams WHERE workshop = ? AND name = ? COLLATE NOCASE",
                            (workshop.id, name)).fetchone():
-                raise WorkshopError(f"A team called '{name}' has already joined: choose another name.")
+                raise WorkshopError("A team with that name has already joined: choose another name.")
             if con.execute("SELECT COUNT(*) FROM teams WHERE workshop = ?", (workshop.id,)).fetchone()[0] \
                     >= MAX_TEAMS:
                 raise WorkshopError(f"This workshop already has {MAX_TEAMS} teams.")
