@@ -6,6 +6,9 @@ checks them against the store, so a tampered value in the session gets a message
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from sim.workshop.store import Store, Team, Workshop, WorkshopError
@@ -20,31 +23,31 @@ def store() -> Store:
     return Store()
 
 
-def signed_in_team(db: Store) -> tuple[Team, str] | None:
-    """The team this session joined as, or ``None``; a session whose token fails is signed out."""
-    entry = st.session_state.get(TEAM)
+def _signed_in(entry_key: str, check: Callable[[Any, Any], Any]) -> tuple[Any, str] | None:
+    """``check(*entry)`` on the session's entry, or ``None``; a failing entry is dropped, with a message."""
+    entry = st.session_state.get(entry_key)
     if entry is None:
         return None
     try:
-        team_id, token = entry
-        return db.team(team_id, token), token
-    except (WorkshopError, TypeError, ValueError):
-        st.session_state.pop(TEAM, None)
-        st.error("This session is not signed in as that team: join again with your code.")
-        return None
+        first, secret = entry
+        return check(first, secret), secret
+    except WorkshopError as exc:
+        message = str(exc)
+    except (TypeError, ValueError):  # not a (name, secret) pair: a tampered session
+        message = "This session is not signed in: join or open the workshop again."
+    st.session_state.pop(entry_key, None)
+    st.error(message)
+    return None
+
+
+def signed_in_team(db: Store) -> tuple[Team, str] | None:
+    """The team this session joined as, with its token, or ``None``."""
+    return _signed_in(TEAM, db.team)
 
 
 def signed_in_facilitator(db: Store) -> tuple[Workshop, str] | None:
-    entry = st.session_state.get(FACILITATOR)
-    if entry is None:
-        return None
-    try:
-        code, key = entry
-        return db.facilitate(code, key), key
-    except (WorkshopError, TypeError, ValueError):
-        st.session_state.pop(FACILITATOR, None)
-        st.error("That join code and facilitator key do not match a workshop.")
-        return None
+    """The workshop this session facilitates, with its key, or ``None``."""
+    return _signed_in(FACILITATOR, db.facilitate)
 
 
 def show_problem(exc: Exception) -> None:
