@@ -30,7 +30,7 @@ def sign_in(db: Store) -> None:
         st.subheader("Open a workshop")
         code = st.text_input("Join code", max_chars=12, key="resume_code")
         key = st.text_input("Facilitator key", type="password", max_chars=64, key="resume_key")
-        if st.form_submit_button("Open"):
+        if st.form_submit_button("Open the board"):
             try:
                 db.facilitate(code, key)
             except WorkshopError as exc:
@@ -77,10 +77,11 @@ def live_board(db: Store, workshop: Workshop, card: Card) -> None:
     teams = db.teams(workshop.id)
     current = rounds[-1] if rounds else None
     latest = db.latest_submissions(workshop.id, current.number) if current else {}
-    a, b, c = st.columns(3)
+    a, b, c, d = st.columns(4)
     a.metric("Teams", len(teams))
     b.metric(f"Round {current.number if current else '-'}", current.status if current else "not started")
     c.metric("Time left", current.countdown() if current else "-")
+    d.metric("Submitted this round", f"{len(latest)} of {len(teams)}")
     st.dataframe([{"team": t.name, "role": t.role or "", "table": t.table,
                    "submitted this round": t.id in latest} for t in teams], hide_index=True, width="stretch")
     rows = workshop_rows(db, workshop, card)

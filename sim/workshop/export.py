@@ -122,6 +122,7 @@ def positions_chart(rows: list[dict[str, Any]], card: Card) -> dict[str, Any]:
     y = {"field": "team", "type": "nominal", "title": None}
     return {
         "data": {"values": data},
+        "height": {"step": 26},
         "layer": [
             {"mark": "rule", "encoding": {"y": y, "x": {**x, "field": "low"}, "x2": {"field": "high"},
                                           "color": {"field": "round", "title": "round"}}},

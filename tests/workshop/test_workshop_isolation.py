@@ -28,9 +28,10 @@ def two_teams(store):
 def test_a_session_reaches_no_team_by_url_or_by_a_guessed_token_in_its_state(db_path, two_teams):
     workshop, key, (us, us_token), _ = two_teams
     at = AppTest.from_file(str(APP), default_timeout=30).switch_page("app_pages/workshop_team.py")
-    at.query_params.update({"team": str(us.id), "token": us_token, "ws_team": f"{us.id},{us_token}"})
+    at.query_params.update({"team": f"{us.id}.a-guessed-token", "token": us_token})
     at.run()
-    assert TEAM not in at.session_state
+    assert "not signed in as that team" in "\n".join(e.value for e in at.error)
+    assert TEAM not in at.session_state and "team" not in at.query_params
     assert not any("Washington" in m.value for m in at.markdown) and not at.get("slider")
     at.session_state[TEAM] = (us.id, "a-guessed-token")
     at.run()

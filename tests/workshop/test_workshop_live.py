@@ -1,0 +1,134 @@
+"""The workshop on a real server in a real Chromium: a facilitator and two teams in three browser
+contexts play one round (the board's screenshot goes to docs/ for the README), and a server stopped
+mid-round and started again has lost nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from live_server import ROOT, start_streamlit, stop
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from sim.workshop.store import DB_ENV, Store
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+#: Generous: a fresh server imports numpy, scipy and the model on its first run, on a shared 2-core machine.
+WAIT_MS = 90_000
+expect.set_options(timeout=WAIT_MS)
+SCREENSHOT = ROOT / "docs" / "workshop-board.png"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[dict]:
+    """A server on its own database; ``restart()`` stops it and starts it again on the same port."""
+    env = {DB_ENV: str(tmp_path / "workshop.sqlite3")}
+    log = (tmp_path / "streamlit.log").open("w")
+    url, proc = start_streamlit(log, env)
+    state = {"url": url, "proc": proc, "db": Path(env[DB_ENV])}
+
+    def restart() -> None:
+        stop(state["proc"])
+        state["url"], state["proc"] = start_streamlit(log, env, port=int(url.rsplit(":", 1)[1]))
+
+    state["restart"] = restart
+    yield state
+    stop(state["proc"])
+    log.close()
+
+
+def new_page(browser: Browser, url: str) -> Page:
+    page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    return page
+
+
+def create_workshop(page: Page) -> str:
+    """On the board: create a workshop from the first card; its join code."""
+    page.get_by_role("button", name="Create").click()
+    return re.search(r"Join code: ([A-Z0-9]{6})", page.get_by_text("Join code:").inner_text()).group(1)
+
+
+def open_round(page: Page, number: int) -> None:
+    page.get_by_role("button", name=f"Open round {number}").click()
+    expect(page.get_by_role("button", name=f"Lock round {number} and adjudicate")).to_be_visible()
+
+
+def join(browser: Browser, url: str, code: str, name: str) -> Page:
+    page = new_page(browser, f"{url}/workshop_team")
+    page.get_by_label("Join code (from your facilitator)").fill(code)
+    page.get_by_label("Team name").fill(name)
+    page.get_by_role("button", name="Join").click()
+    expect(page.get_by_text("Submit our position")).to_be_visible()
+    return page
+
+
+def submit(page: Page, steps: int) -> None:
+    """Move the concession slider ``steps`` notches up from its start and submit."""
+    page.get_by_role("slider").first.focus()
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+    page.get_by_role("button", name="Submit our position").click()
+    expect(page.get_by_text("Position recorded")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_a_facilitator_and_two_teams_play_a_round_in_three_browsers(browser, server):
+    board = new_page(browser, f"{server['url']}/workshop_board")
+    code = create_workshop(board)
+    open_round(board, 1)
+    alpha, bravo = (join(browser, server["url"], code, n) for n in ("Alpha", "Bravo"))
+    submit(alpha, 12)
+    submit(bravo, 20)
+    # The board refreshes itself: both teams show as submitted without a reload.
+    expect(board.get_by_text("2 of 2", exact=True)).to_be_visible()
+    board.get_by_role("button", name="Lock round 1 and adjudicate").click()
+    expect(board.locator("[data-testid='stVegaLiteChart']")).to_be_visible()
+    for team in (alpha, bravo):
+        team.reload()
+        expect(team.get_by_text("Round 1", exact=True)).to_be_visible()
+        expect(team.get_by_text("P(deal) at least 50%:")).to_be_visible()
+    board.wait_for_timeout(1500)  # let the chart finish drawing
+    board.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_a_server_stopped_mid_round_and_started_again_has_lost_nothing(browser, server):
+    board = new_page(browser, f"{server['url']}/workshop_board")
+    code = create_workshop(board)
+    shown = board.get_by_text("facilitator key").inner_text()
+    key = re.search(r"keep it to reopen this board\): (\S+)", shown).group(1)
+    open_round(board, 1)
+    alpha = join(browser, server["url"], code, "Alpha")
+    submit(alpha, 16)
+    before = Store(server["db"]).all_submissions(Store(server["db"]).workshop(code).id)
+
+    server["restart"]()
+
+    alpha.reload()  # the team's own link brings it back, signed in, with its position recorded
+    expect(alpha.get_by_text("Your position is recorded.")).to_be_visible()
+    board = new_page(browser, f"{server['url']}/workshop_board")
+    board.get_by_label("Join code").fill(code)
+    board.get_by_label("Facilitator key").fill(key)
+    board.get_by_role("button", name="Open the board").click()
+    expect(board.get_by_role("button", name="Lock round 1 and adjudicate")).to_be_visible()
+    expect(board.get_by_text("1 of 1", exact=True)).to_be_visible()
+    board.get_by_role("button", name="Lock round 1 and adjudicate").click()
+    expect(board.locator("[data-testid='stVegaLiteChart']")).to_be_visible()
+    store = Store(server["db"])
+    assert store.all_submissions(store.workshop(code).id) == before
+    assert [r.status for r in store.rounds(store.workshop(code).id)] == ["locked"]
