@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 import streamlit as st
-from live_server import APP, ROOT, start_streamlit, stop
+from live_server import APP, ROOT, chromium, start_streamlit, stop
+from playwright.sync_api import Browser
 from streamlit.testing.v1 import AppTest
 
 __all__ = ["APP", "ROOT", "new_app"]
@@ -46,3 +47,10 @@ def server_url(tmp_path_factory) -> Iterator[str]:
             yield url
         finally:
             stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for the browser tests of one module."""
+    with chromium() as launched:
+        yield launched

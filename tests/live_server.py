@@ -1,4 +1,4 @@
-"""Start and stop ``streamlit run app.py`` on a free loopback port, for the browser and restart tests."""
+"""Start and stop ``streamlit run app.py`` on a free loopback port, and Chromium, for the browser tests."""
 
 from __future__ import annotations
 
@@ -8,12 +8,28 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from playwright.sync_api import Browser, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 SERVER_START_SECONDS = 60
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (its own browser download does not work here)."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def free_port() -> int:

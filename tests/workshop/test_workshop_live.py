@@ -10,25 +10,14 @@ from pathlib import Path
 
 import pytest
 from live_server import ROOT, start_streamlit, stop
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sim.workshop.store import DB_ENV, Store
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: Generous: a fresh server imports numpy, scipy and the model on its first run, on a shared 2-core machine.
 WAIT_MS = 90_000
 expect.set_options(timeout=WAIT_MS)
 SCREENSHOT = ROOT / "docs" / "workshop-board.png"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
