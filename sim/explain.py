@@ -71,6 +71,8 @@ HEADLINE_HELP = {
     "sever": "The leadership breaks verifiably with al-Qaeda (Negotiations).",
     "split": "The hardline faction splits away after a distancing or a break (Negotiations).",
     "deal": "A deal is struck and holds: a break, or a pledge whose covert ties monitoring does not expose.",
+    "utility": "The player's expected payoff in utility points at the solution, averaged over the draws "
+               "(docs/model.md lists each payoff term). Below: one Monte Carlo standard error.",
     "price": "Median over the draws of the smallest US concession (0 to 1) at which the leadership would "
              "break; 'none up to 1' when over half the draws have no such price.",
 }
@@ -84,6 +86,16 @@ def headlines(result: Result) -> list[Headline]:
     out.append(Headline("price", "Median price", median,
                         quantile_stderr(prices, 0.5) if median is not None else None, is_share=False))
     return out
+
+
+PLAYER_LABELS = {"taliban": "Taliban leadership", "faction": "Hardline faction", "al_qaeda": "Al-Qaeda",
+                 "us": "United States"}
+
+
+def utility_headlines(result: Result) -> list[Headline]:
+    """Each player's expected utility with its Monte Carlo standard error."""
+    return [Headline(f"eu_{player}", f"EU: {PLAYER_LABELS.get(player, player)}", e.mean, e.stderr,
+                     is_share=False) for player, e in result.expected_utility.items()]
 
 
 def _estimate(result: Result, name: str) -> tuple[float, float]:
