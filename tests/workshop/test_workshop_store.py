@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import time
 from collections import Counter
 
 import pytest
 
 from sim.workshop import flows
+from sim.workshop.cards import load_card
+from sim.workshop.export import team_debrief_html, workshop_csv
 from sim.workshop.store import CODE_ALPHABET, CODE_LENGTH, MIGRATIONS, SCHEMA_VERSION, Store, WorkshopError
 
 PROCESSES = 8
@@ -128,3 +131,25 @@ def test_a_crafted_position_is_refused_whole(store, form):
     with pytest.raises(WorkshopError, match="not recorded"):
         flows.submit(store, team, token, form, "yes")
     assert store.all_submissions(workshop.id) == []
+
+
+def test_a_submission_after_the_countdown_is_refused_even_before_the_lock(store):
+    workshop, _ = store.create_workshop(CARD)
+    team, token = store.join(workshop.code, "Alpha")
+    store.open_round(workshop.id, minutes=0.001, draws=2000)
+    time.sleep(0.1)
+    with pytest.raises(WorkshopError, match="No round is open"):
+        flows.submit(store, team, token, {"concession": 0.5}, "yes")
+    assert store.all_submissions(workshop.id) == []
+
+
+def test_team_names_are_escaped_in_the_debrief_and_defused_in_the_csv(store):
+    workshop, _ = store.create_workshop(CARD)
+    team, token = store.join(workshop.code, "=HYPERLINK(1)<script>x</script>")
+    store.open_round(workshop.id, minutes=5, draws=2000)
+    flows.submit(store, team, token, {"concession": 0.5}, "no")
+    flows.lock_and_adjudicate(store, workshop)
+    card = load_card(CARD)
+    page = team_debrief_html(card, team, store.own_results(team, token))
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert ",'=HYPERLINK(1)" in workshop_csv(store, workshop, card)
