@@ -19,7 +19,7 @@ from sim.model import build_game, material_net, taliban_terms
 from sim.run import Chunk, Result, assemble, node_sums, outcome_arrays, per_draw_array, sample
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.solve import node_at, solve
-from sim.workshop.cards import OUTCOMES, ROLES, Card, Control, load_card
+from sim.workshop.cards import OUTCOMES, Card, Control, load_card
 from sim.workshop.shocks import shock_changes
 from sim.workshop.store import Round, Store, Submission, Team, Workshop, WorkshopError
 
@@ -217,10 +217,6 @@ def _prediction_right(prediction: str, verdict: str) -> bool | None:
     if verdict == "too close to call":
         return None
     return (prediction == "yes") == (verdict == "met")
-
-
-def role_label(role: str | None) -> str:
-    return ROLES.get(role or "", "")
 
 
 def draws_for(requested: int) -> int:

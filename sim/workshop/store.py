@@ -137,12 +137,13 @@ class Store:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._connect()
-        try:
-            con.execute("PRAGMA journal_mode=WAL")  # stays set in the file for every later connection
-        finally:
-            con.close()
-        self.migrate()
+        if self.schema_version() != SCHEMA_VERSION:  # a page run on an up-to-date file takes no lock
+            con = self._connect()
+            try:
+                con.execute("PRAGMA journal_mode=WAL")  # stays set in the file for every later connection
+            finally:
+                con.close()
+            self.migrate()
 
     # ------------------------------------------------------------------------- connections
 
