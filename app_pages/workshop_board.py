@@ -40,6 +40,17 @@ def sign_in(db: Store) -> None:
             st.rerun()
 
 
+def act(step, *args) -> None:
+    """Do one facilitator step and show the new state, or say why it was refused (another tab may
+    have locked the round first, say)."""
+    try:
+        step(*args)
+    except WorkshopError as exc:
+        _workshop.show_problem(exc)
+        return
+    st.rerun()
+
+
 def round_controls(db: Store, workshop: Workshop, card: Card) -> None:
     rounds = db.rounds(workshop.id)
     open_now = bool(rounds) and rounds[-1].status == "open"
@@ -48,23 +59,20 @@ def round_controls(db: Store, workshop: Workshop, card: Card) -> None:
         if open_now:
             if st.button(f"Lock round {rounds[-1].number} and adjudicate", type="primary", key="lock"):
                 with st.spinner("Solving every team's game..."):
-                    flows.lock_and_adjudicate(db, workshop)
-                st.rerun()
+                    act(flows.lock_and_adjudicate, db, workshop)
         else:
             minutes = st.number_input("Minutes for the round", 1, 60, 10, key="round_minutes")
             draws = st.number_input("Draws per team", 1_000, flows.MAX_ROUND_DRAWS, flows.DEFAULT_DRAWS,
                                     step=5_000, key="round_draws")
             if st.button(f"Open round {len(rounds) + 1}", type="primary", key="open"):
-                db.open_round(workshop.id, minutes, flows.draws_for(draws))
-                st.rerun()
+                act(db.open_round, workshop.id, minutes, flows.draws_for(draws))
     with middle:
         suggested = [*card.shocks, *(k for k in SHOCKS if k not in card.shocks)]
         shock = st.selectbox("Shock", suggested, format_func=lambda k: SHOCKS[k].title, key="shock_choice",
                              help="Card's suggestions first.", disabled=open_now)
         st.caption(SHOCKS[shock].description)
         if st.button("Inject before the next round", disabled=open_now, key="inject"):
-            start = db.add_shock(workshop.id, shock)
-            st.toast(f"From round {start}: {SHOCKS[shock].title}")
+            act(db.add_shock, workshop.id, shock)
     with right:
         shocks = db.shocks(workshop.id)
         st.markdown("**Shocks so far**")
@@ -124,6 +132,7 @@ def main() -> None:
     if new_key:
         st.warning(f"Your facilitator key (shown once; keep it to reopen this board): `{new_key}`")
     with st.expander("The card", expanded=False):
+        st.caption(f"Level {card.level} of 6 · about {card.minutes} minutes · article: {card.section}")
         st.markdown(f"{card.briefing}\n\n**Question.** {card.question}\n\n**Success.** {card.criterion}")
         st.markdown(f"**Debrief notes.** {card.debrief}")
     round_controls(db, workshop, card)

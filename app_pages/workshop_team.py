@@ -105,6 +105,7 @@ def main() -> None:
     role = f" ({ROLES[team.role]}, table {team.table})" if team.role else ""
     st.markdown(f"Team **{escape_markdown(team.name)}**{role} · exercise: *{card.title}*")
     with st.expander("Briefing", expanded=True):
+        st.caption(f"About {card.minutes} minutes · article: {card.section}")
         st.markdown(card.briefing)
         st.markdown(f"**Question.** {card.question}  \n**Success.** {card.criterion}, with the whole 95% "
                     "interval on the right side.")

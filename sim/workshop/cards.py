@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sim.parameters import LEVERS, PARAMETERS
 from sim.scenario import ScenarioError, load_scenario, preset_names
 from sim.solve import node_at
+from sim.workshop.shocks import SHOCKS
 
 EXERCISE_DIR = Path(__file__).resolve().parents[2] / "exercises"
 MAX_CARD_BYTES = 64 * 1024
@@ -130,8 +131,6 @@ def parse_card(text: str, source: str) -> Card:
 
 
 def _check_scenario(card: Card, source: str) -> None:
-    from sim.workshop.shocks import SHOCKS  # the shocks are checked against cards, not the reverse
-
     problems = []
     if card.preset not in preset_names():
         problems.append(f"preset: no preset {card.preset!r}")
