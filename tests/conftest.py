@@ -1,4 +1,5 @@
-"""Fixtures for the app's tests: a fresh AppTest with small runs, and a live server for the browser."""
+"""Fixtures for the app's tests: a fresh AppTest with small runs, a live server and Chromium for the
+browser, and a fresh workshop database."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import streamlit as st
 from live_server import APP, ROOT, chromium, start_streamlit, stop
 from playwright.sync_api import Browser
 from streamlit.testing.v1 import AppTest
+
+from sim.workshop.store import DB_ENV, Store
 
 __all__ = ["APP", "ROOT", "new_app"]
 #: Small runs keep the app tests fast; the app's own default is 100,000 draws.
@@ -54,3 +57,16 @@ def browser() -> Iterator[Browser]:
     """Chromium for the browser tests of one module."""
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def db_path(tmp_path, monkeypatch):
+    """A workshop database in a temporary folder, also set as the app's (so the pages use it)."""
+    path = tmp_path / "workshop.sqlite3"
+    monkeypatch.setenv(DB_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def store(db_path) -> Store:
+    return Store(db_path)
