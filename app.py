@@ -11,5 +11,8 @@ pages = [
     st.Page("app_pages/compare.py", title="Compare scenarios", icon=":material/compare_arrows:"),
     st.Page("app_pages/what_it_takes.py", title="What would it take?", icon=":material/price_check:"),
     st.Page("app_pages/model_doc.py", title="The model", icon=":material/menu_book:"),
+    st.Page("app_pages/workshop_team.py", title="Workshop: team", icon=":material/groups:"),
+    st.Page("app_pages/workshop_board.py", title="Workshop: facilitator", icon=":material/dashboard:"),
+    st.Page("app_pages/workshop_guide.py", title="Facilitator's guide", icon=":material/school:"),
 ]
 st.navigation(pages).run()

@@ -11,7 +11,7 @@ from app_pages import _state
 from sim import app_state
 from sim.charts import histogram, outcome_bars
 from sim.efg import scenario_efg
-from sim.explain import HEADLINE_HELP, Analysis, headlines
+from sim.explain import HEADLINE_HELP, Analysis, headlines, utility_headlines
 from sim.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
 from sim.report import MAX_DOWNLOAD_DRAWS, per_draw_csv, summary_csv
 from sim.scenario import Param, Scenario, ScenarioError, preset_names
@@ -121,19 +121,26 @@ def parameter_inputs(base: Scenario, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> dict[str, Any]:
-    """A value slider within the catalogue's bounds (and within the range, when there is one)."""
+    """A value slider within the catalogue's bounds (and within the range, when there is one), or,
+    with "Fix at" on, anywhere in the catalogue's bounds with no uncertainty."""
     path = f"parameters.{info.name}"
     step = app_state.slider_step(info.low, info.high)
     tip = f"{param.meaning} ({param.section})"
     left, right = st.columns(2)
+    key = _key(f"{path}.value", values[f"{path}.value"])
+    fixed_key = _key(f"{path}.fixed", app_state.fix_path(info.name) in _state.current_edits())
+    if right.toggle("Fix at a value", key=fixed_key, help="Drop the uncertainty and set any value in "
+                    f"[{info.low:g}, {info.high:g}], inside or outside the preset's range."):
+        return {app_state.fix_path(info.name): left.slider(_label(info.name), info.low, info.high, step=step,
+                                                           key=key, help=tip)}
     out: dict[str, Any] = {}
     low, high = info.low, info.high
-    if f"{path}.dist.low" in values:
+    if param.uncertain and param.dist.low is not None and param.dist.high is not None:
+        start = tuple(values.get(f"{path}.dist.{end}", getattr(param.dist, end)) for end in ("low", "high"))
         low, high = right.slider(
             f"{_label(info.name)}: uncertainty range ({param.dist.kind})", info.low, info.high, step=step,
-            key=_key(f"{path}.dist", (values[f"{path}.dist.low"], values[f"{path}.dist.high"])), help=tip)
+            key=_key(f"{path}.dist", start), help=tip)
         out[f"{path}.dist.low"], out[f"{path}.dist.high"] = low, high
-    key = _key(f"{path}.value", values[f"{path}.value"])
     if low < high:
         # Keep the central value inside the range the user has just set.
         st.session_state[key] = min(max(st.session_state[key], low), high)
@@ -153,6 +160,10 @@ def results(scenario: Scenario, analysis: Analysis) -> None:
         col.metric(h.label, h.value_text(), help=f"{HEADLINE_HELP[h.key]} Below: how its uncertainty was "
                    "measured.")
         col.caption(h.uncertainty_text())
+    if st.toggle("Each player's expected utility", key="show_utility"):
+        for col, h in zip(st.columns(4), utility_headlines(result), strict=False):
+            col.metric(h.label, h.value_text(), help=HEADLINE_HELP["utility"])
+            col.caption(h.uncertainty_text())
     left, right = st.columns(2)
     with left:
         st.markdown("**Outcomes** (bars: 95% Monte Carlo intervals)")

@@ -84,9 +84,23 @@ def editable_values(scenario: Scenario) -> dict[str, Any]:
 
 
 def edits(base: Scenario, current: Mapping[str, Any]) -> dict[str, Any]:
-    """The entries of ``current`` (dotted path -> value) that differ from ``base``."""
+    """The entries of ``current`` (dotted path -> value) that differ from ``base``, and every fix."""
     start = editable_values(base)
-    return {k: v for k, v in current.items() if k in start and start[k] != v}
+    return {k: v for k, v in current.items() if (k in start and start[k] != v) or is_fix(k)}
+
+
+def fix_path(name: str) -> str:
+    """The edit that fixes parameter ``name`` at a value anywhere in its catalogue range.
+
+    A bare number at ``parameters.<name>`` fixes a parameter (see :func:`sim.scenario.apply_changes`),
+    so a value outside the preset's uncertainty range, or a collapsed range, is one edit.
+    """
+    return f"parameters.{name}"
+
+
+def is_fix(path: str) -> bool:
+    kind, _, name = path.partition(".")
+    return kind == "parameters" and name in PARAMETERS
 
 
 def setting_differences(scenarios: Mapping[str, Scenario]) -> list[dict[str, Any]]:
@@ -102,6 +116,8 @@ def url_name(path: str) -> str:
     """The short URL name of a dotted path (``parameters.x.dist.low`` -> ``x.low``)."""
     if path in _PATH_TO_URL:
         return _PATH_TO_URL[path]
+    if is_fix(path):
+        return path.removeprefix("parameters.") + ".fixed"
     _, name, rest = path.split(".", 2)
     return name + _BOUNDS[rest]
 
@@ -111,10 +127,10 @@ def dotted_path(url_key: str) -> str | None:
     if url_key in URL_NAMES:
         return URL_NAMES[url_key]
     name, _, bound = url_key.partition(".")
-    rest = {"": "value", "low": "dist.low", "high": "dist.high"}.get(bound)
+    rest = {"": "value", "low": "dist.low", "high": "dist.high", "fixed": ""}.get(bound)
     if name not in PARAMETERS or rest is None:
         return None
-    return f"parameters.{name}.{rest}"
+    return f"parameters.{name}.{rest}" if rest else fix_path(name)
 
 
 def to_query(preset: str | None, changes: Mapping[str, Any]) -> dict[str, str]:
@@ -158,7 +174,7 @@ def from_query(query: Mapping[str, str]) -> Restored:
                         "read")
     for key, text in items[:MAX_LINK_SETTINGS]:
         path = dotted_path(key)
-        if path is None or path not in allowed:
+        if path is None or (path not in allowed and not is_fix(path)):
             problems.append(f"{shown(key)} is not a setting of {preset}; ignored")
             continue
         try:

@@ -90,6 +90,8 @@ HEADLINE_HELP = {
     "split": "The hardline faction splits away after a pledge or a Sever (Negotiations).",
     "deal": "A deal is struck and holds: a Sever, or a pledge whose covert ties are not exposed and after "
             "which al-Qaeda mounts no attack abroad.",
+    "utility": "The player's expected payoff in utility points at the solution, averaged over the draws "
+               "(docs/model.md lists each payoff term). Below: one Monte Carlo standard error.",
     "price": "Median over the draws of the smallest US concession (0 to 1) at which the leadership would "
              "sever; 'none up to 1' when over half the draws have no such price.",
     "pledge_price": "Median over the draws of the smallest US concession (0 to 1) at which a public pledge "
@@ -109,6 +111,21 @@ def headlines(result: Result) -> list[Headline]:
     pledge_se = quantile_stderr(result.per_draw["price_distance"], 0.5) if pledge is not None else None
     out.append(Headline("pledge_price", "Median pledge price", pledge, pledge_se, is_share=False))
     return out
+
+
+PLAYER_LABELS = {"taliban": "Taliban leadership", "faction": "Hardline faction", "al_qaeda": "Al-Qaeda",
+                 "us": "United States"}
+
+
+def utility_headlines(result: Result) -> list[Headline]:
+    """Each player's expected utility with its Monte Carlo standard error."""
+    return [Headline(f"eu_{player}", f"EU: {PLAYER_LABELS.get(player, player)}", e.mean, e.stderr,
+                     is_share=False) for player, e in result.expected_utility.items()]
+
+
+def _estimate(result: Result, name: str) -> tuple[float, float]:
+    e = result.estimate(name)
+    return e.mean, e.stderr
 
 
 def quantile_stderr(x: Array, q: float) -> float | None:

@@ -5,6 +5,7 @@ The server listens on 127.0.0.1 only and sends no usage statistics, so nothing l
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -23,12 +24,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, log: IO | int = subprocess.DEVNULL) -> subprocess.Popen:
-    """``streamlit run app.py`` on ``port`` of the loopback interface."""
+def start_app(port: int, log: IO | int = subprocess.DEVNULL, env: dict[str, str] | None = None
+              ) -> subprocess.Popen:
+    """``streamlit run app.py`` on ``port`` of the loopback interface (``env`` added to ours)."""
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.address", HOST, "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:

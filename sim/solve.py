@@ -13,7 +13,7 @@ draws, so there is no Python loop per draw (Nashpy's style: pure functions over 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,8 +65,13 @@ def logit_choice(lam: float) -> Chooser:
     return choose
 
 
-def solve(game: Game, concept: str = "spe", lam: float = 10.0) -> Solution:
-    """Solve every draw of ``game`` by ``concept`` (``"spe"`` or ``"qre"`` at precision ``lam``)."""
+def solve(game: Game, concept: str = "spe", lam: float = 10.0,
+          forced: Mapping[str, str] | None = None) -> Solution:
+    """Solve every draw of ``game`` by ``concept`` (``"spe"`` or ``"qre"`` at precision ``lam``).
+
+    ``forced`` maps decision-node paths to an action announced before play (a workshop team's
+    choice for that player): the node plays it for sure and the other movers solve against it.
+    """
     if concept == "spe":
         choose = spe_choice
     elif concept == "qre":
@@ -77,18 +82,46 @@ def solve(game: Game, concept: str = "spe", lam: float = 10.0) -> Solution:
         raise ValueError(f"unknown solution concept '{concept}' (choose spe or qre)")
     probs: dict[str, Array] = {}
     values: dict[str, Array] = {}
-    _backward(TREE, "", game, choose, probs, values)
+    _backward(TREE, "", game, _forcing(choose, forced or {}), probs, values)
     reach: dict[str, Array] = {}
     chance: dict[str, Array] = {}
     _forward(TREE, "", np.ones(game.draws), game, probs, reach, chance)
     return Solution(probs, values, reach, chance)
 
 
+def _forcing(choose: Chooser, forced: Mapping[str, str]) -> Callable[[Array, str, Decision], Array]:
+    """The chooser, except at forced nodes, where the announced action has probability one."""
+    index = {}
+    for path, action in forced.items():
+        node = node_at(path)
+        if node is None or action not in node.actions:
+            raise ValueError(f"no decision node {path!r} with an action {action!r}")
+        index[path] = list(node.actions).index(action)
+
+    def choose_at(utilities: Array, path: str, node: Decision) -> Array:
+        if path not in index:
+            return choose(utilities)
+        return (np.arange(utilities.shape[0])[:, None] == index[path]) * np.ones(utilities.shape[1])
+
+    return choose_at
+
+
+def node_at(path: str) -> Decision | None:
+    """The decision node reached by ``path`` (``""`` is the root), or ``None``."""
+    node = TREE
+    for step in filter(None, path.split("/")):
+        children = node.actions if isinstance(node, Decision) else getattr(node, "outcomes", {})
+        if step not in children:
+            return None
+        node = children[step]
+    return node if isinstance(node, Decision) else None
+
+
 def _join(path: str, step: str) -> str:
     return f"{path}/{step}" if path else step
 
 
-def _backward(node, path: str, game: Game, choose: Chooser, probs: dict, values: dict) -> Array:
+def _backward(node, path: str, game: Game, choose: Callable, probs: dict, values: dict) -> Array:
     if isinstance(node, Leaf):
         return game.payoffs[node.key]
     if isinstance(node, Chance):
@@ -98,7 +131,7 @@ def _backward(node, path: str, game: Game, choose: Chooser, probs: dict, values:
         return q * first + (1 - q) * second
     children = [_backward(child, _join(path, name), game, choose, probs, values)
                 for name, child in node.actions.items()]                   # k arrays (4, n)
-    p = choose(np.stack([c[node.player] for c in children]), path)
+    p = choose(np.stack([c[node.player] for c in children]), path, node)
     probs[path] = p
     # The expected payoffs, accumulated in place (cheaper than stacking the (k, 4, n) children).
     value = children[0] * p[0]
@@ -128,7 +161,7 @@ def values_under(probs: dict[str, Array], game: Game) -> dict[str, Array]:
     slope of every node's value (see :mod:`sim.price`).
     """
     values: dict[str, Array] = {}
-    _backward(TREE, "", game, lambda _u, path: probs[path], {}, values)
+    _backward(TREE, "", game, lambda _u, path, _node: probs[path], {}, values)
     return values
 
 

@@ -1,21 +1,21 @@
-"""Fixtures for the app's tests: a fresh AppTest with small runs, and a live server for the browser."""
+"""Fixtures for the app's tests: a fresh AppTest with small runs, a live server and Chromium for the
+browser, and a fresh workshop database."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import streamlit as st
+from live_server import APP, ROOT, chromium, start_streamlit, stop
+from playwright.sync_api import Browser
 from streamlit.testing.v1 import AppTest
 
-from sim.local_server import HOST, free_port, start_app, stop, wait_healthy
+from sim.workshop.store import DB_ENV, Store
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "app.py"
+__all__ = ["APP", "ROOT", "new_app"]
 #: Small runs keep the app tests fast; the app's own default is 100,000 draws.
 TEST_DRAWS = "2000"
-SERVER_START_SECONDS = 60
 
 
 def new_app(**query: str) -> AppTest:
@@ -46,13 +46,29 @@ def app(fresh_cache) -> AppTest:
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory) -> Iterator[str]:
     """``streamlit run app.py`` on a free local port; stopped at the end of the session."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
-    proc = start_app(port, log)
-    url = f"http://{HOST}:{port}"
-    try:
-        wait_healthy(url, proc, SERVER_START_SECONDS)
-        yield url
-    finally:
-        stop(proc)
-        log.close()
+    with (tmp_path_factory.mktemp("server") / "streamlit.log").open("w") as log:
+        url, proc = start_streamlit(log)
+        try:
+            yield url
+        finally:
+            stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for the browser tests of one module."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def db_path(tmp_path, monkeypatch):
+    """A workshop database in a temporary folder, also set as the app's (so the pages use it)."""
+    path = tmp_path / "workshop.sqlite3"
+    monkeypatch.setenv(DB_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def store(db_path) -> Store:
+    return Store(db_path)

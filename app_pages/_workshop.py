@@ -1,0 +1,69 @@
+"""Session helpers shared by the workshop pages: the store, and who this session is signed in as.
+
+A session holds only a team's id and secret token (or the facilitator's code and key); every run
+checks them against the store, so a tampered value in the session or the address gets a message and
+no data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from sim.workshop.store import Store, Team, Workshop, WorkshopError
+
+TEAM, FACILITATOR = "ws_team", "ws_facilitator"
+TEAM_PARAM, MAX_PARAM = "team", 80
+#: Seconds between the live parts' refreshes (board, countdown).
+REFRESH_SECONDS = 3
+
+
+def store() -> Store:
+    """The store at the configured path (cheap: a path and a schema check)."""
+    return Store()
+
+
+def _signed_in(entry_key: str, check: Callable[[Any, Any], Any]) -> tuple[Any, str] | None:
+    """``check(*entry)`` on the session's entry, or ``None``; a failing entry is dropped, with a message."""
+    entry = st.session_state.get(entry_key)
+    if entry is None:
+        return None
+    try:
+        first, secret = entry
+        return check(first, secret), secret
+    except WorkshopError as exc:
+        message = str(exc)
+    except (TypeError, ValueError):  # not a (name, secret) pair: a tampered session
+        message = "This session is not signed in: join or open the workshop again."
+    st.session_state.pop(entry_key, None)
+    st.error(message)
+    return None
+
+
+def signed_in_team(db: Store) -> tuple[Team, str] | None:
+    """The team this session joined as, with its token, or ``None``.
+
+    The team's page address carries ``team=<id>.<token>`` (the team's own link, as oTree's participant
+    links), so a reload or a server restart finds the team again; without the token it opens nothing.
+    """
+    if TEAM not in st.session_state and TEAM_PARAM in st.query_params:
+        team_id, _, token = st.query_params[TEAM_PARAM][:MAX_PARAM].partition(".")
+        st.session_state[TEAM] = (team_id, token)
+    signed = _signed_in(TEAM, db.team)
+    if signed is None:
+        st.query_params.pop(TEAM_PARAM, None)
+    else:
+        st.query_params[TEAM_PARAM] = f"{signed[0].id}.{signed[1]}"
+    return signed
+
+
+def signed_in_facilitator(db: Store) -> tuple[Workshop, str] | None:
+    """The workshop this session facilitates, with its key, or ``None``."""
+    return _signed_in(FACILITATOR, db.facilitate)
+
+
+def show_problem(exc: Exception) -> None:
+    """A refusal's message; the messages hold no text a user typed, so markdown is safe."""
+    st.error(str(exc))

@@ -1,0 +1,143 @@
+"""Workshop, facilitator's board: create from a card, run rounds, inject shocks, watch and export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import _workshop
+from sim.workshop import flows
+from sim.workshop.cards import Card, card_ids, load_card
+from sim.workshop.export import positions_chart, team_debrief_html, workshop_csv, workshop_rows
+from sim.workshop.shocks import SHOCKS
+from sim.workshop.store import Store, Workshop, WorkshopError
+
+NEW_KEY = "ws_new_key"
+
+
+def sign_in(db: Store) -> None:
+    left, right = st.columns(2)
+    with left.form("create"):
+        st.subheader("Create a workshop")
+        ids = card_ids()
+        card_id = st.selectbox("Exercise card", ids, key="create_card",
+                               format_func=lambda c: f"{load_card(c).level}. {load_card(c).title}")
+        if st.form_submit_button("Create"):
+            workshop, key = db.create_workshop(card_id)
+            st.session_state[_workshop.FACILITATOR] = (workshop.code, key)
+            st.session_state[NEW_KEY] = key
+            st.rerun()
+    with right.form("resume"):
+        st.subheader("Open a workshop")
+        code = st.text_input("Join code", max_chars=12, key="resume_code")
+        key = st.text_input("Facilitator key", type="password", max_chars=64, key="resume_key")
+        if st.form_submit_button("Open the board"):
+            try:
+                db.facilitate(code, key)
+            except WorkshopError as exc:
+                _workshop.show_problem(exc)
+                return
+            st.session_state[_workshop.FACILITATOR] = (code, key)
+            st.rerun()
+
+
+def act(step, *args) -> None:
+    """Do one facilitator step and show the new state, or say why it was refused (another tab may
+    have locked the round first, say)."""
+    try:
+        step(*args)
+    except WorkshopError as exc:
+        _workshop.show_problem(exc)
+        return
+    st.rerun()
+
+
+def round_controls(db: Store, workshop: Workshop, card: Card) -> None:
+    rounds = db.rounds(workshop.id)
+    open_now = bool(rounds) and rounds[-1].status == "open"
+    left, middle, right = st.columns(3)
+    with left:
+        if open_now:
+            if st.button(f"Lock round {rounds[-1].number} and adjudicate", type="primary", key="lock"):
+                with st.spinner("Solving every team's game..."):
+                    act(flows.lock_and_adjudicate, db, workshop)
+        else:
+            minutes = st.number_input("Minutes for the round", 1, 60, 10, key="round_minutes")
+            draws = st.number_input("Draws per team", 1_000, flows.MAX_ROUND_DRAWS, flows.DEFAULT_DRAWS,
+                                    step=5_000, key="round_draws")
+            if st.button(f"Open round {len(rounds) + 1}", type="primary", key="open"):
+                act(db.open_round, workshop.id, minutes, flows.draws_for(draws))
+    with middle:
+        suggested = [*card.shocks, *(k for k in SHOCKS if k not in card.shocks)]
+        shock = st.selectbox("Shock", suggested, format_func=lambda k: SHOCKS[k].title, key="shock_choice",
+                             help="Card's suggestions first.", disabled=open_now)
+        st.caption(SHOCKS[shock].description)
+        if st.button("Inject before the next round", disabled=open_now, key="inject"):
+            act(db.add_shock, workshop.id, shock)
+    with right:
+        shocks = db.shocks(workshop.id)
+        st.markdown("**Shocks so far**")
+        st.write("; ".join(f"{SHOCKS[k].title} (from round {r})" for k, r in shocks) or "none")
+
+
+@st.fragment(run_every=_workshop.REFRESH_SECONDS)
+def live_board(db: Store, workshop: Workshop, card: Card) -> None:
+    rounds = db.rounds(workshop.id)
+    teams = db.teams(workshop.id)
+    current = rounds[-1] if rounds else None
+    latest = db.latest_submissions(workshop.id, current.number) if current else {}
+    a, b, c, d = st.columns(4)
+    a.metric("Teams", len(teams))
+    b.metric(f"Round {current.number if current else '-'}", current.status if current else "not started")
+    c.metric("Time left", current.countdown() if current else "-")
+    d.metric("Submitted this round", f"{len(latest)} of {len(teams)}")
+    st.dataframe([{"team": t.name, "role": t.role or "", "table": t.table,
+                   "submitted this round": t.id in latest} for t in teams], hide_index=True, width="stretch")
+    rows = workshop_rows(db, workshop, card)
+    if any(r[f"p_{card.outcome}_mean"] != "" for r in rows):
+        st.markdown(f"**Every team's P({card.outcome}) with its 95% interval** (dashed: the criterion)")
+        st.vega_lite_chart(positions_chart(rows, card), width="stretch")
+        st.dataframe([{k: r[k] for k in ("round", "team", *(c.name for c in card.controls), "prediction",
+                                          "verdict", "prediction_right")} for r in rows],
+                     hide_index=True, width="stretch")
+
+
+def exports(db: Store, workshop: Workshop, card: Card) -> None:
+    st.subheader("Export")
+    left, right = st.columns(2)
+    left.download_button("Whole workshop (CSV)", workshop_csv(db, workshop, card),
+                         file_name=f"workshop-{workshop.code}.csv", mime="text/csv", on_click="ignore",
+                         key="export_csv")
+    teams = db.teams(workshop.id)
+    results = db.results(workshop.id)
+    if teams:
+        team = right.selectbox("Team debrief", teams, format_func=lambda t: t.name, key="debrief_team")
+        own = {rnd: r for (tid, rnd), r in results.items() if tid == team.id}
+        right.download_button("Printable debrief (HTML)", team_debrief_html(card, team, own),
+                              file_name=f"debrief-{team.id}.html", mime="text/html", on_click="ignore",
+                              key="export_debrief", disabled=not own)
+
+
+def main() -> None:
+    st.title("Workshop: facilitator's board")
+    db = _workshop.store()
+    signed = _workshop.signed_in_facilitator(db)
+    if signed is None:
+        st.caption("The facilitator's guide to the exercise cards is on the *Facilitator's guide* page.")
+        sign_in(db)
+        return
+    workshop, _ = signed
+    card = load_card(workshop.card)
+    st.markdown(f"### Join code: `{workshop.code}` · {card.title}")
+    new_key = st.session_state.pop(NEW_KEY, None)
+    if new_key:
+        st.warning(f"Your facilitator key (shown once; keep it to reopen this board): `{new_key}`")
+    with st.expander("The card", expanded=False):
+        st.caption(f"Level {card.level} of 6 · about {card.minutes} minutes · article: {card.section}")
+        st.markdown(f"{card.briefing}\n\n**Question.** {card.question}\n\n**Success.** {card.criterion}")
+        st.markdown(f"**Debrief notes.** {card.debrief}")
+    round_controls(db, workshop, card)
+    live_board(db, workshop, card)
+    exports(db, workshop, card)
+
+
+main()

@@ -1,0 +1,219 @@
+"""What happens in a workshop round: positions checked against the card, adjudicated with the round's
+seed and draws, and reported with their Monte Carlo error and the reasons behind them.
+
+A round is adjudicated once, when the facilitator locks it: every team (or, on a card with roles,
+every table, whose US, Taliban and al-Qaeda teams play one game together) is solved on the same seed
+and number of draws, so two teams with equal positions get equal numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sim.explain import decision_terms, explanation
+from sim.intervals import wilson
+from sim.model import build_game, material_net, taliban_terms
+from sim.run import Chunk, Result, assemble, node_sums, outcome_arrays, per_draw_array, sample
+from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.solve import node_at, solve
+from sim.workshop.cards import OUTCOMES, Card, Control, load_card
+from sim.workshop.shocks import shock_changes
+from sim.workshop.store import Round, Store, Submission, Team, Workshop, WorkshopError
+
+DEFAULT_DRAWS = 20_000
+MAX_ROUND_DRAWS = 200_000
+#: Two-sided 95% normal quantile, for the Wilson intervals.
+PREDICTIONS = {"yes": "the criterion will hold", "no": "the criterion will not hold"}
+
+
+# ----------------------------------------------------------------------------- positions
+
+
+def check_position(card: Card, role: str | None, form: Mapping[str, Any]) -> dict[str, float | str]:
+    """A team's position from a form, every value checked against the card; refused whole, with
+    one line per problem, if anything is missing, unknown or out of range."""
+    controls = {c.name: c for c in card.controls_for(role)}
+    problems = ["a setting this exercise does not have was sent" for k in form if k not in controls][:1]
+    position: dict[str, float | str] = {}
+    for name, control in controls.items():
+        value, problem = _control_value(control, form.get(name))
+        if problem:
+            problems.append(f"{control.label}: {problem}")
+        else:
+            position[name] = value
+    if problems:
+        raise WorkshopError("The position was not recorded:\n" + "\n".join(f"- {p}" for p in problems))
+    return position
+
+
+def _control_value(control: Control, value: Any) -> tuple[Any, str | None]:
+    if control.options is not None:
+        return (value, None) if isinstance(value, str) and value in control.options else (
+            None, f"choose one of {', '.join(control.options)}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None, "a number is needed"
+    if not math.isfinite(number) or not control.low <= number <= control.high:
+        return None, f"must be between {control.low:g} and {control.high:g}"
+    return number, None
+
+
+def check_prediction(prediction: Any) -> str:
+    if prediction not in PREDICTIONS:
+        raise WorkshopError("The position was not recorded: the prediction must be yes or no.")
+    return prediction
+
+
+def submit(store: Store, team: Team, token: str, form: Mapping[str, Any], prediction: Any) -> Submission:
+    """Check a team's position against its card, then record it for the open round."""
+    card = load_card(store.card_of(team.workshop))
+    return store.submit(team, token, check_position(card, team.role, form), check_prediction(prediction))
+
+
+# ----------------------------------------------------------------------------- the game of a round
+
+
+def round_scenario(card: Card, positions: Mapping[str, float | str], shocks: list[str]
+                   ) -> tuple[Scenario, dict[str, str]]:
+    """The card's scenario under the shocks and the positions, and the moves they force."""
+    changes: dict[str, float] = {**card.setup, **shock_changes(shocks)}
+    forced: dict[str, str] = {}
+    for control in card.controls:
+        value = positions.get(control.name, control.start)
+        if control.options is None:
+            changes[control.path] = float(value)
+        else:
+            changes.update(control.options[value].changes)
+            forced.update(control.options[value].forced)
+    try:
+        return _preset(card.preset).updated(changes), forced
+    except ScenarioError as exc:
+        raise WorkshopError("This position does not make a valid scenario:\n"
+                            + "\n".join(f"- {p.path}: {p.message}" for p in exc.problems)) from None
+
+
+@cache
+def _preset(name: str) -> Scenario:
+    """A preset, parsed once per process (the YAML parse costs more than a small round's solve)."""
+    return load_scenario(name)
+
+
+def solve_round(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, str]) -> tuple[Result, Any]:
+    """The SPE of every draw with the forced moves announced; also returns the draws' parameters."""
+    drawn = sample(scenario, draws, seed)
+    game = build_game(drawn.params, scenario.levers)
+    sol = solve(game, "spe", forced=forced)
+    out = outcome_arrays(sol, game, drawn.params)
+    out["material_net"] = material_net(taliban_terms(drawn.params, scenario.levers))
+    per_draw = {k: per_draw_array(v, draws) for k, v in out.items()}
+    chunk = Chunk(per_draw, node_sums(sol, draws), tuple(sol.reach))
+    return assemble(scenario, draws, seed, drawn.sampler, "spe", 0.0, [chunk]), drawn.params
+
+
+def adjudicate(card: Card, positions: Mapping[str, float | str], shocks: list[str], seed: int, draws: int
+               ) -> dict[str, Any]:
+    """One game's result as plain data: outcome shares with 95% Wilson intervals, expected utilities,
+    the criterion, the reasons, and for each forced move what the model would have chosen."""
+    scenario, forced = round_scenario(card, positions, shocks)
+    result, params = solve_round(scenario, seed, draws, forced)
+    outcomes = {}
+    for name in OUTCOMES:
+        share = result.per_draw[name]
+        low, high = wilson(float(share.sum()), draws)
+        outcomes[name] = {"mean": float(share.mean()), "low": low, "high": high}
+    verdict = _verdict(card, outcomes[card.outcome])
+    return {
+        "positions": dict(positions),
+        "shocks": list(shocks),
+        "seed": seed,
+        "draws": draws,
+        "outcomes": outcomes,
+        "expected_utility": {pl: {"mean": e.mean, "stderr": e.stderr}
+                             for pl, e in result.expected_utility.items()},
+        "criterion": card.criterion,
+        "verdict": verdict,
+        "why": explanation(result, decision_terms(params, scenario.levers, result)),
+        "model_choice": _model_choice(scenario, seed, draws, forced) if forced else {},
+        "forced": forced,
+    }
+
+
+def _verdict(card: Card, share: Mapping[str, float]) -> str:
+    """'met' or 'not met' when the whole interval is on one side of the threshold, else 'too close'."""
+    above, below = share["low"] >= card.threshold, share["high"] < card.threshold
+    if not (above or below):
+        return "too close to call"
+    return "met" if above == (card.goal == "at_least") else "not met"
+
+
+def _model_choice(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, str]) -> dict[str, dict]:
+    """What the model's player would have done at each forced node, with nothing forced."""
+    free, _ = solve_round(scenario, seed, draws, {})
+    return {path: dict(zip(node_at(path).actions, free.behaviour[path], strict=True)) for path in forced}
+
+
+# ----------------------------------------------------------------------------- a round's units
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The teams that play one game: one team, or a table's US, Taliban and al-Qaeda teams."""
+
+    teams: tuple[Team, ...]
+    positions: dict[str, float | str]
+
+
+def units(card: Card, teams: list[Team], latest: Mapping[int, Submission]) -> list[Unit]:
+    """The games of a round: every team that submitted, grouped by table on a card with roles."""
+    played = [t for t in teams if t.id in latest]
+    if not card.roles:
+        return [Unit((t,), latest[t.id].position) for t in played]
+    tables: dict[int, list[Team]] = {}
+    for t in played:
+        tables.setdefault(t.table, []).append(t)
+    return [Unit(tuple(members), {k: v for t in members for k, v in latest[t.id].position.items()})
+            for _, members in sorted(tables.items())]
+
+
+def shocks_in_round(store: Store, workshop: Workshop, number: int) -> list[str]:
+    return [key for key, start in store.shocks(workshop.id) if start <= number]
+
+
+def lock_and_adjudicate(store: Store, workshop: Workshop) -> Round:
+    """Lock the open round and store every team's result."""
+    locked = store.lock_round(workshop.id)
+    adjudicate_round(store, workshop, locked)
+    return locked
+
+
+def adjudicate_round(store: Store, workshop: Workshop, rnd: Round) -> None:
+    """(Re)compute and store the results of a locked round; idempotent."""
+    card = load_card(workshop.card)
+    latest = store.latest_submissions(workshop.id, rnd.number)
+    shocks = shocks_in_round(store, workshop, rnd.number)
+    out: dict[int, dict[str, Any]] = {}
+    for unit in units(card, store.teams(workshop.id), latest):
+        result = adjudicate(card, unit.positions, shocks, rnd.seed, rnd.draws)
+        for team in unit.teams:
+            right = _prediction_right(latest[team.id].prediction, result["verdict"])
+            out[team.id] = {**result, "prediction": latest[team.id].prediction, "prediction_right": right,
+                            "table_teams": [t.name for t in unit.teams]}
+    store.save_results(rnd.number, out)
+
+
+def _prediction_right(prediction: str, verdict: str) -> bool | None:
+    if verdict == "too close to call":
+        return None
+    return (prediction == "yes") == (verdict == "met")
+
+
+def draws_for(requested: int) -> int:
+    if not 1_000 <= requested <= MAX_ROUND_DRAWS:
+        raise WorkshopError(f"Draws per round must be between 1,000 and {MAX_ROUND_DRAWS:,}.")
+    return int(requested)
+

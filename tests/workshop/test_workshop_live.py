@@ -1,0 +1,122 @@
+"""The workshop on a real server in a real Chromium: a facilitator and two teams in three browser
+contexts play a round (the board's screenshot goes to docs/ for the README), then the server is
+stopped in the middle of the next round and started again, and nothing is lost."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from live_server import ROOT, start_streamlit, stop
+from playwright.sync_api import Browser, Page, expect
+
+from sim.workshop.store import DB_ENV, Store
+
+#: Generous: a fresh server imports numpy, scipy and the model on its first run, on a shared 2-core machine.
+WAIT_MS = 90_000
+expect.set_options(timeout=WAIT_MS)
+SCREENSHOT = ROOT / "docs" / "workshop-board.png"
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[dict]:
+    """A server on its own database; ``restart()`` stops it and starts it again on the same port."""
+    env = {DB_ENV: str(tmp_path / "workshop.sqlite3")}
+    log = (tmp_path / "streamlit.log").open("w")
+    url, proc = start_streamlit(log, env)
+    state = {"url": url, "proc": proc, "db": Path(env[DB_ENV])}
+
+    def restart() -> None:
+        stop(state["proc"])
+        state["url"], state["proc"] = start_streamlit(log, env, port=int(url.rsplit(":", 1)[1]))
+
+    state["restart"] = restart
+    yield state
+    stop(state["proc"])
+    log.close()
+
+
+def new_page(browser: Browser, url: str) -> Page:
+    page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    return page
+
+
+def create_workshop(page: Page) -> str:
+    """On the board: create a workshop from the first card; its join code."""
+    page.get_by_role("button", name="Create").click()
+    return re.search(r"Join code: ([A-Z0-9]{6})", page.get_by_text("Join code:").inner_text()).group(1)
+
+
+def open_round(page: Page, number: int) -> None:
+    page.get_by_role("button", name=f"Open round {number}").click()
+    expect(page.get_by_role("button", name=f"Lock round {number} and adjudicate")).to_be_visible()
+
+
+def join(browser: Browser, url: str, code: str, name: str) -> Page:
+    page = new_page(browser, f"{url}/workshop_team")
+    page.get_by_label("Join code (from your facilitator)").fill(code)
+    page.get_by_label("Team name").fill(name)
+    page.get_by_role("button", name="Join").click()
+    expect(page.get_by_text("Submit our position")).to_be_visible()
+    return page
+
+
+def submit(page: Page, steps: int) -> None:
+    """Move the concession slider ``steps`` notches up from its start and submit."""
+    page.get_by_role("slider").first.focus()
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+    page.get_by_role("button", name="Submit our position").click()
+    expect(page.get_by_text("Position recorded")).to_be_visible()
+
+
+def reopen_board(browser: Browser, url: str, code: str, key: str) -> Page:
+    board = new_page(browser, f"{url}/workshop_board")
+    board.get_by_label("Join code").fill(code)
+    board.get_by_label("Facilitator key").fill(key)
+    board.get_by_role("button", name="Open the board").click()
+    return board
+
+
+@pytest.mark.browser
+def test_three_browsers_play_a_round_and_a_restart_mid_round_loses_nothing(browser, server):
+    """One server start serves both must-shows: the round in three contexts, then the restart."""
+    board = new_page(browser, f"{server['url']}/workshop_board")
+    code = create_workshop(board)
+    key = re.search(r"keep it to reopen this board\): (\S+)",
+                    board.get_by_text("facilitator key").inner_text()).group(1)
+    open_round(board, 1)
+    alpha, bravo = (join(browser, server["url"], code, n) for n in ("Alpha", "Bravo"))
+    submit(alpha, 12)
+    submit(bravo, 20)
+    # The board refreshes itself: both teams show as submitted without a reload.
+    expect(board.get_by_text("2 of 2", exact=True)).to_be_visible()
+    board.get_by_role("button", name="Lock round 1 and adjudicate").click()
+    expect(board.locator("[data-testid='stVegaLiteChart']")).to_be_visible()
+    for team in (alpha, bravo):
+        team.reload()
+        expect(team.get_by_text("Round 1", exact=True)).to_be_visible()
+        expect(team.get_by_text("P(deal) at least 50%:")).to_be_visible()
+    board.wait_for_timeout(1500)  # let the chart finish drawing
+    board.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000
+
+    open_round(board, 2)
+    submit(alpha, 4)
+    store = Store(server["db"])
+    workshop = store.workshop(code)
+    before = store.all_submissions(workshop.id)
+    server["restart"]()
+    alpha.reload()  # the team's own link brings it back, signed in, with its position recorded
+    expect(alpha.get_by_text("Your position is recorded.")).to_be_visible()
+    board = reopen_board(browser, server["url"], code, key)
+    expect(board.get_by_text("1 of 2", exact=True)).to_be_visible()
+    board.get_by_role("button", name="Lock round 2 and adjudicate").click()
+    expect(board.get_by_role("button", name="Open round 3")).to_be_visible()
+    assert store.all_submissions(workshop.id) == before
+    assert [r.status for r in store.rounds(workshop.id)] == ["locked", "locked"]
+    assert {rnd for _, rnd in store.results(workshop.id)} == {1, 2}
