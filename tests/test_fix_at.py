@@ -61,4 +61,4 @@ def test_each_players_expected_utility_shows_on_demand_with_its_standard_error(f
     assert shown == {f"EU: {label}": f"{result.expected_utility[p].mean:.2f}"
                      for p, label in {"taliban": "Taliban leadership", "faction": "Hardline faction",
                                       "al_qaeda": "Al-Qaeda", "us": "United States"}.items()}
-    assert sum("s.e." in c.value for c in at.caption) >= 10
+    assert sum("s.e." in c.value for c in at.caption) >= 4  # one under each expected utility
