@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from app_pages import _state
 from sim import app_state
-from sim.charts import histogram, outcome_bars
+from sim.charts import histogram, histogram_rows, outcome_bars, outcome_rows
 from sim.efg import scenario_efg
-from sim.explain import HEADLINE_HELP, Analysis, headlines
+from sim.explain import Analysis
 from sim.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
+from sim.present.brief import brief_page, reproduce_command
+from sim.present.layout import PAGE_CSS
+from sim.present.numbers import headline_figures, percent_text
+from sim.present.play import line_of_play_text
+from sim.present.start import INTRO, QUESTIONS, Question
+from sim.present.words import description, lever_words
 from sim.report import summary_csv
 from sim.scenario import Param, Scenario, ScenarioError, preset_names
 from sim.tree_view import tree_dot
 
 UPLOAD, UPLOAD_PROBLEMS, PRESET_CHOICE = "upload", "upload_problems", "preset_choice"
+#: Set by a starting question: scroll to the answer on the next run.
+SCROLL = "scroll_to_answer"
+ANSWER_ANCHOR = "answer"
+SCROLL_SCRIPT = (f"<script>setTimeout(() => document.getElementById('{ANSWER_ANCHOR}')"
+                 "?.scrollIntoView({behavior: 'smooth'}), 400);</script>")
+UTILITY_POINTS = ("**Utility points** are the Taliban leadership's yardstick for gains and costs: 1.0 is "
+                  "about what it would value a phased US withdrawal.")
 #: Abbreviations in parameter names, spelled out in their labels.
 WORDS = {"aq": "al-Qaeda", "is": "IS", "us": "US"}
 CONCEPT_NAMES = {"spe": "Subgame-perfect equilibrium", "qre": "Logit quantal response (QRE)"}
@@ -64,28 +78,61 @@ def _on_upload() -> None:
     st.session_state[PRESET_CHOICE] = _uploaded_label()
 
 
-def preset_picker() -> None:
+def _ask(question: Question) -> None:
+    """Start from the question's preset, set the levers it names and scroll to the answer."""
+    _state.switch_preset(question.preset)
+    st.session_state[PRESET_CHOICE] = question.preset
+    st.session_state[UPLOAD_PROBLEMS] = []
+    for lever, value in question.levers.items():
+        st.session_state[_state.WIDGET + f"levers.{lever}"] = value
+    st.session_state[SCROLL] = True
+
+
+def guided_start() -> None:
+    with st.container(key="guided_start"):
+        st.markdown(INTRO)
+        for col, q in zip(st.columns(len(QUESTIONS)), QUESTIONS, strict=True):
+            col.button(q.text, key=f"ask_{q.key}", on_click=_ask, args=(q,), width="stretch",
+                       help=f"Sets {q.settings_text()} and shows the answer.")
+
+
+def preset_picker() -> st.delta_generator.DeltaGenerator:
+    """The preset picker; returns the place for the description, filled once the edits are known."""
     options = preset_names()
     if _state.current_preset() is None:
         options = [_uploaded_label(), *options]
     st.session_state.setdefault(PRESET_CHOICE, _state.current_preset() or _uploaded_label())
     st.selectbox("Start from a preset", options, key=PRESET_CHOICE, on_change=_on_preset_choice,
                  help="Switching preset resets the levers and parameters (draws and seed are kept).")
-    st.caption(_state.base_scenario().description)
+    return st.empty()
+
+
+def describe_start(place: st.delta_generator.DeltaGenerator) -> None:
+    """The start's own description, or "Edited from PRESET: ..." once anything differs."""
+    base = _state.base_scenario()
+    start = _state.current_preset() or f"the uploaded file {base.name}"
+    place.caption(description(start, base.description, _state.current_edits()))
 
 
 # ----------------------------------------------------------------------------- the inputs
 
 
 def lever_inputs(values: dict[str, Any]) -> dict[str, Any]:
-    """The US levers, solution concept and run settings, in the sidebar."""
-    side = st.sidebar
-    side.header("US levers")
+    """The US levers at the top of the main column, each with its value in words."""
     out = {}
-    for lever, meaning in LEVERS.items():
-        path = f"levers.{lever}"
-        out[path] = side.slider(_label(lever), 0.0, 1.0, step=0.05, key=_key(path, values[path]),
-                                help=meaning)
+    with st.container(key="levers"):
+        for col, (lever, meaning) in zip(st.columns(len(LEVERS)), LEVERS.items(), strict=True):
+            path = f"levers.{lever}"
+            out[path] = col.slider(_label(lever), 0.0, 1.0, step=0.05, key=_key(path, values[path]),
+                                   help=meaning)
+            col.caption(f"{out[path]:g}: {lever_words(lever, out[path])}")
+    return out
+
+
+def run_inputs(values: dict[str, Any]) -> dict[str, Any]:
+    """The solution concept and run settings, in the sidebar."""
+    side = st.sidebar
+    out = {}
     side.header("Solution")
     out["solution.concept"] = side.radio(
         "Solution concept", list(CONCEPT_NAMES), format_func=CONCEPT_NAMES.get,
@@ -146,27 +193,71 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
 
 def results(scenario: Scenario, analysis: Analysis) -> None:
     result = analysis.result
-    for col, h in zip(st.columns(6), headlines(result), strict=True):
-        col.metric(h.label, h.value_text(), help=f"{HEADLINE_HELP[h.key]} Below: one Monte Carlo standard "
-                   "error.")
-        col.caption(h.stderr_text())
+    st.subheader("The answer", anchor=ANSWER_ANCHOR)
+    st.caption(f"Shares of {result.draws:,} Monte Carlo draws, each with its 95% interval; the price is "
+               "the median US concession (0 nothing to 1 full withdrawal) that would buy a Sever.")
+    with st.container(key="headlines"):
+        for col, f in zip(st.columns(6), headline_figures(result), strict=True):
+            col.metric(f.label, f.text, help=f.meaning)
     left, right = st.columns(2)
     with left:
-        st.markdown("**Outcomes** (bars: 95% Monte Carlo intervals)")
+        st.markdown("**Outcomes** (bars: 95% intervals)")
         st.vega_lite_chart(outcome_bars({scenario.name: result}), width="stretch")
+        with st.expander("Data as table"):
+            st.dataframe([{"outcome": r["outcome"], "share of draws (95% interval)":
+                           percent_text(r["probability"], r["low"], r["high"])}
+                          for r in outcome_rows({scenario.name: result})], hide_index=True)
     with right:
-        st.markdown("**The Taliban's net value of the alliance** (over its best way out)")
+        st.markdown("**The Taliban's net value of the alliance** over its best way out, in utility points")
         net_value = result.per_draw["net_alliance_value"]
         st.vega_lite_chart(histogram(net_value, "utility points"), width="stretch")
+        st.caption("Right of the dashed line at 0 the alliance is worth more to the leadership than "
+                   "its best way out.")
+        with st.expander("Data as table"):
+            st.dataframe([{"from": round(r["start"], 3), "to": round(r["end"], 3),
+                           "share of draws": f"{r['share']:.1%}"} for r in histogram_rows(net_value)],
+                         hide_index=True)
+    st.markdown(UTILITY_POINTS)
     st.subheader("Why")
     st.markdown("\n".join(analysis.explanation))
-    st.subheader("The game tree")
-    st.caption("Branch labels: mean probability of each move over the draws; leaf labels: mean probability "
-               "that play ends there. Bold red: the most likely line of play.")
-    st.graphviz_chart(tree_dot(analysis.tree), width="stretch")
+    game_tree(analysis)
+
+
+def game_tree(analysis: Analysis) -> None:
+    """The tree's title, its text summary (the most likely line of play) and the tree itself."""
+    st.subheader("The game tree: the most likely line of play", anchor="tree")
+    st.markdown("\n".join(line_of_play_text(analysis.tree)))
+    with st.container(key="tree_link"):
+        st.page_link("app_pages/tree.py", label="Open the full game tree")
+    with st.container(key="tree_chart"):
+        st.caption("Branch labels: mean probability of each move over the draws; leaf labels: mean "
+                   "probability that play ends there. Bold red: the most likely line of play.")
+        st.graphviz_chart(tree_dot(analysis.tree), width="stretch")
+
+
+def page_link(query: dict[str, str]) -> str:
+    """The address that restores this view (this server's own, with the settings as its query)."""
+    base = (st.context.url or "http://localhost:8501/").split("?")[0]
+    return f"{base}?{urlencode(query)}" if query else base
 
 
 def import_export(scenario: Scenario, analysis: Analysis) -> None:
+    name = scenario.name.removesuffix(".yaml").removesuffix(".yml")
+    preset, edits = _state.current_preset(), _state.current_edits()
+    command = reproduce_command(preset, edits, scenario, f"{name}.yaml")
+    link = page_link(app_state.to_query(preset, edits))
+    start = preset or f"the uploaded file {scenario.name}"
+    st.container(key="brief_download").download_button(
+        "Download brief (one page to print or cite)",
+        lambda: brief_page(scenario, start, edits, analysis.result, analysis.tree, link, command),
+        file_name=f"{name}-brief.html", mime="text/html", on_click="ignore", type="primary",
+        key="brief", help="The scenario, levers in words, headline figures with 95% intervals, prices, "
+        "line of play, what separates keeping from a Sever, a restoring link and the command line.")
+    with st.container(key="import_export"):
+        import_export_inputs(scenario, analysis, name)
+
+
+def import_export_inputs(scenario: Scenario, analysis: Analysis, name: str) -> None:
     st.header("Import and export")
     left, right = st.columns(2)
     left.file_uploader(f"Load a scenario file (YAML, at most {app_state.MAX_UPLOAD_MB} MB)",
@@ -176,7 +267,6 @@ def import_export(scenario: Scenario, analysis: Analysis) -> None:
     if problems:
         left.error("The file was not loaded; your settings are unchanged.\n\n"
                    + "\n".join(f"- {p}" for p in problems))
-    name = scenario.name.removesuffix(".yaml").removesuffix(".yml")
     right.download_button("Settings (YAML, runs with `alliance-sim run FILE`)", scenario.to_yaml(),
                           file_name=f"{name}.yaml", mime="application/yaml", on_click="ignore")
     right.download_button("Results summary (CSV)", summary_csv(analysis.result),
@@ -191,19 +281,23 @@ def import_export(scenario: Scenario, analysis: Analysis) -> None:
 
 
 def main() -> None:
+    st.html(PAGE_CSS)
     st.title("The Taliban and al-Qaeda: what holds the alliance?")
+    guided_start()
     notices = _state.pop_link_notices()
     if notices:
         st.warning("Some settings in the link were ignored:\n\n" + "\n".join(f"- {n}" for n in notices))
-    preset_picker()
+    description_place = preset_picker()
     base = _state.base_scenario()
     values = app_state.editable_values(_state.current_scenario())
     shown = lever_inputs(values)
+    shown.update(run_inputs(values))
     results_area = st.container()
-    st.header("Parameters")
-    st.caption("Each parameter has a central value and, if uncertain, a range its draws come from; hover "
-               "over a name for its meaning and the article section it rests on.")
-    shown.update(parameter_inputs(base, values))
+    with st.container(key="parameters"):
+        st.header("Parameters")
+        st.caption("Each parameter has a central value and, if uncertain, a range its draws come from; "
+                   "hover over a name for its meaning and the article section it rests on.")
+        shown.update(parameter_inputs(base, values))
     edits = app_state.edits(base, shown)
     try:
         scenario = base.updated(edits)
@@ -212,6 +306,7 @@ def main() -> None:
         results_area.error("These settings do not fit together, so the results below use your last valid "
                            "settings:\n\n" + "\n".join(f"- {p.path}: {p.message}" for p in exc.problems))
         scenario = _state.current_scenario()
+    describe_start(description_place)
     analysis = _state.analysis_of(scenario)
     with results_area:
         results(scenario, analysis)
@@ -219,6 +314,8 @@ def main() -> None:
     query = app_state.to_query(_state.current_preset(), _state.current_edits())
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
+    if st.session_state.pop(SCROLL, False):
+        st.html(SCROLL_SCRIPT, unsafe_allow_javascript=True)
 
 
 main()

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from sim import cli
 from sim.app_state import MAX_UPLOAD_BYTES
+from sim.present.numbers import share_with_interval
 from sim.scenario import load_scenario
 
 PAGES = ("app_pages/scenario.py", "app_pages/compare.py", "app_pages/what_it_takes.py",
@@ -22,6 +23,11 @@ LEGITIMACY = "w:parameters.leader_legitimacy.value"
 
 def headline_values(at: AppTest) -> list[str]:
     return [m.value for m in at.metric]
+
+
+def share_shown(text: str) -> float:
+    """The central value of a headline such as ``"12.3% (12.0-12.6%)"``, as a share."""
+    return float(text.split("%")[0]) / 100
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -41,7 +47,7 @@ def test_every_page_renders_without_an_exception(app, page):
 
 def test_the_scenario_page_shows_headlines_charts_tree_and_explanation(app):
     assert len(app.metric) == 6
-    assert all(v.endswith("%") for v in headline_values(app)[:5])
+    assert all(v.endswith("%)") for v in headline_values(app)[:5])
     assert len(app.get("vega_lite_chart")) == 2
     dot = app.get("graphviz_chart")[0].proto.spec
     assert "Taliban leadership" in dot and '"keep/restrain"' in dot
@@ -61,7 +67,7 @@ def test_raising_the_concession_changes_the_headline_numbers(app):
     before = headline_values(app)
     app.slider(key=CONCESSION).set_value(0.8).run()
     assert headline_values(app) != before
-    assert float(app.metric[0].value.rstrip("%")) < float(before[0].rstrip("%"))
+    assert share_shown(app.metric[0].value) < share_shown(before[0])
 
 
 def test_the_address_bar_follows_the_settings(app):
@@ -152,10 +158,10 @@ def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cach
     capsys.readouterr()
     assert cli.main(["run", str(path), "--format", "json"]) in (0, None)
     summary = json.loads(capsys.readouterr().out)
-    shown = headline_values(at)
-    for value, key in zip(shown, ("keep", "distance", "sever"), strict=False):
-        assert value == f"{summary['outcomes'][key]:.1%}"
-    assert shown[3] == f"{summary['split']:.1%}" and shown[4] == f"{summary['deal']:.1%}"
+    draws = summary["draws"]
+    expected = [share_with_interval(summary["outcomes"][k], draws) for k in ("keep", "distance", "sever")]
+    expected += [share_with_interval(summary[k], draws) for k in ("split", "deal")]
+    assert headline_values(at)[:5] == expected
     assert summary["solution"] == "qre" and summary["draws"] == int(at.query_params["draws"])
 
 
