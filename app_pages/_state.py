@@ -103,13 +103,14 @@ def _run_key(scenario: Scenario) -> tuple:
 class PresetRuns:
     """The presets' runs at their own settings, solved once per server process.
 
-    The first request for a preset's own run starts a thread that solves every preset in turn, so a
+    Once the first request has its preset solved, a thread solves every other preset in turn, so a
     new session that opens any preset finds its numbers ready.
     """
 
     def __init__(self) -> None:
         self._runs: dict[tuple, Analysis] = {}
         self._lock = threading.Lock()
+        self._started = False
 
     def get(self, scenario: Scenario) -> Analysis | None:
         with self._lock:
@@ -124,6 +125,12 @@ class PresetRuns:
         return found
 
     def solve_all_in_background(self) -> None:
+        """Start (once) a thread that solves every preset not yet solved."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+
         def work() -> None:
             for name in preset_names():
                 self.solve(preset_scenario(name))
@@ -133,10 +140,8 @@ class PresetRuns:
 
 @st.cache_resource(show_spinner=False)
 def preset_runs() -> PresetRuns:
-    """The process's :class:`PresetRuns`; its first use starts solving every preset."""
-    runs = PresetRuns()
-    runs.solve_all_in_background()
-    return runs
+    """The process's :class:`PresetRuns`."""
+    return PresetRuns()
 
 
 @st.cache_resource(show_spinner=False)
@@ -149,6 +154,10 @@ def analysis_of(scenario: Scenario) -> Analysis:
     else from the session caches (reusing cached draws when only levers or the concept changed)."""
     key = _run_key(scenario)
     if key in _preset_keys():
+        runs = preset_runs()
         with st.spinner("Solving the preset for every draw (once per server)..."):
-            return preset_runs().solve(scenario)
+            found = runs.solve(scenario)
+        # Only now, so that the first request does not share the processor with the others.
+        runs.solve_all_in_background()
+        return found
     return _analysis(*key, scenario)

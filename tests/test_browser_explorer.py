@@ -1,0 +1,141 @@
+"""The explorer in a real Chromium, as a first-time student meets it: every page loaded cold at a
+laptop's and a phone's width stays on this machine and logs no error; the phone layout; the brief.
+
+Screenshots of the phone layout and of the brief are saved into ``docs/`` (the README shows them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+import pytest
+from conftest import ROOT
+from playwright.sync_api import Browser, Page, sync_playwright
+from test_browser import CHROMIUM, CHROMIUM_ARGS, METRIC
+
+DOCS = ROOT / "docs"
+LAPTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+#: Each page's address and what shows that it has rendered.
+PAGES = {"/": METRIC, "/compare": "[data-testid='stDataFrame']", "/what_it_takes": METRIC,
+         "/model_doc": "h1", "/tree": "[data-testid='stGraphVizChart'] svg"}
+#: Time left after the page renders for late requests and console messages.
+SETTLE_MS = 1000
+#: Generous: a cold server solves its first preset (100,000 draws) while a machine may be busy.
+LOAD_MS = 180_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Recording:
+    """Every request, failed response and console message of one page."""
+
+    requests: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    console: list[tuple[str, str]] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and self.failures.append(f"{r.status} {r.url}"))
+        page.on("console", lambda m: self.console.append((m.type, m.text)))
+        page.on("pageerror", lambda e: self.console.append(("error", str(e))))
+
+    def outside_requests(self) -> list[str]:
+        return [u for u in self.requests
+                if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname != "127.0.0.1"]
+
+    def problems(self) -> list[str]:
+        errors = [f"console {kind}: {text}" for kind, text in self.console
+                  if kind == "error" or "vega-lite" in text.lower()]
+        return errors + [f"HTTP {f}" for f in self.failures] + [f"left the machine: {u}"
+                                                                for u in self.outside_requests()]
+
+
+def cold_load(browser: Browser, url: str, ready: str, viewport: dict) -> tuple[Page, Recording]:
+    """A new session (fresh browser context) opening ``url``, recorded until ``ready`` shows."""
+    page = browser.new_context(viewport=viewport).new_page()
+    recording = Recording()
+    recording.attach(page)
+    start = time.perf_counter()
+    page.goto(url)
+    page.locator(ready).first.wait_for(timeout=LOAD_MS)
+    print(f"\n{url} at {viewport['width']} px: rendered in {time.perf_counter() - start:.1f} s", end="")
+    page.wait_for_timeout(SETTLE_MS)
+    return page, recording
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1440px", "390px"])
+def test_every_page_loads_cold_without_errors_or_requests_off_the_machine(browser, server_url, viewport):
+    problems = []
+    for path, ready in PAGES.items():
+        page, recording = cold_load(browser, server_url + path, ready, viewport)
+        assert recording.requests, "nothing was recorded"
+        problems += [f"{path} at {viewport['width']} px: {p}" for p in recording.problems()]
+        page.context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_a_new_session_on_a_warm_server_sees_numbers_quickly(browser, server_url):
+    cold_load(browser, server_url + "/", METRIC, LAPTOP)[0].context.close()  # the server is warm now
+    page = browser.new_context(viewport=LAPTOP).new_page()
+    start = time.perf_counter()
+    page.goto(server_url + "/")
+    page.locator(METRIC).first.wait_for(timeout=LOAD_MS)
+    print(f"\ntime to first numbers, new session on a warm server: {time.perf_counter() - start:.2f} s")
+    assert "%" in page.locator(METRIC).first.inner_text()
+    page.context.close()
+
+
+def box(page: Page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_levers_come_first_the_headlines_are_a_grid_and_the_tree_a_list(browser, server_url):
+    page, _ = cold_load(browser, server_url + "/", METRIC, PHONE)
+    assert box(page, ".st-key-levers")["y"] < box(page, ".st-key-headlines")["y"]
+    metrics = page.locator("[data-testid='stMetric']")
+    corners = [metrics.nth(i).bounding_box() for i in range(metrics.count())]
+    assert len(corners) == 6
+    assert len({round(c["x"]) for c in corners}) == 2 and len({round(c["y"]) for c in corners}) == 3
+    assert page.locator(".st-key-tree_chart").is_hidden() and page.locator(".st-key-tree_link").is_visible()
+    assert page.locator("li", has_text="Taliban leadership").first.is_visible()
+    page.locator(".st-key-levers").scroll_into_view_if_needed()
+    page.screenshot(path=str(DOCS / "phone.png"))
+    page.context.close()
+
+
+@pytest.mark.browser
+def test_the_brief_downloads_as_one_printed_page_and_the_page_prints_clean(browser, server_url, tmp_path):
+    page, _ = cold_load(browser, server_url + "/?concession=0.6", METRIC, LAPTOP)
+    shown = page.locator(METRIC).all_inner_texts()
+    with page.expect_download(timeout=LOAD_MS) as download:
+        page.get_by_role("button", name="Download brief").click()
+    saved = tmp_path / "brief.html"
+    download.value.save_as(saved)
+    html = saved.read_text(encoding="utf-8")
+    assert all(text in html for text in shown) and "alliance-sim run baseline-2018" in html
+
+    page.emulate_media(media="print")
+    for hidden in ("[data-testid='stSidebar']", "[data-testid='stFileUploader']", ".st-key-parameters"):
+        assert page.locator(hidden).first.is_hidden(), hidden
+    page.context.close()
+
+    brief = browser.new_page(viewport={"width": 900, "height": 1200})
+    brief.set_content(html)
+    pdf = brief.pdf(format="A4", print_background=True)
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(b"/Type /Page ") == 1
+    brief.screenshot(path=str(DOCS / "brief.png"), full_page=True)
+    brief.close()
