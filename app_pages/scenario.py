@@ -18,12 +18,14 @@ from sim.present.layout import PAGE_CSS
 from sim.present.numbers import headline_figures, percent_text
 from sim.present.play import line_of_play_text
 from sim.present.start import INTRO, QUESTIONS, Question
-from sim.present.words import description, lever_words
+from sim.present.words import as_plain_markdown, description, lever_words, upload_start
 from sim.report import summary_csv
 from sim.scenario import Param, Scenario, ScenarioError, preset_names
 from sim.tree_view import tree_dot
 
 UPLOAD, UPLOAD_PROBLEMS, PRESET_CHOICE = "upload", "upload_problems", "preset_choice"
+#: The name of the file the current settings were uploaded from.
+UPLOAD_NAME = "upload_name"
 #: Set by a starting question: scroll to the answer on the next run.
 SCROLL = "scroll_to_answer"
 ANSWER_ANCHOR = "answer"
@@ -76,6 +78,7 @@ def _on_upload() -> None:
     st.session_state[UPLOAD_PROBLEMS] = []
     _state.start_from(scenario, None)
     st.session_state[PRESET_CHOICE] = _uploaded_label()
+    st.session_state[UPLOAD_NAME] = uploaded.name
 
 
 def _ask(question: Question) -> None:
@@ -107,11 +110,19 @@ def preset_picker() -> st.delta_generator.DeltaGenerator:
     return st.empty()
 
 
+def start_words() -> tuple[str, str]:
+    """What the settings start from, and its description: a preset's own, or an uploaded file's
+    (which may have only inherited that of the preset it extends)."""
+    base, preset = _state.base_scenario(), _state.current_preset()
+    if preset is not None:
+        return preset, base.description
+    return upload_start(st.session_state.get(UPLOAD_NAME, "your file"), base)
+
+
 def describe_start(place: st.delta_generator.DeltaGenerator) -> None:
     """The start's own description, or "Edited from PRESET: ..." once anything differs."""
-    base = _state.base_scenario()
-    start = _state.current_preset() or f"the uploaded file {base.name}"
-    place.caption(description(start, base.description, _state.current_edits()))
+    start, own = start_words()
+    place.caption(as_plain_markdown(description(start, own, _state.current_edits())))
 
 
 # ----------------------------------------------------------------------------- the inputs
@@ -246,7 +257,7 @@ def import_export(scenario: Scenario, analysis: Analysis) -> None:
     preset, edits = _state.current_preset(), _state.current_edits()
     command = reproduce_command(preset, edits, scenario, f"{name}.yaml")
     link = page_link(app_state.to_query(preset, edits))
-    start = preset or f"the uploaded file {scenario.name}"
+    start = start_words()[0]
     st.container(key="brief_download").download_button(
         "Download brief (one page to print or cite)",
         lambda: brief_page(scenario, start, edits, analysis.result, analysis.tree, link, command),

@@ -19,7 +19,9 @@ from sim.scenario import load_scenario
 
 
 def description_shown(at: AppTest) -> str:
-    return next(c.value for c in at.caption if "Edited from" in c.value or c.value.startswith("2018"))
+    """The line under the preset picker, as the student reads it (markdown escapes removed)."""
+    texts = [c.value.replace("\\", "") for c in at.caption]
+    return next(t for t in texts if t.startswith(("Edited from", "From the uploaded", "2018")))
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.key)
@@ -46,6 +48,15 @@ def test_the_description_says_what_was_edited_from_the_preset(app):
     app.slider(key="w:levers.concession").set_value(0.6).run()
     app.slider(key="w:parameters.leader_legitimacy.value").set_value(0.5).run()
     assert description_shown(app) == "Edited from baseline-2018: concession 0.6, leader_legitimacy 0.5."
+
+
+def test_an_uploaded_what_if_is_described_as_the_file_not_as_its_preset(app):
+    data = b"extends: baseline-2018\nlevers: {concession: 0.6}\nrun: {draws: 2000}\n"
+    app.file_uploader(key="upload").set_value(("my [what-if].yaml", data, "application/yaml")).run()
+    assert description_shown(app) == ("From the uploaded file my [what-if].yaml, built on baseline-2018 (it "
+                                      "has no description of its own).")
+    app.slider(key="w:levers.pressure").set_value(0.9).run()
+    assert description_shown(app) == "Edited from the uploaded file my [what-if].yaml: pressure 0.9."
 
 
 def test_every_chart_has_its_data_as_a_table_and_the_tree_a_text_summary(app):

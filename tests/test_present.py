@@ -15,7 +15,7 @@ from sim.present.numbers import (
     wilson_interval,
 )
 from sim.present.play import line_of_play
-from sim.present.words import description, lever_words
+from sim.present.words import as_plain_markdown, description, lever_words
 from sim.run import sample
 from sim.scenario import load_scenario
 
@@ -70,6 +70,11 @@ def test_the_description_names_what_was_edited_from_the_preset():
     edited = {"levers.concession": 0.6, "parameters.leader_legitimacy.dist.low": 0.2}
     assert description("baseline-2018", "As in 2018.", edited) == (
         "Edited from baseline-2018: concession 0.6, leader_legitimacy (low end) 0.2.")
+
+
+def test_user_text_shown_as_markdown_keeps_no_formatting_or_links():
+    shown = as_plain_markdown("*bold* [link](http://x.example) <b>")
+    assert "\\*bold\\*" in shown and "\\[link\\]\\(" in shown and "\\<b\\>" in shown
 
 
 def test_the_line_of_play_follows_the_most_likely_move_from_the_root(solved):

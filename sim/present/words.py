@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+
+from sim.scenario import Scenario, load_scenario, preset_names
+
+#: Characters that markdown would read as formatting, links or HTML.
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
 
 #: For each lever, the words for the levels along its 0-1 scale (value at which the words start).
 LEVER_LEVELS: dict[str, tuple[tuple[float, str], ...]] = {
@@ -60,3 +66,18 @@ def description(start: str, start_description: str, edits: Mapping[str, Any]) ->
     if not changed:
         return start_description
     return f"Edited from {start}: {changed}."
+
+
+def upload_start(file_name: str, scenario: Scenario) -> tuple[str, str]:
+    """``(start, description)`` of an uploaded file. A file that extends a preset without a description
+    of its own inherits the preset's name and words: say so rather than repeat them."""
+    start = f"the uploaded file {file_name}"
+    if scenario.name in preset_names() and scenario.description == load_scenario(scenario.name).description:
+        return start, (f"From the uploaded file {file_name}, built on {scenario.name} (it has no "
+                       "description of its own).")
+    return start, f"From the uploaded file {file_name}: {scenario.description}"
+
+
+def as_plain_markdown(text: str) -> str:
+    """``text`` with every markdown special character escaped, so it shows exactly as written."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", text)
