@@ -298,29 +298,40 @@ def main() -> None:
     notices = _state.pop_link_notices()
     if notices:
         st.warning("Some settings in the link were ignored:\n\n" + "\n".join(f"- {n}" for n in notices))
+    # A new view (new session, new preset) seeds every widget from the stored settings, so its
+    # scenario is known before the parameters' hundred-odd sliders are drawn: show its numbers first.
+    new_view = _state.WIDGET + "run.seed" not in st.session_state
     description_place = preset_picker()
     base = _state.base_scenario()
     values = app_state.editable_values(_state.current_scenario())
     shown = lever_inputs(values)
     shown.update(run_inputs(values))
-    results_area = st.container()
+    results_area = st.empty()
+    shown_first = _state.current_scenario() if new_view else None
+    if shown_first is not None:
+        with results_area.container():
+            results(shown_first, _state.analysis_of(shown_first))
     with st.container(key="parameters"):
         st.header("Parameters")
         st.caption("Each parameter has a central value and, if uncertain, a range its draws come from; "
                    "hover over a name for its meaning and the article section it rests on.")
         shown.update(parameter_inputs(base, values))
     edits = app_state.edits(base, shown)
+    problems = []
     try:
         scenario = base.updated(edits)
         st.session_state[_state.EDITS] = edits
     except ScenarioError as exc:
-        results_area.error("These settings do not fit together, so the results below use your last valid "
-                           "settings:\n\n" + "\n".join(f"- {p.path}: {p.message}" for p in exc.problems))
+        problems = [f"- {p.path}: {p.message}" for p in exc.problems]
         scenario = _state.current_scenario()
     describe_start(description_place)
     analysis = _state.analysis_of(scenario)
-    with results_area:
-        results(scenario, analysis)
+    if problems or shown_first is None or shown_first.to_dict() != scenario.to_dict():
+        with results_area.container():
+            if problems:
+                st.error("These settings do not fit together, so the results below use your last valid "
+                         "settings:\n\n" + "\n".join(problems))
+            results(scenario, analysis)
     import_export(scenario, analysis)
     query = app_state.to_query(_state.current_preset(), _state.current_edits())
     if st.query_params.to_dict() != query:

@@ -18,6 +18,11 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS, METRIC
 
 DOCS = ROOT / "docs"
 LAPTOP = {"width": 1440, "height": 900}
+#: The narrowest laptop width at which no headline may be cut short.
+NARROW_LAPTOP = {"width": 1280, "height": 800}
+#: Elements of the headlines whose text overflows their box (cut off or ellipsed).
+OVERFLOWING = """() => [...document.querySelectorAll("[data-testid='stMetric'] *")]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
 PHONE = {"width": 390, "height": 844}
 #: Each page's address and what shows that it has rendered.
 PAGES = {"/": METRIC, "/compare": "[data-testid='stDataFrame']", "/what_it_takes": METRIC,
@@ -118,9 +123,10 @@ def test_on_a_phone_the_levers_come_first_the_headlines_are_a_grid_and_the_tree_
 
 
 @pytest.mark.browser
-def test_the_brief_downloads_as_one_printed_page_and_the_page_prints_clean(browser, server_url, tmp_path):
-    page, _ = cold_load(browser, server_url + "/?concession=0.6", METRIC, LAPTOP)
+def test_the_headlines_are_whole_at_1280px_and_the_brief_prints_on_one_page(browser, server_url, tmp_path):
+    page, _ = cold_load(browser, server_url + "/?concession=0.6", METRIC, NARROW_LAPTOP)
     shown = page.locator(METRIC).all_inner_texts()
+    assert page.evaluate(OVERFLOWING) == []
     with page.expect_download(timeout=LOAD_MS) as download:
         page.get_by_role("button", name="Download brief").click()
     saved = tmp_path / "brief.html"
