@@ -6,6 +6,7 @@ Screenshots of the phone layout and of the brief are saved into ``docs/`` (the R
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -98,7 +99,9 @@ def test_a_new_session_on_a_warm_server_sees_numbers_quickly(browser, server_url
     start = time.perf_counter()
     page.goto(server_url + "/")
     page.locator(METRIC).first.wait_for(timeout=LOAD_MS)
-    print(f"\ntime to first numbers, new session on a warm server: {time.perf_counter() - start:.2f} s")
+    took = time.perf_counter() - start
+    print(f"\ntime to first numbers, new session on a warm server: {took:.2f} s "
+          f"(machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     assert "%" in page.locator(METRIC).first.inner_text()
     page.context.close()
 
@@ -127,6 +130,7 @@ def test_the_headlines_are_whole_at_1280px_and_the_brief_prints_on_one_page(brow
     page, _ = cold_load(browser, server_url + "/?concession=0.6", METRIC, NARROW_LAPTOP)
     shown = page.locator(METRIC).all_inner_texts()
     assert page.evaluate(OVERFLOWING) == []
+    page.screenshot(path=str(DOCS / "screenshot.png"))
     with page.expect_download(timeout=LOAD_MS) as download:
         page.get_by_role("button", name="Download brief").click()
     saved = tmp_path / "brief.html"
