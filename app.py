@@ -1,6 +1,9 @@
-"""The alliance explorer: ``streamlit run app.py``. This file only sets up the pages.
+"""The alliance explorer: ``streamlit run serve.py`` (or ``streamlit run app.py``). This file only sets
+up the pages.
 
-Page icons are emoji: a ``:material/...:`` icon makes the browser fetch a font from the internet.
+The pages carry no icons and the tab an emoji: a ``:material/...:`` icon makes the browser fetch a
+font from the internet, and emoji in the page list show as empty boxes where no emoji font is
+installed.
 """
 
 import streamlit as st
@@ -10,10 +13,10 @@ from app_pages import _state
 st.set_page_config(page_title="Alliance explorer", page_icon="🤝", layout="wide")
 _state.init_session()
 pages = [
-    st.Page("app_pages/scenario.py", title="Scenario", icon="🎚️", default=True),
-    st.Page("app_pages/compare.py", title="Compare scenarios", icon="⚖️"),
-    st.Page("app_pages/what_it_takes.py", title="What would it take?", icon="🏷️"),
-    st.Page("app_pages/model_doc.py", title="The model", icon="📖"),
-    st.Page("app_pages/tree.py", title="The game tree", icon="🌳"),
+    st.Page("app_pages/scenario.py", title="Scenario", default=True),
+    st.Page("app_pages/compare.py", title="Compare scenarios"),
+    st.Page("app_pages/what_it_takes.py", title="What would it take?"),
+    st.Page("app_pages/model_doc.py", title="The model"),
+    st.Page("app_pages/tree.py", title="The game tree"),
 ]
 st.navigation(pages).run()
