@@ -205,10 +205,12 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
 def results(scenario: Scenario, analysis: Analysis) -> None:
     result = analysis.result
     st.subheader("The answer", anchor=ANSWER_ANCHOR)
-    st.caption(f"Shares of {result.draws:,} Monte Carlo draws, each with its 95% interval; the price is "
-               "the median US concession (0 nothing to 1 full withdrawal) that would buy a Sever.")
+    st.caption(f"Shares of {result.draws:,} Monte Carlo draws, each with its 95% interval; the prices are "
+               "the median US concession (0 nothing to 1 full withdrawal) that would buy a Sever, or a "
+               "public pledge.")
+    figures = headline_figures(result)
     with st.container(key="headlines"):
-        for col, f in zip(st.columns(6), headline_figures(result), strict=True):
+        for col, f in zip(st.columns(len(figures)), figures, strict=True):
             col.metric(f.label, f.text, help=f.meaning)
     left, right = st.columns(2)
     with left:

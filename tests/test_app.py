@@ -46,7 +46,7 @@ def test_every_page_renders_without_an_exception(app, page):
 
 
 def test_the_scenario_page_shows_headlines_charts_tree_and_explanation(app):
-    assert len(app.metric) == 6
+    assert len(app.metric) == 7  # five shares, the Sever price and the pledge price
     assert all(v.endswith("%)") for v in headline_values(app)[:5])
     assert len(app.get("vega_lite_chart")) == 2
     dot = app.get("graphviz_chart")[0].proto.spec

@@ -92,5 +92,6 @@ def test_the_brief_holds_the_headlines_on_screen_and_its_command_reproduces_them
     again = [share_with_interval(summary["outcomes"][k], draws) for k in ("keep", "distance", "sever")]
     again += [share_with_interval(summary[k], draws) for k in ("split", "deal")]
     assert again == shown[:5]
-    median = summary["reservation_price"]["sever"]["median"]
-    assert shown[5].split(" (")[0] == (price_text(float("inf"), 0, 0) if median is None else f"{median:.2f}")
+    for move, text in zip(("sever", "distance"), shown[5:], strict=True):
+        median = summary["reservation_price"][move]["median"]
+        assert text.split(" (")[0] == (price_text(float("inf"), 0, 0) if median is None else f"{median:.2f}")

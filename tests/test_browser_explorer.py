@@ -121,8 +121,8 @@ def test_on_a_phone_the_levers_come_first_the_headlines_are_a_grid_and_the_tree_
     assert box(page, ".st-key-levers")["y"] < box(page, ".st-key-headlines")["y"]
     metrics = page.locator("[data-testid='stMetric']")
     corners = [metrics.nth(i).bounding_box() for i in range(metrics.count())]
-    assert len(corners) == 6
-    assert len({round(c["x"]) for c in corners}) == 2 and len({round(c["y"]) for c in corners}) == 3
+    assert len(corners) == 7  # two to a row: four rows
+    assert len({round(c["x"]) for c in corners}) == 2 and len({round(c["y"]) for c in corners}) == 4
     assert page.locator(".st-key-tree_chart").is_hidden() and page.locator(".st-key-tree_link").is_visible()
     assert page.locator("li", has_text="Taliban leadership").first.is_visible()
     page.locator(".st-key-levers").scroll_into_view_if_needed()

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from sim.explain import TERM_LABELS, decision_terms
 from sim.parameters import LEVERS
-from sim.present.numbers import Z95, Figure, headline_figures, price_figure
+from sim.present.numbers import Z95, Figure, outcome_figures, price_figure
 from sim.present.play import line_of_play_text
 from sim.present.words import LEVER_SECTIONS, changes_text, lever_words, value_text
 from sim.run import Result, sample
@@ -125,7 +125,7 @@ def build_brief(scenario: Scenario, start: str, edits: Mapping[str, Any], result
     return Brief(
         title=scenario.name, start=start, changes=changes_text(edits) or "none",
         levers=[(k, f"{scenario.levers[k]:g}", lever_words(k, scenario.levers[k])) for k in LEVERS],
-        outcomes=headline_figures(result)[:5],
+        outcomes=outcome_figures(result),
         prices=[price_figure(result, "sever"), price_figure(result, "distance")],
         line_of_play=line_of_play_text(tree), contrast_with=side[0] if side else None, gaps=gaps,
         sections=moved_sections(scenario, edits),

@@ -1,9 +1,10 @@
 """The scenario page's layout rules: a compact headline grid, the phone layout and a clean print.
 
 Streamlit lays out keyed containers with the class ``st-key-<key>``; these rules address them.
-Below 640 px the six headlines sit in a 2x3 grid, the tree gives way to its line of play with a
-link to the full tree, and the levers (already in the main column) come first. Printing drops the
-sidebar, the header, the starting questions, the parameter inputs and the upload box.
+The seven headlines wrap four to a row; below 640 px they sit two to a row, the tree gives way to
+its line of play with a link to the full tree, and the levers (already in the main column) come
+first. Printing drops the sidebar, the header, the starting questions, the parameter inputs and the
+upload box.
 """
 
 PHONE_MAX_PX = 639
@@ -11,7 +12,7 @@ PHONE_MAX_PX = 639
 PAGE_CSS = f"""
 <style>
 .st-key-headlines [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}
-.st-key-headlines [data-testid="stColumn"] {{ flex: 1 1 30% !important; min-width: 30% !important; }}
+.st-key-headlines [data-testid="stColumn"] {{ flex: 1 1 22% !important; min-width: 22% !important; }}
 .st-key-headlines [data-testid="stMetricValue"] {{ white-space: normal; }}
 .st-key-tree_link {{ display: none; }}
 @media (max-width: {PHONE_MAX_PX}px) {{

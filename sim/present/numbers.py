@@ -112,5 +112,5 @@ def price_figure(result: Result, move: str) -> Figure:
 
 
 def headline_figures(result: Result) -> list[Figure]:
-    """The six headlines: five outcome probabilities and the Sever price."""
-    return [*outcome_figures(result), price_figure(result, "sever")]
+    """The seven headlines: five outcome probabilities, the Sever price and the pledge price."""
+    return [*outcome_figures(result), price_figure(result, "sever"), price_figure(result, "distance")]
