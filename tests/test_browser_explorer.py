@@ -29,6 +29,10 @@ CHART = "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart']
 #: Each page's address and what shows that it has rendered (charts drawn: Vega-Lite has spoken).
 PAGES = {"/": CHART, "/compare": CHART, "/what_it_takes": CHART,
          "/model_doc": "h1", "/tree": "[data-testid='stGraphVizChart'] svg"}
+#: True once the app's script has finished its run (the running indicator is gone).
+RUN_FINISHED = "() => !document.querySelector(\"[data-testid='stStatusWidgetRunningIcon']\")"
+METRIC_CORNERS = """() => [...document.querySelectorAll("[data-testid='stMetric']")]
+    .map(e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y}; })"""
 #: Addresses already opened in this test session: a server that has shown "/" has solved its preset.
 OPENED: set[str] = set()
 #: Time left after the page renders for late requests and console messages.
@@ -119,11 +123,13 @@ def box(page: Page, selector: str) -> dict:
 def test_on_a_phone_the_levers_come_first_the_headlines_are_a_grid_and_the_tree_a_list(browser, server_url):
     page, _ = cold_load(browser, server_url + "/", METRIC, PHONE)
     assert box(page, ".st-key-levers")["y"] < box(page, ".st-key-headlines")["y"]
-    metrics = page.locator("[data-testid='stMetric']")
-    corners = [metrics.nth(i).bounding_box() for i in range(metrics.count())]
+    page.wait_for_function(RUN_FINISHED, timeout=LOAD_MS)
+    corners = page.evaluate(METRIC_CORNERS)  # all at once: the layout may still shift between reads
     assert len(corners) == 7  # two to a row: four rows
     assert len({round(c["x"]) for c in corners}) == 2 and len({round(c["y"]) for c in corners}) == 4
-    assert page.locator(".st-key-tree_chart").is_hidden() and page.locator(".st-key-tree_link").is_visible()
+    page.locator(".st-key-tree_link").wait_for(timeout=LOAD_MS)  # visible: the link to the full tree
+    page.locator(".st-key-tree_chart").wait_for(state="attached", timeout=LOAD_MS)
+    assert page.locator(".st-key-tree_chart").is_hidden()
     assert page.locator("li", has_text="Taliban leadership").first.is_visible()
     page.locator(".st-key-levers").scroll_into_view_if_needed()
     page.screenshot(path=str(DOCS / "phone.png"))
@@ -135,6 +141,9 @@ def test_the_headlines_are_whole_at_1280px_and_the_brief_prints_on_one_page(brow
     page, _ = cold_load(browser, server_url + "/?concession=0.6", METRIC, NARROW_LAPTOP)
     shown = page.locator(METRIC).all_inner_texts()
     assert page.evaluate(OVERFLOWING) == []
+    page.locator(CHART).first.wait_for(timeout=LOAD_MS)
+    page.evaluate("document.querySelector('.st-key-levers').scrollIntoView()")
+    page.wait_for_timeout(1000)
     page.screenshot(path=str(DOCS / "screenshot.png"))
     with page.expect_download(timeout=LOAD_MS) as download:
         page.get_by_role("button", name="Download brief").click()

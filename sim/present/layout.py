@@ -12,11 +12,13 @@ PHONE_MAX_PX = 639
 PAGE_CSS = f"""
 <style>
 .st-key-headlines [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}
-.st-key-headlines [data-testid="stColumn"] {{ flex: 1 1 22% !important; min-width: 22% !important; }}
+.st-key-headlines [data-testid="stColumn"] {{ flex: 0 0 calc(25% - 0.75rem) !important;
+  min-width: calc(25% - 0.75rem) !important; }}
 .st-key-headlines [data-testid="stMetricValue"] {{ white-space: normal; }}
 .st-key-tree_link {{ display: none; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
-  .st-key-headlines [data-testid="stColumn"] {{ flex: 1 1 45% !important; min-width: 45% !important; }}
+  .st-key-headlines [data-testid="stColumn"] {{ flex: 0 0 calc(50% - 0.5rem) !important;
+    min-width: calc(50% - 0.5rem) !important; }}
   .st-key-headlines [data-testid="stMetricValue"] {{ font-size: 1.05rem; }}
   .st-key-headlines [data-testid="stMetricLabel"] p {{ font-size: 0.85rem; }}
   .st-key-tree_chart {{ display: none; }}
