@@ -48,7 +48,8 @@ def outcome_bars(results: Mapping[str, Result]) -> dict[str, Any]:
     order = list(results)
     several = len(results) > 1
     x = {"field": "outcome", "type": "nominal", "sort": list(OUTCOME_NAMES.values()), "title": None,
-         "axis": {"labelAngle": 0, "labelLimit": 140}}
+         # Every outcome keeps its label (two-word labels on two lines): colour never names a bar.
+         "axis": {"labelAngle": 0, "labelOverlap": False, "labelExpr": "split(datum.label, ' ')"}}
     offset = {"xOffset": {"field": "scenario", "sort": order}} if several else {}
     colour = {"field": "scenario", "type": "nominal",
               "scale": {"domain": order, "range": list(SCENARIO_COLOURS[:len(order)])},
@@ -94,11 +95,11 @@ def histogram(values: NDArray[np.float64], title: str, bins: int = 40) -> dict[s
                           "x2": {"field": "end"},
                           "y": {"field": "share", "type": "quantitative", "title": "share of draws",
                                 "axis": {"format": ".0%"}}}},
-            {"data": {"values": [{"zero": 0.0, "label": "0: worth no more than the best way out"}]},
+            {"data": {"values": [{"zero": 0.0, "label": "0: break-even"}]},
              "layer": [
                  {"mark": {"type": "rule", "color": ZERO_COLOUR, "strokeWidth": 2, "strokeDash": [6, 3]},
                   "encoding": {"x": {"field": "zero", "type": "quantitative"}}},
-                 {"mark": {"type": "text", "align": "left", "dx": 4, "y": 8, "fontSize": 12,
+                 {"mark": {"type": "text", "align": "right", "dx": -4, "y": 8, "fontSize": 12,
                            "color": TEXT_COLOUR},
                   "encoding": {"x": {"field": "zero", "type": "quantitative"}, "text": {"field": "label"}}},
              ]},
