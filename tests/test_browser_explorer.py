@@ -33,6 +33,9 @@ PAGES = {"/": CHART, "/compare": CHART, "/what_it_takes": CHART,
 RUN_FINISHED = "() => !document.querySelector(\"[data-testid='stStatusWidgetRunningIcon']\")"
 METRIC_CORNERS = """() => [...document.querySelectorAll("[data-testid='stMetric']")]
     .map(e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y}; })"""
+#: True when "The answer" heads the screen (the page scrolls in Streamlit's main section).
+ANSWER_AT_TOP = """() => { const a = document.getElementById('answer');
+    return a && a.getBoundingClientRect().top >= 0 && a.getBoundingClientRect().top < 250; }"""
 #: Addresses already opened in this test session: a server that has shown "/" has solved its preset.
 OPENED: set[str] = set()
 #: Time left after the page renders for late requests and console messages.
@@ -151,6 +154,12 @@ def test_the_headlines_are_whole_at_1280px_and_the_brief_prints_on_one_page(brow
     download.value.save_as(saved)
     html = saved.read_text(encoding="utf-8")
     assert all(text in html for text in shown) and "alliance-sim run baseline-2018" in html
+
+    page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollTo(0, 0)")
+    assert not page.evaluate(ANSWER_AT_TOP)
+    page.get_by_role("button", name="What would a phased withdrawal buy?").click()
+    page.wait_for_function(ANSWER_AT_TOP, timeout=60_000)  # the question scrolled to its answer
+    assert page.get_by_text("Edited from").count() == 0  # the question's preset, at its own levers
 
     page.emulate_media(media="print")
     for hidden in ("[data-testid='stSidebar']", "[data-testid='stFileUploader']", ".st-key-parameters"):
