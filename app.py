@@ -1,18 +1,25 @@
-"""The alliance explorer: ``streamlit run app.py``. This file only sets up the pages."""
+"""The alliance explorer: ``streamlit run serve.py`` (or ``streamlit run app.py``). This file only sets
+up the pages.
+
+The pages carry no icons and the tab an emoji: a ``:material/...:`` icon makes the browser fetch a
+font from the internet, and emoji in the page list show as empty boxes where no emoji font is
+installed.
+"""
 
 import streamlit as st
 
 from app_pages import _state
 
-st.set_page_config(page_title="Alliance explorer", page_icon=":material/handshake:", layout="wide")
+st.set_page_config(page_title="Alliance explorer", page_icon="🤝", layout="wide")
 _state.init_session()
 pages = [
-    st.Page("app_pages/scenario.py", title="Scenario", icon=":material/tune:", default=True),
-    st.Page("app_pages/compare.py", title="Compare scenarios", icon=":material/compare_arrows:"),
-    st.Page("app_pages/what_it_takes.py", title="What would it take?", icon=":material/price_check:"),
-    st.Page("app_pages/model_doc.py", title="The model", icon=":material/menu_book:"),
-    st.Page("app_pages/workshop_team.py", title="Workshop: team", icon=":material/groups:"),
-    st.Page("app_pages/workshop_board.py", title="Workshop: facilitator", icon=":material/dashboard:"),
-    st.Page("app_pages/workshop_guide.py", title="Facilitator's guide", icon=":material/school:"),
+    st.Page("app_pages/scenario.py", title="Scenario", default=True),
+    st.Page("app_pages/compare.py", title="Compare scenarios"),
+    st.Page("app_pages/what_it_takes.py", title="What would it take?"),
+    st.Page("app_pages/model_doc.py", title="The model"),
+    st.Page("app_pages/tree.py", title="The game tree"),
+    st.Page("app_pages/workshop_team.py", title="Workshop: team"),
+    st.Page("app_pages/workshop_board.py", title="Workshop: facilitator"),
+    st.Page("app_pages/workshop_guide.py", title="Facilitator's guide"),
 ]
 st.navigation(pages).run()

@@ -9,6 +9,7 @@ cache is shared by all sessions and bounded in bytes (:mod:`sim.app_cache`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from sim.app_cache import RunCache, return_large_arrays_to_the_system
 from sim.app_state import from_query, preset_scenario, sample_key
 from sim.explain import Analysis, analyse
 from sim.run import Sample, sample, sample_prices
-from sim.scenario import Scenario
+from sim.scenario import Scenario, preset_names
 
 BASE, PRESET, EDITS, NOTICES = "base", "preset", "edits", "link_notices"
 WIDGET = "w:"
@@ -119,8 +120,69 @@ def _analysis(key: str, levers: tuple[tuple[str, float], ...], concept: str, lam
     return _cached(("analysis", key, levers, concept, lam), "Solving the game for every draw...", solve)
 
 
-def analysis_of(scenario: Scenario) -> Analysis:
-    """The solved run of ``scenario``, reusing cached draws when only levers or the concept changed."""
+def _run_key(scenario: Scenario) -> tuple:
     lam = scenario.lam if scenario.concept == "qre" else None
-    return _analysis(sample_key(scenario), tuple(sorted(scenario.levers.items())), scenario.concept, lam,
-                     scenario)
+    return sample_key(scenario), tuple(sorted(scenario.levers.items())), scenario.concept, lam
+
+
+class PresetRuns:
+    """The presets' runs at their own settings, solved once per server process.
+
+    Once the first request has its preset solved, a thread solves every other preset in turn, so a
+    new session that opens any preset finds its numbers ready.
+    """
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple, Analysis] = {}
+        self._lock = threading.Lock()
+        self._started = False
+
+    def get(self, scenario: Scenario) -> Analysis | None:
+        with self._lock:
+            return self._runs.get(_run_key(scenario))
+
+    def solve(self, scenario: Scenario) -> Analysis:
+        found = self.get(scenario)
+        if found is None:
+            found = analyse(sample(scenario), scenario.levers, scenario.concept, scenario.lam)
+            with self._lock:
+                self._runs[_run_key(scenario)] = found
+        return found
+
+    def solve_all_in_background(self) -> None:
+        """Start (once) a thread that solves every preset not yet solved."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+
+        def work() -> None:
+            for name in preset_names():
+                self.solve(preset_scenario(name))
+
+        threading.Thread(target=work, name="preset-runs", daemon=True).start()
+
+
+@st.cache_resource(show_spinner=False)
+def preset_runs() -> PresetRuns:
+    """The process's :class:`PresetRuns`."""
+    return PresetRuns()
+
+
+@st.cache_resource(show_spinner=False)
+def _preset_keys() -> frozenset[tuple]:
+    return frozenset(_run_key(preset_scenario(name)) for name in preset_names())
+
+
+def analysis_of(scenario: Scenario) -> Analysis:
+    """The solved run of ``scenario``: shared by every session if it is a preset at its own settings,
+    else from the session caches (reusing cached draws when only levers or the concept changed)."""
+    key = _run_key(scenario)
+    if key in _preset_keys():
+        runs = preset_runs()
+        with st.spinner("Solving the preset for every draw (once per server)..."):
+            found = runs.solve(scenario)
+        # Only now, so that the first request does not share the processor with the others.
+        runs.solve_all_in_background()
+        return found
+    return _analysis(*key, scenario)

@@ -4,21 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from app_pages import _state
 from sim import app_state
-from sim.charts import histogram, outcome_bars
+from sim.charts import histogram, histogram_rows, outcome_bars, outcome_rows
 from sim.efg import scenario_efg
-from sim.explain import HEADLINE_HELP, Analysis, headlines, utility_headlines
+from sim.explain import HEADLINE_HELP, Analysis, utility_headlines
 from sim.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
+from sim.present.brief import brief_page, reproduce_command
+from sim.present.layout import PAGE_CSS
+from sim.present.numbers import headline_figures, percent_text
+from sim.present.play import line_of_play_text
+from sim.present.start import INTRO, QUESTIONS, Question
+from sim.present.words import as_plain_markdown, description, lever_words, upload_start
 from sim.report import MAX_DOWNLOAD_DRAWS, per_draw_csv, summary_csv
 from sim.scenario import Param, Scenario, ScenarioError, preset_names
 from sim.tree_view import CAPTION as TREE_CAPTION
 from sim.tree_view import tree_dot
 
 UPLOAD, UPLOAD_PROBLEMS, PRESET_CHOICE = "upload", "upload_problems", "preset_choice"
+#: The name of the file the current settings were uploaded from.
+UPLOAD_NAME = "upload_name"
+#: Set by a starting question: scroll to the answer on the next run.
+SCROLL = "scroll_to_answer"
+ANSWER_ANCHOR = "answer"
+SCROLL_SCRIPT = (f"<script>setTimeout(() => document.getElementById('{ANSWER_ANCHOR}')"
+                 "?.scrollIntoView({behavior: 'smooth'}), 400);</script>")
+UTILITY_POINTS = ("**Utility points** are the Taliban leadership's yardstick for gains and costs: 1.0 is "
+                  "about what it would value a phased US withdrawal.")
 #: Abbreviations in parameter names, spelled out in their labels.
 WORDS = {"aq": "al-Qaeda", "is": "IS", "us": "US"}
 CONCEPT_NAMES = {"spe": "Subgame-perfect equilibrium", "qre": "Logit quantal response (QRE)"}
@@ -64,30 +80,72 @@ def _on_upload() -> None:
     st.session_state[UPLOAD_PROBLEMS] = []
     _state.start_from(scenario, None)
     st.session_state[PRESET_CHOICE] = _uploaded_label()
+    st.session_state[UPLOAD_NAME] = uploaded.name
 
 
-def preset_picker() -> None:
+def _ask(question: Question) -> None:
+    """Start from the question's preset, set the levers it names and scroll to the answer."""
+    _state.switch_preset(question.preset)
+    st.session_state[PRESET_CHOICE] = question.preset
+    st.session_state[UPLOAD_PROBLEMS] = []
+    for lever, value in question.levers.items():
+        st.session_state[_state.WIDGET + f"levers.{lever}"] = value
+    st.session_state[SCROLL] = True
+
+
+def guided_start() -> None:
+    with st.container(key="guided_start"):
+        st.markdown(INTRO)
+        for col, q in zip(st.columns(len(QUESTIONS)), QUESTIONS, strict=True):
+            col.button(q.text, key=f"ask_{q.key}", on_click=_ask, args=(q,), width="stretch",
+                       help=f"Sets {q.settings_text()} and shows the answer.")
+
+
+def preset_picker() -> st.delta_generator.DeltaGenerator:
+    """The preset picker; returns the place for the description, filled once the edits are known."""
     options = preset_names()
     if _state.current_preset() is None:
         options = [_uploaded_label(), *options]
     st.session_state.setdefault(PRESET_CHOICE, _state.current_preset() or _uploaded_label())
     st.selectbox("Start from a preset", options, key=PRESET_CHOICE, on_change=_on_preset_choice,
                  help="Switching preset resets the levers and parameters (draws and seed are kept).")
-    st.caption(app_state.escape_markdown(_state.base_scenario().description))
+    return st.empty()
+
+
+def start_words() -> tuple[str, str]:
+    """What the settings start from, and its description: a preset's own, or an uploaded file's
+    (which may have only inherited that of the preset it extends)."""
+    base, preset = _state.base_scenario(), _state.current_preset()
+    if preset is not None:
+        return preset, base.description
+    return upload_start(st.session_state.get(UPLOAD_NAME, "your file"), base)
+
+
+def describe_start(place: st.delta_generator.DeltaGenerator) -> None:
+    """The start's own description, or "Edited from PRESET: ..." once anything differs."""
+    start, own = start_words()
+    place.caption(as_plain_markdown(description(start, own, _state.current_edits())))
 
 
 # ----------------------------------------------------------------------------- the inputs
 
 
 def lever_inputs(values: dict[str, Any]) -> dict[str, Any]:
-    """The US levers, solution concept and run settings, in the sidebar."""
-    side = st.sidebar
-    side.header("US levers")
+    """The US levers at the top of the main column, each with its value in words."""
     out = {}
-    for lever, meaning in LEVERS.items():
-        path = f"levers.{lever}"
-        out[path] = side.slider(_label(lever), 0.0, 1.0, step=0.05, key=_key(path, values[path]),
-                                help=meaning)
+    with st.container(key="levers"):
+        for col, (lever, meaning) in zip(st.columns(len(LEVERS)), LEVERS.items(), strict=True):
+            path = f"levers.{lever}"
+            out[path] = col.slider(_label(lever), 0.0, 1.0, step=0.05, key=_key(path, values[path]),
+                                   help=meaning)
+            col.caption(f"{out[path]:g}: {lever_words(lever, out[path])}")
+    return out
+
+
+def run_inputs(values: dict[str, Any]) -> dict[str, Any]:
+    """The solution concept and run settings, in the sidebar."""
+    side = st.sidebar
+    out = {}
     side.header("Solution")
     out["solution.concept"] = side.radio(
         "Solution concept", list(CONCEPT_NAMES), format_func=CONCEPT_NAMES.get,
@@ -155,31 +213,76 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
 
 def results(scenario: Scenario, analysis: Analysis) -> None:
     result = analysis.result
-    shown = headlines(result)
-    for col, h in zip(st.columns(len(shown)), shown, strict=True):
-        col.metric(h.label, h.value_text(), help=f"{HEADLINE_HELP[h.key]} Below: how its uncertainty was "
-                   "measured.")
-        col.caption(h.uncertainty_text())
+    st.subheader("The answer", anchor=ANSWER_ANCHOR)
+    st.caption(f"Shares of {result.draws:,} Monte Carlo draws, each with its 95% interval; the prices are "
+               "the median US concession (0 nothing to 1 full withdrawal) that would buy a Sever, or a "
+               "public pledge.")
+    figures = headline_figures(result)
+    with st.container(key="headlines"):
+        for col, f in zip(st.columns(len(figures)), figures, strict=True):
+            col.metric(f.label, f.text, help=f.meaning)
     if st.toggle("Each player's expected utility", key="show_utility"):
         for col, h in zip(st.columns(4), utility_headlines(result), strict=False):
             col.metric(h.label, h.value_text(), help=HEADLINE_HELP["utility"])
             col.caption(h.uncertainty_text())
     left, right = st.columns(2)
     with left:
-        st.markdown("**Outcomes** (bars: 95% Monte Carlo intervals)")
+        st.markdown("**Outcomes** (bars: 95% intervals)")
         st.vega_lite_chart(outcome_bars({scenario.name: result}), width="stretch")
+        with st.expander("Data as table"):
+            st.dataframe([{"outcome": r["outcome"], "share of draws (95% interval)":
+                           percent_text(r["probability"], r["low"], r["high"])}
+                          for r in outcome_rows({scenario.name: result})], hide_index=True)
     with right:
-        st.markdown("**The Taliban's net value of the alliance** (over its best way out)")
+        st.markdown("**The Taliban's net value of the alliance** over its best way out, in utility points")
         net_value = result.per_draw["net_alliance_value"]
         st.vega_lite_chart(histogram(net_value, "utility points"), width="stretch")
+        st.caption("Right of the dashed line at 0 the alliance is worth more to the leadership than "
+                   "its best way out.")
+        with st.expander("Data as table"):
+            st.dataframe([{"from": round(r["start"], 3), "to": round(r["end"], 3),
+                           "share of draws": f"{r['share']:.1%}"} for r in histogram_rows(net_value)],
+                         hide_index=True)
+    st.markdown(UTILITY_POINTS)
     st.subheader("Why")
     st.markdown("\n".join(analysis.explanation))
-    st.subheader("The game tree")
-    st.caption(TREE_CAPTION)
-    st.graphviz_chart(tree_dot(analysis.tree), width="stretch")
+    game_tree(analysis)
+
+
+def game_tree(analysis: Analysis) -> None:
+    """The tree's title, its text summary (the most likely line of play) and the tree itself."""
+    st.subheader("The game tree: the most likely line of play", anchor="tree")
+    st.markdown("\n".join(line_of_play_text(analysis.tree)))
+    with st.container(key="tree_link"):
+        st.page_link("app_pages/tree.py", label="Open the full game tree")
+    with st.container(key="tree_chart"):
+        st.caption(TREE_CAPTION)
+        st.graphviz_chart(tree_dot(analysis.tree), width="stretch")
+
+
+def page_link(query: dict[str, str]) -> str:
+    """The address that restores this view (this server's own, with the settings as its query)."""
+    base = (st.context.url or "http://localhost:8501/").split("?")[0]
+    return f"{base}?{urlencode(query)}" if query else base
 
 
 def import_export(scenario: Scenario, analysis: Analysis) -> None:
+    name = scenario.name.removesuffix(".yaml").removesuffix(".yml")
+    preset, edits = _state.current_preset(), _state.current_edits()
+    command = reproduce_command(preset, edits, scenario, f"{name}.yaml")
+    link = page_link(app_state.to_query(preset, edits))
+    start = start_words()[0]
+    st.container(key="brief_download").download_button(
+        "Download brief (one page to print or cite)",
+        lambda: brief_page(scenario, start, edits, analysis.result, analysis.tree, link, command),
+        file_name=f"{name}-brief.html", mime="text/html", on_click="ignore", type="primary",
+        key="brief", help="The scenario, levers in words, headline figures with 95% intervals, prices, "
+        "line of play, what separates keeping from a Sever, a restoring link and the command line.")
+    with st.container(key="import_export"):
+        import_export_inputs(scenario, analysis, name)
+
+
+def import_export_inputs(scenario: Scenario, analysis: Analysis, name: str) -> None:
     st.header("Import and export")
     left, right = st.columns(2)
     # No ``type=`` filter: a file of another type gets our message, not Streamlit's exception.
@@ -207,36 +310,53 @@ def import_export(scenario: Scenario, analysis: Analysis) -> None:
 
 
 def main() -> None:
+    st.html(PAGE_CSS)
     st.title("The Taliban and al-Qaeda: what holds the alliance?")
+    guided_start()
     notices = _state.pop_link_notices()
     if notices:
         st.warning("Some settings in the link were ignored:\n\n"
                    + "\n".join(f"- {app_state.escape_markdown(n)}" for n in notices))
-    preset_picker()
+    # A new view (new session, new preset) seeds every widget from the stored settings, so its
+    # scenario is known before the parameters' hundred-odd sliders are drawn: show its numbers first.
+    new_view = _state.WIDGET + "run.seed" not in st.session_state
+    description_place = preset_picker()
     base = _state.base_scenario()
     values = app_state.editable_values(_state.current_scenario())
     shown = lever_inputs(values)
-    results_area = st.container()
-    st.header("Parameters")
-    st.caption("Each parameter has a central value and, if uncertain, a range its draws come from; hover "
-               "over a name for its meaning and the article section it rests on.")
-    shown.update(parameter_inputs(base, values))
+    shown.update(run_inputs(values))
+    results_area = st.empty()
+    shown_first = _state.current_scenario() if new_view else None
+    if shown_first is not None:
+        with results_area.container():
+            results(shown_first, _state.analysis_of(shown_first))
+    with st.container(key="parameters"):
+        st.header("Parameters")
+        st.caption("Each parameter has a central value and, if uncertain, a range its draws come from; "
+                   "hover over a name for its meaning and the article section it rests on.")
+        shown.update(parameter_inputs(base, values))
     edits = app_state.edits(base, shown)
+    problems = []
     try:
         scenario = base.updated(edits)
         st.session_state[_state.EDITS] = edits
     except ScenarioError as exc:
-        faults = [app_state.escape_markdown(f"{p.path}: {p.message}") for p in exc.problems]
-        results_area.error("These settings do not fit together, so the results below use your last valid "
-                           "settings:\n\n" + "\n".join(f"- {f}" for f in faults))
+        problems = [f"- {app_state.escape_markdown(f'{p.path}: {p.message}')}" for p in exc.problems]
         scenario = _state.current_scenario()
+    describe_start(description_place)
     analysis = _state.analysis_of(scenario)
-    with results_area:
-        results(scenario, analysis)
+    if problems or shown_first is None or shown_first.to_dict() != scenario.to_dict():
+        with results_area.container():
+            if problems:
+                st.error("These settings do not fit together, so the results below use your last valid "
+                         "settings:\n\n" + "\n".join(problems))
+            results(scenario, analysis)
     import_export(scenario, analysis)
     query = app_state.to_query(_state.current_preset(), _state.current_edits())
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
+    if st.session_state.pop(SCROLL, False):
+        st.html(SCROLL_SCRIPT, unsafe_allow_javascript=True)
 
 
 main()

@@ -22,7 +22,9 @@ MOVER_NAMES = {"taliban": "Taliban leadership", "faction": "Hardline faction", "
                "us": "United States"}
 CHANCE_NAME = "US monitoring"
 PATH_COLOUR = "#b03a2e"
-OTHER_COLOUR = "#8c8c8c"
+#: Dark enough for 4.5:1 on white (WCAG AA text): the branch labels are drawn in it.
+OTHER_COLOUR = "#5c5c5c"
+TITLE = "Game tree: the Taliban leadership, its hardline faction, al-Qaeda and US monitoring"
 FILL = {"taliban": "#dbe7f5", "faction": "#f6e3c8", "al_qaeda": "#e3f1dc", "chance": "#eeeeee"}
 
 
@@ -88,10 +90,10 @@ def tree_dot(probs: TreeProbabilities) -> str:
     """DOT source of the game tree, left to right, with probabilities and the equilibrium path."""
     on_path = equilibrium_path(probs)
     lines = [
-        "digraph game {",
-        '  rankdir=LR; nodesep=0.12; ranksep=0.35;',
-        '  node [fontname="Helvetica", fontsize=10, shape=box, style="rounded,filled", penwidth=0.6];',
-        '  edge [fontname="Helvetica", fontsize=9, arrowsize=0.5];',
+        f'digraph "{TITLE}" {{',
+        f'  tooltip="{TITLE}"; rankdir=LR; nodesep=0.12; ranksep=0.35;',
+        '  node [fontname="Helvetica", fontsize=12, shape=box, style="rounded,filled", penwidth=0.6];',
+        '  edge [fontname="Helvetica", fontsize=11, arrowsize=0.5];',
     ]
     _emit(TREE, "", probs, on_path, lines)
     lines.append("}")

@@ -1,0 +1,55 @@
+"""Serve the explorer: ``streamlit run serve.py`` (the pages themselves are in ``app.py``).
+
+Streamlit's page, opened at a page's own address (``/compare``), first looks for its server under
+that path (``/compare/_stcore/health``) and gets two 404s before it tries the root (Streamlit issue
+7074). The app always runs at the root, so this wrapper tells the page so: it adds one line to the
+HTML it serves, setting the base address Streamlit's front end reads (``window.__streamlit``).
+Everything else passes through untouched.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+BASE_URL_SCRIPT = b"<script>window.__streamlit = {BACKEND_BASE_URL: window.location.origin};</script>"
+#: Paths of the server's own endpoints and files; everything else is the page.
+NOT_THE_PAGE = ("/_stcore", "/static", "/media", "/component", "/app/static", "/favicon", "/manifest")
+
+
+class RootBaseUrl:
+    """ASGI middleware: put :data:`BASE_URL_SCRIPT` at the top of every HTML page served."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(NOT_THE_PAGE):
+            await self.app(scope, receive, send)
+            return
+        # Ask for the page uncompressed, so that the script can be added to it.
+        headers = [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"]
+        start: Message | None = None
+        body = b""
+
+        async def send_with_script(message: Message) -> None:
+            nonlocal start, body
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            body += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            assert start is not None
+            response_headers = dict(start["headers"])
+            if response_headers.get(b"content-type", b"").startswith(b"text/html"):
+                body = body.replace(b"<head>", b"<head>" + BASE_URL_SCRIPT, 1)
+            response_headers[b"content-length"] = str(len(body)).encode()
+            await send({**start, "headers": list(response_headers.items())})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app({**scope, "headers": headers}, receive, send_with_script)
+
+
+app = st.App("app.py", middleware=[Middleware(RootBaseUrl)])

@@ -1,0 +1,37 @@
+"""The scenario page's layout rules: a compact headline grid, the phone layout and a clean print.
+
+Streamlit lays out keyed containers with the class ``st-key-<key>``; these rules address them.
+The seven headlines wrap four to a row; below 640 px they sit two to a row, the tree gives way to
+its line of play with a link to the full tree, and the levers (already in the main column) come
+first. Printing drops the sidebar, the header, the starting questions, the parameter inputs and the
+upload box.
+"""
+
+PHONE_MAX_PX = 639
+
+PAGE_CSS = f"""
+<style>
+.st-key-headlines [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}
+.st-key-headlines [data-testid="stColumn"] {{ flex: 0 0 calc(25% - 0.75rem) !important;
+  min-width: calc(25% - 0.75rem) !important; }}
+.st-key-headlines [data-testid="stMetricValue"] {{ white-space: normal; }}
+.st-key-tree_link {{ display: none; }}
+@media (max-width: {PHONE_MAX_PX}px) {{
+  .st-key-headlines [data-testid="stColumn"] {{ flex: 0 0 calc(50% - 0.5rem) !important;
+    min-width: calc(50% - 0.5rem) !important; }}
+  .st-key-headlines [data-testid="stMetricValue"] {{ font-size: 1.05rem; }}
+  .st-key-headlines [data-testid="stMetricLabel"] p {{ font-size: 0.85rem; }}
+  .st-key-tree_chart {{ display: none; }}
+  .st-key-tree_link {{ display: block; }}
+}}
+@media print {{
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+  .st-key-guided_start, .st-key-parameters, .st-key-import_export, .st-key-tree_link,
+  .st-key-brief_download
+  {{ display: none !important; }}
+  [data-testid="stMain"] {{ margin-left: 0 !important; }}
+  [data-testid="stMainBlockContainer"] {{ padding: 0 !important; max-width: 100% !important; }}
+}}
+</style>
+"""

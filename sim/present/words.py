@@ -1,0 +1,83 @@
+"""Settings in words: what a lever's value means, and how the current settings differ from a preset."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sim.scenario import Scenario, load_scenario, preset_names
+
+#: Characters that markdown would read as formatting, links or HTML.
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+
+#: For each lever, the words for the levels along its 0-1 scale (value at which the words start).
+LEVER_LEVELS: dict[str, tuple[tuple[float, str], ...]] = {
+    "concession": ((0.0, "nothing offered"), (0.15, "talks and prisoner releases"),
+                   (0.45, "a phased withdrawal"), (0.8, "full withdrawal with sanctions relief")),
+    "verification": ((0.0, "no monitoring of a pledge"), (0.2, "little monitoring"),
+                     (0.45, "regular monitoring"), (0.75, "intrusive verification")),
+    "pressure": ((0.0, "no US military pressure"), (0.2, "light pressure"),
+                 (0.45, "a continuing but reduced campaign"), (0.75, "a full military campaign")),
+}
+#: The article section behind each lever (see the presets' comments and docs/model.md).
+LEVER_SECTIONS = {"concession": "Negotiations ¶1-5", "verification": "Prospects ¶4",
+                  "pressure": "Intro ¶1-2"}
+#: Settings that describe the run rather than the situation, named in words.
+RUN_WORDS = {"solution.concept": "solution", "solution.lambda": "QRE precision", "run.draws": "draws",
+             "run.seed": "seed"}
+
+
+def lever_words(lever: str, value: float) -> str:
+    """What ``value`` of ``lever`` stands for, e.g. ``concession 0.6`` -> ``"a phased withdrawal"``."""
+    words = LEVER_LEVELS[lever][0][1]
+    for start, text in LEVER_LEVELS[lever]:
+        if value >= start - 1e-9:
+            words = text
+    return words
+
+
+def setting_name(path: str) -> str:
+    """A dotted path as a reader names it: ``levers.concession`` -> ``concession``,
+    ``parameters.x.dist.low`` -> ``x (low end)``."""
+    if path in RUN_WORDS:
+        return RUN_WORDS[path]
+    parts = path.split(".")
+    if parts[0] == "levers":
+        return parts[1]
+    end = {"value": "", "dist.low": " (low end)", "dist.high": " (high end)"}[".".join(parts[2:])]
+    return parts[1] + end
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def changes_text(edits: Mapping[str, Any], ignore: tuple[str, ...] = ("run.draws", "run.seed")) -> str:
+    """``"concession 0.6, leader_legitimacy 0.3"``: the edits that change the situation, in order."""
+    return ", ".join(f"{setting_name(p)} {value_text(v)}" for p, v in edits.items() if p not in ignore)
+
+
+def description(start: str, start_description: str, edits: Mapping[str, Any]) -> str:
+    """The line under the preset picker: the start's own description, or what was edited from it."""
+    changed = changes_text(edits)
+    if not changed:
+        return start_description
+    return f"Edited from {start}: {changed}."
+
+
+def upload_start(file_name: str, scenario: Scenario) -> tuple[str, str]:
+    """``(start, description)`` of an uploaded file. A file that extends a preset without a description
+    of its own inherits the preset's name and words: say so rather than repeat them."""
+    start = f"the uploaded file {file_name}"
+    if scenario.name in preset_names() and scenario.description == load_scenario(scenario.name).description:
+        return start, (f"From the uploaded file {file_name}, built on {scenario.name} (it has no "
+                       "description of its own).")
+    return start, f"From the uploaded file {file_name}: {scenario.description}"
+
+
+def as_plain_markdown(text: str) -> str:
+    """``text`` with every markdown special character escaped, so it shows exactly as written."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", text)
