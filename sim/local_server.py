@@ -28,7 +28,7 @@ def start_app(port: int, log: IO | int = subprocess.DEVNULL, env: dict[str, str]
               ) -> subprocess.Popen:
     """``streamlit run app.py`` on ``port`` of the loopback interface (``env`` added to ours)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true",
          "--server.address", HOST, "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
 

@@ -92,7 +92,8 @@ def test_the_brief_holds_the_headlines_on_screen_and_its_command_reproduces_them
     again = []
     for k in ("keep", "distance", "sever", "split", "deal"):
         mean, (low, high) = summary["outcomes"].get(k, summary.get(k)), summary["intervals"][k]
-        again.append(format_probability(Interval(mean, low, high, "", mean * summary["draws"], summary["draws"])))
+        n = summary["draws"]
+        again.append(format_probability(Interval(mean, low, high, "", mean * n, n)))
     assert again == shown[:5]
     for move, text in zip(("sever", "distance"), shown[5:], strict=True):
         median = summary["sever_price" if move == "sever" else "pledge_price"]["median"]
