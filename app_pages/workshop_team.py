@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _workshop
+from sim.app_state import escape_markdown
 from sim.workshop import flows
 from sim.workshop.cards import ROLES, Card, Control, load_card
-from sim.workshop.export import escape_markdown, team_debrief_html
+from sim.workshop.export import team_debrief_html
 from sim.workshop.shocks import SHOCKS
 from sim.workshop.store import MAX_TEAM_NAME, Store, Team, WorkshopError
 

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 def start_app(port: int, log: IO | int = subprocess.DEVNULL, env: dict[str, str] | None = None
               ) -> subprocess.Popen:
-    """``streamlit run app.py`` on ``port`` of the loopback interface (``env`` added to ours)."""
+    """``streamlit run serve.py`` (the app) on ``port`` of the loopback interface (``env`` added to ours)."""
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true",
          "--server.address", HOST, "--server.port", str(port), "--browser.gatherUsageStats", "false"],

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import pytest
 from conftest import ROOT
-from playwright.sync_api import Browser, Page, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS, METRIC
+from playwright.sync_api import Browser, Page
+from test_browser import METRIC
 
 DOCS = ROOT / "docs"
 LAPTOP = {"width": 1440, "height": 900}
@@ -42,14 +41,6 @@ OPENED: set[str] = set()
 SETTLE_MS = 1000
 #: Generous: a cold server solves its first preset (100,000 draws) while a machine may be busy.
 LOAD_MS = 180_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from sim.app_state import escape_markdown
 from sim.scenario import Scenario, load_scenario, preset_names
 
 #: Characters that markdown would read as formatting, links or HTML.
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
 
 #: For each lever, the words for the levels along its 0-1 scale (value at which the words start).
 LEVER_LEVELS: dict[str, tuple[tuple[float, str], ...]] = {
@@ -39,14 +38,15 @@ def lever_words(lever: str, value: float) -> str:
 
 def setting_name(path: str) -> str:
     """A dotted path as a reader names it: ``levers.concession`` -> ``concession``,
-    ``parameters.x.dist.low`` -> ``x (low end)``."""
+    ``parameters.x.dist.low`` -> ``x (low end)``, ``parameters.x`` (fixed) -> ``x (fixed)``."""
     if path in RUN_WORDS:
         return RUN_WORDS[path]
     parts = path.split(".")
     if parts[0] == "levers":
         return parts[1]
-    end = {"value": "", "dist.low": " (low end)", "dist.high": " (high end)"}[".".join(parts[2:])]
-    return parts[1] + end
+    # A parameter fixed at a value (the "fix at" toggle) is the bare parameter path.
+    ends = {"": " (fixed)", "value": "", "dist.low": " (low end)", "dist.high": " (high end)"}
+    return parts[1] + ends.get(".".join(parts[2:]), " (" + ".".join(parts[2:]) + ")")
 
 
 def value_text(value: Any) -> str:
@@ -79,5 +79,5 @@ def upload_start(file_name: str, scenario: Scenario) -> tuple[str, str]:
 
 
 def as_plain_markdown(text: str) -> str:
-    """``text`` with every markdown special character escaped, so it shows exactly as written."""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    """``text`` shown exactly as written (:func:`sim.app_state.escape_markdown`: the one escape rule)."""
+    return escape_markdown(text)

@@ -136,9 +136,3 @@ def positions_chart(rows: list[dict[str, Any]], card: Card) -> dict[str, Any]:
     }
 
 
-_MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
-
-
-def escape_markdown(text: str) -> str:
-    """Text a user typed, safe to place inside markdown (every markdown and HTML character escaped)."""
-    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIALS else ch for ch in text)
