@@ -35,7 +35,7 @@ Array = NDArray[np.float64]
 PRICED = ("sever", "distance")
 TOLERANCE = 1e-10
 #: Points per piece of [0, 1] scanned for the first crossing before bisecting.
-SCAN = 17
+SCAN = 9
 #: Bisection halves [0, 1] below TOLERANCE in 34 steps.
 STEPS = int(np.ceil(np.log2(1 / TOLERANCE))) + 1
 
@@ -88,10 +88,12 @@ class BranchLines:
 def branch_lines(line: ConcessionLine, sol: Solution | None = None) -> BranchLines:
     """Read the lines off ``sol``, a solution of ``line`` at any concession (solved at 0 if absent)."""
     sol = sol or solve(line.at(0.0), "spe")
-    at_zero, slope = values_under(sol.probs, line.at_zero), values_under(sol.probs, _slope_game(line))
+    rows = (TALIBAN, FACTION)   # only the leadership's and the faction's values move a price
+    at_zero = values_under(sol.probs, line.at_zero, rows)
+    slope = values_under(sol.probs, _slope_game(line), rows)
 
     def affine(path: str, player: int) -> Affine:
-        return Affine(at_zero[path][player], slope[path][player])
+        return Affine(at_zero[path][rows.index(player)], slope[path][rows.index(player)])
 
     branches = [(m, s) for m in PRICED for s in ("stay", "split")]
     return BranchLines(affine("keep", TALIBAN),

@@ -154,14 +154,33 @@ def _forward(node, path: str, mass: Array, game: Game, probs: dict, reach: dict,
             _forward(child, _join(path, name), mass * probs[path][i], game, probs, reach, chance)
 
 
-def values_under(probs: dict[str, Array], game: Game) -> dict[str, Array]:
-    """The ``(4, n)`` expected payoffs at every decision node when play follows ``probs``.
+def values_under(probs: dict[str, Array], game: Game, rows: tuple[int, ...] | None = None
+                 ) -> dict[str, Array]:
+    """The expected payoffs at every decision node when play follows ``probs`` (``rows``: only those
+    players' payoffs, which is all the price search needs).
 
     Linear in the payoffs: the same behaviour applied to a game's slope in the concession gives the
     slope of every node's value (see :mod:`sim.price`).
     """
     values: dict[str, Array] = {}
-    _backward(TREE, "", game, lambda _u, path, _node: probs[path], {}, values)
+    pick = list(rows) if rows is not None else slice(None)
+
+    def walk(node, path: str) -> Array:
+        if isinstance(node, Leaf):
+            return game.payoffs[node.key][pick]
+        if isinstance(node, Chance):
+            first, second = (walk(child, _join(path, name)) for name, child in node.outcomes.items())
+            q = game.chance[node.prob]
+            return second + q * (first - second)
+        weights = probs[path]
+        value = None
+        for i, (name, child) in enumerate(node.actions.items()):
+            term = walk(child, _join(path, name)) * weights[i]
+            value = term if value is None else value + term
+        values[path] = value
+        return value
+
+    walk(TREE, "")
     return values
 
 
