@@ -17,6 +17,7 @@ from sim.model import MOVES, build_game
 from sim.scenario import ScenarioError
 from sim.solve import solve
 from sim.timeline import project
+from sim.timeline.charts import survival_chart
 from sim.timeline.summary import summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -208,3 +209,25 @@ def test_the_timeline_command_refuses_more_than_60_years():
     done = subprocess.run([sys.executable, "-m", "sim", "timeline", "baseline-2018", "--years", "61"],
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2 and "61" in done.stderr
+
+
+# -- the app page ----------------------------------------------------------------------------------------
+
+
+def test_the_over_time_page_replays_the_record_with_its_events_on_the_axis(app):
+    app.switch_page("app_pages/over_time.py").run()
+    assert not app.exception
+    assert app.selectbox(key="ot_scenario").value == REPLAY
+    assert app.metric[0].label == "P(alliance not severed) by 2018"
+    assert len(app.get("vega_lite_chart")) == 2
+    app.selectbox(key="ot_scenario").set_value("what-if-major-concession").run()
+    assert not app.exception and app.metric[0].label == "P(alliance not severed) by 2032"
+
+
+def test_the_survival_chart_marks_each_scripted_event_within_the_span():
+    sc = sim.load_scenario(REPLAY)
+    pr = project(sc, draws=20)
+    spec = survival_chart(summary(pr), pr.spec.events)
+    marked = [m["year"] for m in spec["layer"][2]["data"]["values"]]
+    assert marked == [e.year for e in pr.spec.events]
+    assert len(spec["layer"][0]["data"]["values"]) == 23
