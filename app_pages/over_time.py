@@ -8,7 +8,7 @@ from sim.app_state import escape_markdown
 from sim.scenario import load_scenario, preset_names
 from sim.timeline import parse_timeline, project
 from sim.timeline.charts import shares_chart, survival_chart
-from sim.timeline.engine import MAX_YEARS
+from sim.timeline.engine import MAX_YEARS, default_span
 from sim.timeline.summary import summary
 
 REPLAY = "history-1996-2018"
@@ -30,8 +30,7 @@ def main() -> None:
     left, mid, right = st.columns(3)
     name = left.selectbox("Scenario", names, index=names.index(REPLAY), key="ot_scenario")
     spec = parse_timeline(load_scenario(name).timeline, name)
-    own_span = spec.years or (spec.events[-1].year - spec.start + 1 if spec.events else 15)
-    years = mid.slider("Years", 1, MAX_YEARS, own_span, key=f"ot_years_{name}")  # each its own span
+    years = mid.slider("Years", 1, MAX_YEARS, default_span(spec), key=f"ot_years_{name}")  # each its own span
     draws = right.select_slider("Trajectories", [500, 1_000, 2_000, 5_000, 10_000, MAX_APP_TRAJECTORIES],
                                 value=2_000, key="ot_draws")
     solution = st.radio("Solution", ("spe", "qre"), horizontal=True, key="ot_solution",

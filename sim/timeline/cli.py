@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from sim.scenario import MAX_SEED
 from sim.timeline.engine import MAX_YEARS, project
 from sim.timeline.summary import render
 
@@ -19,7 +20,7 @@ def add_timeline_parser(sub, scenario_arguments, whole_number, output_options) -
                    help=f"years to project, at most {MAX_YEARS} (default: the scenario's span, else 15)")
     p.add_argument("--draws", type=whole_number(1, MAX_TRAJECTORIES), default=DEFAULT_TRAJECTORIES,
                    help=f"trajectories, at most {MAX_TRAJECTORIES:,} (default {DEFAULT_TRAJECTORIES:,})")
-    p.add_argument("--seed", type=whole_number(0, 2**63 - 1), help="random seed")
+    p.add_argument("--seed", type=whole_number(0, MAX_SEED), help=f"random seed, 0 to {MAX_SEED:,}")
     p.add_argument("--solution", choices=("spe", "qre"), default="spe")
     output_options(p)
 

@@ -191,8 +191,9 @@ def close_year(state: State, played: dict, u: Array, spec: Timeline, year: int, 
                deliver: bool, tally: dict[str, int]) -> YearTally:
     """Carry the year's outcome into the state: Sever, split, retaliation, the deal's fate."""
     alive = ~state.severed
-    attack = alive & (played["attack"] | (u[6] < spec.hazards.aq_attack) | scripted_attack)
-    traced = alive & (played["traced"] | (u[6] < spec.hazards.aq_attack) | scripted_attack)
+    from_outside = (u[6] < spec.hazards.aq_attack) | scripted_attack   # a hazard or the script
+    attack = alive & (played["attack"] | from_outside)
+    traced = alive & (played["traced"] | from_outside)
     memory = state.numeric["retaliation_memory"]
     memory[:] = np.where(traced, 1.0, memory * (1 - spec.memory_decay))
     detected = alive & (played["detected"] | (u[7] < spec.hazards.detection))
@@ -242,7 +243,7 @@ def project(scenario: Scenario, years: int | None = None, draws: int | None = No
             solution: str | None = None, lam: float | None = None, *, chunk_size: int = 50_000) -> Projection:
     """Monte Carlo trajectories of the alliance over ``years`` calendar years from the scenario's start."""
     spec = parse_timeline(scenario.timeline, scenario.name)
-    span = years if years is not None else (spec.years or _span(spec))
+    span = years if years is not None else default_span(spec)
     if not 1 <= span <= MAX_YEARS:
         raise ValueError(f"years must be between 1 and {MAX_YEARS} (got {span})")
     drawn = sample(scenario, draws, seed)
@@ -259,7 +260,10 @@ def project(scenario: Scenario, years: int | None = None, draws: int | None = No
                       np.concatenate([p[1] for p in parts]), fates)
 
 
-def _span(spec: Timeline) -> int:
+def default_span(spec: Timeline) -> int:
+    """The section's ``years``, else up to its last event, else :data:`DEFAULT_YEARS`."""
+    if spec.years:
+        return spec.years
     return spec.events[-1].year - spec.start + 1 if spec.events else DEFAULT_YEARS
 
 
