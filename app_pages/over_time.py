@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import streamlit as st
 
 from sim.app_state import escape_markdown
-from sim.scenario import load_scenario, preset_names
+from sim.scenario import ScenarioError, load_scenario, preset_names
 from sim.timeline import parse_timeline, project
 from sim.timeline.charts import shares_chart, survival_chart
+from sim.timeline.editor import COLUMNS, events_to_rows, rows_to_events
 from sim.timeline.engine import MAX_YEARS, default_span
+from sim.timeline.spec import Event
 from sim.timeline.summary import summary
 
 REPLAY = "history-1996-2018"
@@ -16,8 +21,26 @@ MAX_APP_TRAJECTORIES = 20_000
 
 
 @st.cache_data(max_entries=16, show_spinner="Running the years...")
-def projected(name: str, years: int | None, draws: int, solution: str) -> dict:
-    return summary(project(load_scenario(name), years=years, draws=draws, solution=solution))
+def projected(name: str, events: str, years: int, draws: int, solution: str) -> dict:
+    scenario = load_scenario(name, {"timeline.events": json.loads(events)})
+    return summary(project(scenario, years=years, draws=draws, solution=solution))
+
+
+def edited_events(name: str, spec) -> list[dict]:
+    """The scripted events as edited in the table; the file's own if the edits do not validate."""
+    st.subheader("Scripted events")
+    st.caption("Add, change or delete rows; set state as name=value; name=value (e.g. is_threat=0.8; "
+               "governs=in_power). Rows are put in year order.")
+    table = pd.DataFrame(events_to_rows(spec.events), columns=list(COLUMNS))
+    rows = st.data_editor(table, num_rows="dynamic", key=f"ot_events_{name}", hide_index=True,
+                          width="stretch", column_order=COLUMNS)
+    try:
+        events = rows_to_events(rows.to_dict("records"))
+        load_scenario(name, {"timeline.events": events})
+        return events
+    except ScenarioError as exc:
+        st.error(escape_markdown(f"The edited events are not used: {exc}"))
+        return [e.model_dump(exclude_defaults=True) for e in spec.events]
 
 
 def main() -> None:
@@ -35,7 +58,16 @@ def main() -> None:
                                 value=2_000, key="ot_draws")
     solution = st.radio("Solution", ("spe", "qre"), horizontal=True, key="ot_solution",
                         format_func=lambda s: {"spe": "subgame perfect", "qre": "logit QRE"}[s])
-    data = projected(name, years, draws, solution)
+    results = st.container()
+    events = edited_events(name, spec)
+    with results:
+        show_results(name, spec, events, years, draws, solution)
+
+
+def show_results(name: str, spec, events: list[dict], years: int, draws: int, solution: str) -> None:
+    """The survival curve, the yearly shares and the deal's fate of the projection with ``events``."""
+    data = projected(name, json.dumps(events), years, draws, solution)
+    spec = spec.model_copy(update={"events": [Event.model_validate(e) for e in events]})
     end = data["survival"][-1]
     c1, c2, c3 = st.columns(3)
     c1.metric(f"P(alliance not severed) by {end['year']}",
@@ -48,10 +80,6 @@ def main() -> None:
     st.vega_lite_chart(survival_chart(data, spec.events), width="stretch")
     st.subheader("Shares per year")
     st.vega_lite_chart(shares_chart(data), width="stretch")
-    if spec.events:
-        st.subheader("Scripted events")
-        st.dataframe([{"year": e.year, "what": e.note, "section": e.section} for e in spec.events],
-                     hide_index=True, width="stretch")
     st.caption(escape_markdown(f"Deal: voided by detection {deal['voided_by_detection']:,}, by an attack "
                                f"{deal['voided_by_attack']:,}. Command line: alliance-sim timeline {name}."))
 

@@ -18,6 +18,7 @@ from sim.scenario import ScenarioError
 from sim.solve import solve
 from sim.timeline import project
 from sim.timeline.charts import survival_chart
+from sim.timeline.editor import events_to_rows, rows_to_events
 from sim.timeline.summary import summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,3 +232,25 @@ def test_the_survival_chart_marks_each_scripted_event_within_the_span():
     marked = [m["year"] for m in spec["layer"][2]["data"]["values"]]
     assert marked == [e.year for e in pr.spec.events]
     assert len(spec["layer"][0]["data"]["values"]) == 23
+
+
+def test_the_events_table_gives_back_the_events_in_year_order_with_what_each_row_says():
+    rows = [{"year": 2021.0, "set": "", "offer": None, "verification": None, "sign": False, "deliver": True,
+             "attack": None, "note": None},
+            {"year": 2019, "set": "is_threat=0.8; governs=in_power", "offer": "0.5", "verification": 0.6,
+             "sign": None, "deliver": False, "attack": True, "note": "a surge"}]
+    assert rows_to_events(rows) == [
+        {"year": 2019, "set": {"is_threat": 0.8, "governs": "in_power"},
+         "offer": {"concession": 0.5, "verification": 0.6}, "attack": True, "note": "a surge"},
+        {"year": 2021, "deliver": True}]
+    replay = sim.timeline.parse_timeline(sim.load_scenario(REPLAY).timeline, REPLAY)
+    back = rows_to_events(events_to_rows(replay.events))
+    assert [e["year"] for e in back] == [e.year for e in replay.events]
+    assert back[1] == {"year": 1998, "attack": True, "note": replay.events[1].note}
+
+
+def test_a_bad_events_table_names_the_row_and_column():
+    with pytest.raises(ScenarioError) as err:
+        rows_to_events([{"year": None}, {"year": "soon"}, {"year": 2020, "set": "is_threat 0.8"}])
+    text = str(err.value)
+    assert "row 1.year: missing" in text and "row 2.year" in text and "row 3.set" in text
