@@ -36,7 +36,9 @@ def edited_events(name: str, spec) -> list[dict]:
                           width="stretch", column_order=COLUMNS)
     try:
         events = rows_to_events(rows.to_dict("records"))
-        load_scenario(name, {"timeline.events": events})
+        scenario = load_scenario(name, {"timeline.events": events})
+        st.download_button("Download the scenario with these events (YAML)", scenario.to_yaml(),
+                           file_name=f"{name}-timeline.yaml", mime="application/yaml")
         return events
     except ScenarioError as exc:
         st.error(escape_markdown(f"The edited events are not used: {exc}"))

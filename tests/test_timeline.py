@@ -14,7 +14,7 @@ import pytest
 import sim
 from sim.lenses import through_lens
 from sim.model import MOVES, build_game
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, parse_yaml
 from sim.solve import solve
 from sim.timeline import project
 from sim.timeline.charts import survival_chart
@@ -254,3 +254,10 @@ def test_a_bad_events_table_names_the_row_and_column():
         rows_to_events([{"year": None}, {"year": "soon"}, {"year": 2020, "set": "is_threat 0.8"}])
     text = str(err.value)
     assert "row 1.year: missing" in text and "row 2.year" in text and "row 3.set" in text
+
+
+def test_a_downloaded_timeline_scenario_reproduces_the_same_projection():
+    sc = sim.load_scenario("baseline-2018", {"timeline.events": DEAL})
+    again = sim.load_scenario(parse_yaml(sc.to_yaml(), "download.yaml"))
+    assert again.timeline == sc.timeline
+    assert project(again, years=4, draws=300).tallies == project(sc, years=4, draws=300).tallies
