@@ -17,9 +17,12 @@ from sim.run import run
 from sim.sampling import BLOCK, Design, draw_parameters
 from sim.scenario import load_scenario
 from sim.solve import solve
+from sim.timeline import project
 
 SCENARIO = "baseline-2018"
 QRE_LAMBDA = 10.0
+#: The timeline figure: trajectories and years (issue 8's target: under 5 s here, SPE).
+TIMELINE_TRAJECTORIES, TIMELINE_YEARS = 100_000, 15
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ def measure(draws: int = 1_000_000) -> list[Figure]:
     figures.append(_timed("end to end (spe)", draws, lambda: run(scenario, draws=draws, solution="spe")))
     figures.append(_timed("end to end (qre)", draws,
                           lambda: run(scenario, draws=draws, solution="qre", lam=QRE_LAMBDA)))
+    figures.append(_timed(f"timeline {TIMELINE_YEARS} y (spe)", TIMELINE_TRAJECTORIES,
+                          lambda: project(scenario, years=TIMELINE_YEARS, draws=TIMELINE_TRAJECTORIES)))
     return figures
 
 
@@ -81,8 +86,8 @@ def render(figures: list[Figure], as_json: bool = False) -> str:
     if as_json:
         return json.dumps([asdict(f) for f in figures], indent=2)
     lines = [f"alliance-sim bench on {SCENARIO} (solving stages on one thread; end to end on one thread "
-             "per core and including reservation prices)",
-             f"{'stage':<20} {'draws':>10} {'seconds':>9} {'draws/s':>12} {'peak MiB':>9}"]
-    lines += [f"{f.stage:<20} {f.draws:>10,} {f.seconds:>9.3f} {f.draws_per_second:>12,.0f} "
+             "per core and including reservation prices; the timeline's draws are trajectories)",
+             f"{'stage':<22} {'draws':>10} {'seconds':>9} {'draws/s':>12} {'peak MiB':>9}"]
+    lines += [f"{f.stage:<22} {f.draws:>10,} {f.seconds:>9.3f} {f.draws_per_second:>12,.0f} "
               f"{f.peak_mib:>9.1f}" for f in figures]
     return "\n".join(lines)

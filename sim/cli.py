@@ -32,6 +32,7 @@ from sim.scenario import (
     printable,
     shown,
 )
+from sim.timeline.cli import add_timeline_parser, cmd_timeline
 
 EXIT_BAD_INPUT = 2
 
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"at most {MAX_DRAWS:,}")
     p_bench.add_argument("--json", action="store_true")
     add_analyze_parser(sub)
+    add_timeline_parser(sub, scenario_arguments, whole_number, _output_options)
     return parser
 
 
@@ -209,8 +211,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_timeline_here(args: argparse.Namespace) -> int:
+    return cmd_timeline(args, chosen_scenario(args), _emit)
+
+
 COMMANDS = {"run": cmd_run, "list": cmd_list, "show": cmd_show, "validate": cmd_validate,
-            "bench": cmd_bench, "analyze": cmd_analyze, "analyze-bench": cmd_analyze_bench}
+            "bench": cmd_bench, "analyze": cmd_analyze, "analyze-bench": cmd_analyze_bench,
+            "timeline": cmd_timeline_here}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -189,6 +189,8 @@ class ScenarioFile(BaseModel):
     solution: SolutionSpec = SolutionSpec()
     run: RunSpec = RunSpec()
     parameters: dict[str, ParamEntry] = {}
+    #: The alliance over time; its content is validated by :mod:`sim.timeline.spec`.
+    timeline: dict[str, Any] | None = None
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -238,6 +240,7 @@ class Scenario:
     params: dict[str, Param]
     source: str = "<dict>"
     chain: tuple[str, ...] = field(default=())
+    timeline: dict[str, Any] | None = None
 
     def values(self) -> dict[str, float]:
         """Central values of every parameter."""
@@ -260,6 +263,7 @@ class Scenario:
             "solution": {"concept": self.concept, "lambda": self.lam},
             "run": {"draws": self.draws, "seed": self.seed, "sampler": self.sampler},
             "parameters": params,
+            **({"timeline": copy.deepcopy(self.timeline)} if self.timeline is not None else {}),
         }
 
     def to_yaml(self) -> str:
@@ -640,6 +644,11 @@ def _finish(raw: dict[str, Any], file: str, chain: tuple[str, ...]) -> Scenario:
         problems += [Problem(file, f"parameters.{pname}{sub}", msg) for sub, msg in errs]
         if param is not None:
             params[pname] = param
+    if spec.timeline is not None:
+        from sim.timeline.spec import timeline_problems  # the timeline package imports this module
+
+        problems += [Problem(file, path, msg)
+                     for path, msg in timeline_problems(spec.timeline, spec.name or Path(file).stem)]
     if spec.solution.concept == "qre" and spec.solution.lambda_ is None:
         problems.append(Problem(file, "solution.lambda", "QRE needs a precision lambda"))
     if problems:
@@ -656,6 +665,7 @@ def _finish(raw: dict[str, Any], file: str, chain: tuple[str, ...]) -> Scenario:
         params=params,
         source=file,
         chain=chain,
+        timeline=spec.timeline,
     )
 
 

@@ -1,0 +1,89 @@
+"""Over time page: the alliance year by year, the article's record replayed by default."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from sim.app_state import escape_markdown
+from sim.scenario import ScenarioError, load_scenario, preset_names
+from sim.timeline import parse_timeline, project
+from sim.timeline.charts import shares_chart, survival_chart
+from sim.timeline.editor import COLUMNS, events_to_rows, rows_to_events
+from sim.timeline.engine import MAX_YEARS, default_span
+from sim.timeline.spec import Event
+from sim.timeline.summary import summary
+
+REPLAY = "history-1996-2018"
+MAX_APP_TRAJECTORIES = 20_000
+
+
+@st.cache_data(max_entries=16, show_spinner="Running the years...")
+def projected(name: str, events: str, years: int, draws: int, solution: str) -> dict:
+    scenario = load_scenario(name, {"timeline.events": json.loads(events)})
+    return summary(project(scenario, years=years, draws=draws, solution=solution))
+
+
+def edited_events(name: str, spec) -> list[dict]:
+    """The scripted events as edited in the table; the file's own if the edits do not validate."""
+    st.subheader("Scripted events")
+    st.caption("Add, change or delete rows; set state as name=value; name=value (e.g. is_threat=0.8; "
+               "governs=in_power). Rows are put in year order.")
+    table = pd.DataFrame(events_to_rows(spec.events), columns=list(COLUMNS))
+    rows = st.data_editor(table, num_rows="dynamic", key=f"ot_events_{name}", hide_index=True,
+                          width="stretch", column_order=COLUMNS)
+    try:
+        events = rows_to_events(rows.to_dict("records"))
+        scenario = load_scenario(name, {"timeline.events": events})
+        st.download_button("Download the scenario with these events (YAML)", scenario.to_yaml(),
+                           file_name=f"{name}-timeline.yaml", mime="application/yaml")
+        return events
+    except ScenarioError as exc:
+        st.error(escape_markdown(f"The edited events are not used: {exc}"))
+        return [e.model_dump(exclude_defaults=True) for e in spec.events]
+
+
+def main() -> None:
+    st.title("Over time")
+    st.caption("One stage game a year for every trajectory. Each trajectory draws the scenario's uncertain "
+               "parameters once; deaths, surges, attacks and detections are drawn year by year, and the "
+               "state (legitimacy, standing, the memory of retaliation, the deal, who governs) carries "
+               "from one year to the next. Players weigh each year alone: nobody looks ahead.")
+    names = preset_names()
+    left, mid, right = st.columns(3)
+    name = left.selectbox("Scenario", names, index=names.index(REPLAY), key="ot_scenario")
+    spec = parse_timeline(load_scenario(name).timeline, name)
+    years = mid.slider("Years", 1, MAX_YEARS, default_span(spec), key=f"ot_years_{name}")  # each its own span
+    draws = right.select_slider("Trajectories", [500, 1_000, 2_000, 5_000, 10_000, MAX_APP_TRAJECTORIES],
+                                value=2_000, key="ot_draws")
+    solution = st.radio("Solution", ("spe", "qre"), horizontal=True, key="ot_solution",
+                        format_func=lambda s: {"spe": "subgame perfect", "qre": "logit QRE"}[s])
+    results = st.container()
+    events = edited_events(name, spec)
+    with results:
+        show_results(name, spec, events, years, draws, solution)
+
+
+def show_results(name: str, spec, events: list[dict], years: int, draws: int, solution: str) -> None:
+    """The survival curve, the yearly shares and the deal's fate of the projection with ``events``."""
+    data = projected(name, json.dumps(events), years, draws, solution)
+    spec = spec.model_copy(update={"events": [Event.model_validate(e) for e in events]})
+    end = data["survival"][-1]
+    c1, c2, c3 = st.columns(3)
+    c1.metric(f"P(alliance not severed) by {end['year']}",
+              f"{end['p_alliance']:.1%} ({end['lo']:.1%}-{end['hi']:.1%})")
+    sy = data["sever_year"]
+    c2.metric("Median year of a Sever", "none" if sy["median"] is None else str(sy["median"]))
+    deal = data["deal"]
+    c3.metric("Deals delivered / signed", f"{deal['delivered']:,} / {deal['signed']:,}")
+    st.subheader("Survival of the alliance (dashed: scripted events)")
+    st.vega_lite_chart(survival_chart(data, spec.events), width="stretch")
+    st.subheader("Shares per year")
+    st.vega_lite_chart(shares_chart(data), width="stretch")
+    st.caption(escape_markdown(f"Deal: voided by detection {deal['voided_by_detection']:,}, by an attack "
+                               f"{deal['voided_by_attack']:,}. Command line: alliance-sim timeline {name}."))
+
+
+main()
