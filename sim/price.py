@@ -185,38 +185,50 @@ def _qre_gap(lines: BranchLines, lam: float, move: str, c: Array | float, chip_o
 def _qre_prices(lines: BranchLines, lam: float) -> dict[str, Array]:
     """The first concession at which each move leads the better of the other two.
 
-    Two searches, each split at the chip threshold (where Sever's value jumps up): one on the move's
-    lead over the better of the others, one on its pairwise leads (Sever from where it has caught up
-    with both; Distance from where it catches up with Keep). Leads rise with ``c`` in most of the
-    parameter space, where both agree; in odd corners one may miss a narrow window the other finds.
-    A candidate counts only where the move really is best; the price is the smaller of the two.
+    Searches are split at the chip threshold (where Sever's value jumps up). The first is on the
+    move's lead over the better of the others. Leads rise with ``c`` in most of the parameter space;
+    in odd corners that search can miss a narrow window, so the draws it leaves without a price are
+    searched again on the pairwise leads (Sever from where it has caught up with both; Distance from
+    where it catches up with Keep). A candidate counts only where the move really is best.
     """
+    out = {}
+    for move in PRICED:
+        price = _best_from(lines, lam, move, _first_lead(lines, lam, move))
+        rows = np.flatnonzero(~np.isfinite(price))
+        if rows.size:
+            sub = lines.take(rows)
+            if move == "sever":
+                again = np.maximum(_first_lead(sub, lam, "sever", "keep"),
+                                   _first_lead(sub, lam, "sever", "distance"))
+            else:
+                again = _first_lead(sub, lam, "distance", "keep")
+            price[rows] = _best_from(sub, lam, move, again)
+        out[move] = price
+    return out
+
+
+def _first_lead(lines: BranchLines, lam: float, move: str, over: str | None = None) -> Array:
+    """Per draw, the first ``c`` at which ``move`` leads ``over`` (or both others), in two pieces."""
     n = lines.keep.a.shape
     theta = np.broadcast_to(np.clip(lines.threshold, 0.0, 1.0), n)
 
-    def lead(move: str, over: str | None, chip_on: bool):
+    def lead(chip_on: bool):
         def f(L: BranchLines, c: Array) -> Array:
             v = _qre_values(L, lam, c, np.bool_(chip_on))
             others = [v[k] for k in v if k != move] if over is None else [v[over]]
             return v[move] - np.maximum.reduce(others)
         return f
 
-    def first_lead(move: str, over: str | None = None) -> Array:
-        before = _first_crossing(lines, lead(move, over, True), np.zeros(n), theta, strict_end=True)
-        after = _first_crossing(lines, lead(move, over, False), theta, np.ones(n))
-        return np.where(np.isfinite(before), before, after)
+    before = _first_crossing(lines, lead(True), np.zeros(n), theta, strict_end=True)
+    after = _first_crossing(lines, lead(False), theta, np.ones(n))
+    return np.where(np.isfinite(before), before, after)
 
-    pairwise = {"sever": np.maximum(first_lead("sever", "keep"), first_lead("sever", "distance")),
-                "distance": first_lead("distance", "keep")}
-    out = {}
-    for move in PRICED:
-        candidates = []
-        for c in (first_lead(move), pairwise[move]):
-            at = np.where(np.isfinite(c), c, 0.0)
-            best = _qre_gap(lines, lam, move, at, at < lines.threshold) >= 0
-            candidates.append(np.where(np.isfinite(c) & best, c, np.inf))
-        out[move] = np.minimum(*candidates)
-    return out
+
+def _best_from(lines: BranchLines, lam: float, move: str, candidate: Array) -> Array:
+    """``candidate`` where ``move`` really is the leadership's best there, else ``inf``."""
+    at = np.where(np.isfinite(candidate), candidate, 0.0)
+    best = _qre_gap(lines, lam, move, at, at < lines.threshold) >= 0
+    return np.where(np.isfinite(candidate) & best, candidate, np.inf)
 
 
 def _first_crossing(lines: BranchLines, f, lo: Array, hi: Array, strict_end: bool = False) -> Array:
