@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.charts import SCHEMA
+from sim.charts import AXIS_CONFIG, ZERO_COLOUR
 from sim.timeline.spec import Event
 
 SHARE_NAMES = {"keep": "keep", "distance": "pledge (Distance)", "severed": "severed",
@@ -20,14 +20,14 @@ def survival_chart(data: dict[str, Any], events: list[Event]) -> dict[str, Any]:
     y = {"field": "p_alliance", "type": "quantitative", "title": "P(alliance not severed)",
          "scale": {"domain": [0, 1]}, "axis": {"format": ".0%"}}
     return {
-        "$schema": SCHEMA,
+        "config": AXIS_CONFIG,
         "height": 280,
         "layer": [
             {"data": {"values": data["survival"]}, "mark": {"type": "area", "opacity": 0.25},
              "encoding": {"x": YEAR, "y": {**y, "field": "lo"}, "y2": {"field": "hi"}}},
             {"data": {"values": data["survival"]}, "mark": {"type": "line", "point": True, "tooltip": True},
              "encoding": {"x": YEAR, "y": y}},
-            {"data": {"values": marks}, "mark": {"type": "rule", "color": "#b03a2e", "strokeDash": [4, 3]},
+            {"data": {"values": marks}, "mark": {"type": "rule", "color": ZERO_COLOUR, "strokeDash": [4, 3]},
              "encoding": {"x": YEAR, "tooltip": [{"field": "year"}, {"field": "event"}]}},
         ],
     }
@@ -38,7 +38,7 @@ def shares_chart(data: dict[str, Any]) -> dict[str, Any]:
     rows = [{"year": row["year"], "outcome": name, "share": row[key]}
             for row in data["shares"] for key, name in SHARE_NAMES.items()]
     return {
-        "$schema": SCHEMA,
+        "config": AXIS_CONFIG,
         "height": 260,
         "data": {"values": rows},
         "mark": {"type": "line", "point": True, "tooltip": True},
