@@ -8,17 +8,21 @@ from app_pages import _state
 from sim import app_state
 from sim.charts import outcome_bars
 from sim.explain import comparison_rows
+from sim.lenses import MATERIAL_OFF, through_lens
 from sim.scenario import Scenario, preset_names
 
 CURRENT = "Your current settings"
+MATERIAL = "Your current settings, material reading"
 CHOICE = "compare_choice"
+LENSES = "compare_lenses"
 
 
 def scenarios_to_compare(names: list[str]) -> dict[str, Scenario]:
     """The chosen scenarios, each preset run with the current draws and seed (common random numbers)."""
     current = _state.current_scenario()
     run = {"run.draws": current.draws, "run.seed": current.seed}
-    return {n: current if n == CURRENT else app_state.preset_scenario(n).updated(run) for n in names}
+    special = {CURRENT: current, MATERIAL: through_lens(current, "material")}
+    return {n: special[n] if n in special else app_state.preset_scenario(n).updated(run) for n in names}
 
 
 def main() -> None:
@@ -27,10 +31,18 @@ def main() -> None:
                "numbers drive all of them: each change comes with its paired standard error (the spread "
                "of the per-draw differences), far smaller than the error of either figure alone. A change "
                "within about two standard errors of zero may be noise.")
-    options = [CURRENT, *preset_names()]
-    st.session_state.setdefault(CHOICE, options[:2])
-    names = st.multiselect("Scenarios (two to four; the first is the reference)", options, key=CHOICE,
-                           max_selections=4)
+    if st.toggle("Two lenses: the full model beside the material reading, on the same draws", key=LENSES,
+                 help="The article's puzzle (Negotiations ¶2). The material reading keeps only expertise, "
+                      "fighters, money and help against IS against isolation, strife and pressure; it "
+                      "switches off " + ", ".join(MATERIAL_OFF) + "."):
+        names = [CURRENT, MATERIAL]
+        st.caption("Compare the Sever shares and the median Sever prices: the distance between the two "
+                   "readings is what the non-material ties are worth.")
+    else:
+        options = [CURRENT, MATERIAL, *preset_names()]
+        st.session_state.setdefault(CHOICE, options[:2])
+        names = st.multiselect("Scenarios (two to four; the first is the reference)", options, key=CHOICE,
+                               max_selections=4)
     if len(names) < 2:
         st.info("Choose at least two scenarios.")
         return

@@ -197,6 +197,19 @@ def test_the_compare_page_sets_scenarios_side_by_side_with_their_differences(app
     assert "leader_legitimacy" in set(app.dataframe[1].value["setting"])
 
 
+def test_the_two_lens_switch_sets_the_material_reading_beside_the_full_model(app):
+    app.slider(key="w:levers.concession").set_value(0.6).run()
+    app.switch_page("app_pages/compare.py").run()
+    app.toggle(key="compare_lenses").set_value(True).run()
+    assert not app.exception
+    table = app.dataframe[0].value.set_index("figure")
+    full, material = "Your current settings", "Your current settings, material reading"
+    sever = next(i for i in table.index if "sever" in i.lower() and "price" not in i.lower())
+    assert shown_share(table.loc[sever, material]) > shown_share(table.loc[sever, full]) + 50
+    switched = set(app.dataframe[1].value["setting"])
+    assert {"shared_history_bond", "split_cost", "chip_switch"} <= switched
+
+
 def test_the_model_page_renders_the_model_document(app):
     app.switch_page("app_pages/model_doc.py").run()
     doc = ROOT / "docs" / "model.md"
