@@ -9,7 +9,7 @@ import streamlit as st
 
 from sim.app_state import escape_markdown
 from sim.scenario import ScenarioError, load_scenario, preset_names
-from sim.timeline import parse_timeline, project
+from sim.timeline import links, parse_timeline, project
 from sim.timeline.charts import shares_chart, survival_chart
 from sim.timeline.editor import COLUMNS, events_to_rows, rows_to_events
 from sim.timeline.engine import MAX_YEARS, default_span
@@ -17,7 +17,6 @@ from sim.timeline.spec import Event
 from sim.timeline.summary import summary
 
 REPLAY = "history-1996-2018"
-MAX_APP_TRAJECTORIES = 20_000
 
 
 @st.cache_data(max_entries=16, show_spinner="Running the years...")
@@ -45,6 +44,20 @@ def edited_events(name: str, spec) -> list[dict]:
         return [e.model_dump(exclude_defaults=True) for e in spec.events]
 
 
+def restore_from_link(names: list[str]) -> dict:
+    """On the page's first run, seed its widgets from the link (naming anything ignored)."""
+    if "ot_restored" in st.session_state:
+        return {}
+    st.session_state["ot_restored"] = True
+    link = links.from_query(st.query_params.to_dict(), names)
+    for key in ("ot_scenario", "ot_draws", "ot_solution"):
+        if key in link.settings:
+            st.session_state[key] = link.settings[key]
+    for problem in link.problems:
+        st.warning(escape_markdown(f"In the link: {problem}"))
+    return link.settings
+
+
 def main() -> None:
     st.title("Over time")
     st.caption("One stage game a year for every trajectory. Each trajectory draws the scenario's uncertain "
@@ -52,14 +65,20 @@ def main() -> None:
                "state (legitimacy, standing, the memory of retaliation, the deal, who governs) carries "
                "from one year to the next. Players weigh each year alone: nobody looks ahead.")
     names = preset_names()
+    restored = restore_from_link(names)
     left, mid, right = st.columns(3)
-    name = left.selectbox("Scenario", names, index=names.index(REPLAY), key="ot_scenario")
+    # A widget takes its default only when the link (session state) has not set it already.
+    st.session_state.setdefault("ot_scenario", REPLAY)
+    st.session_state.setdefault("ot_draws", 2_000)
+    name = left.selectbox("Scenario", names, key="ot_scenario")
     spec = parse_timeline(load_scenario(name).timeline, name)
-    years = mid.slider("Years", 1, MAX_YEARS, default_span(spec), key=f"ot_years_{name}")  # each its own span
-    draws = right.select_slider("Trajectories", [500, 1_000, 2_000, 5_000, 10_000, MAX_APP_TRAJECTORIES],
-                                value=2_000, key="ot_draws")
-    solution = st.radio("Solution", ("spe", "qre"), horizontal=True, key="ot_solution",
+    years_key = f"ot_years_{name}"   # each scenario its own span
+    st.session_state.setdefault(years_key, restored.get("ot_years", default_span(spec)))
+    years = mid.slider("Years", 1, MAX_YEARS, key=years_key)
+    draws = right.select_slider("Trajectories", list(links.TRAJECTORIES), key="ot_draws")
+    solution = st.radio("Solution", links.SOLUTIONS, horizontal=True, key="ot_solution",
                         format_func=lambda s: {"spe": "subgame perfect", "qre": "logit QRE"}[s])
+    st.query_params.from_dict(links.to_query(name, years, draws, solution))
     results = st.container()
     events = edited_events(name, spec)
     with results:

@@ -168,7 +168,8 @@ def from_query(query: Mapping[str, str]) -> Restored:
     base = preset_scenario(preset)
     allowed = editable_values(base)
     parsed: dict[str, tuple[str, Any]] = {}
-    items = [(k, v) for k, v in query.items() if k != "preset"]
+    # Keys of the Over time page ("ot_...") belong to that page's own link (sim.timeline.links).
+    items = [(k, v) for k, v in query.items() if k != "preset" and not str(k).startswith("ot_")]
     if len(items) > MAX_LINK_SETTINGS:
         problems.append(f"the link names {len(items):,} settings; only the first {MAX_LINK_SETTINGS} were "
                         "read")
