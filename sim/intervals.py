@@ -27,6 +27,8 @@ from scipy import stats
 
 Array = NDArray[np.float64]
 CONFIDENCE = 0.95
+#: The two-sided 95% normal quantile, for intervals from a standard error.
+Z95 = 1.959963984540054
 #: The replicate interval is used only when there are at least this many events (and non-events) per
 #: replicate on average; below it the pooled Wilson interval covers better.
 EVENTS_PER_REPLICATE = 5

@@ -32,15 +32,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.analysis import outputs
-from sim.intervals import Interval, format_probability, mean_stderr, probability_interval
+from sim.intervals import Z95, Interval, format_probability, mean_stderr, probability_interval
 from sim.model import US, build_game, concession_line
 from sim.run import Estimate, Sample, per_draw_array, sample_prices
 from sim.sampling import replicate_bounds
 from sim.solve import Solution, solve
 
 Array = NDArray[np.float64]
-#: 1.96: the normal quantile of a two-sided 95% band around a Monte Carlo mean.
-Z95 = 1.959963984540054
 PROBABILITIES = ("keep", "distance", "sever", "distance_or_sever", "split")
 CURVE_OUTCOMES = (*PROBABILITIES, "eu_us")
 #: The outcomes that have a reservation price.

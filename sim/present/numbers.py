@@ -15,11 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.intervals import format_probability, wilson
+from sim.intervals import Z95, format_probability, wilson
 from sim.run import Result
 
-#: Two-sided 95% normal quantile.
-Z95 = 1.959963984540054
 #: Concession units: 0 is nothing, 1 full withdrawal with sanctions relief.
 NO_PRICE = "none up to 1"
 
