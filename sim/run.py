@@ -211,9 +211,7 @@ def run(
     concept, lam = solution_settings(scenario, solution, lam)
 
     def chunk(bounds: tuple[int, int]) -> Chunk:
-        a, b = bounds
-        params = draw_parameters(scenario, design.uniforms(a, b))
-        return evaluate(params, scenario.levers, concept, lam, b - a)
+        return evaluate_block(scenario, design, *bounds, concept, lam)
 
     bounds = [(a, min(a + chunk_size, draws)) for a in range(0, draws, chunk_size)]
     workers = min(threads or os.cpu_count() or 1, MAX_THREADS, len(bounds))
@@ -224,6 +222,14 @@ def run(
             if progress:
                 progress(b, draws)
     return assemble(scenario, draws, seed, sampler, concept, lam, parts)
+
+
+def evaluate_block(scenario: Scenario, design: Design, start: int, stop: int, concept: str,
+                   lam: float) -> Chunk:
+    """Rows ``start:stop`` of a run, from their uniforms to their outcomes: the unit of work that
+    threads, processes and dask workers share."""
+    params = draw_parameters(scenario, design.uniforms(start, stop))
+    return evaluate(params, scenario.levers, concept, lam, stop - start)
 
 
 def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: str | None = None,
