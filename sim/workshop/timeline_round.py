@@ -27,8 +27,10 @@ UTILITY_NOTE = ("Not reported for a timeline: each year's game is solved on its 
                 "discounting the model does not have.")
 #: Random events drawn each year that may precede a Sever, as the engine draws them (``apply_hazards``:
 #: before the year's play; an attack abroad from outside: after it, so it precedes next year's play).
-HAZARD_WORDS = {"leader_death": "the Taliban leader had died", "aq_leader_death": "al-Qaeda's leader had died",
-                "is_surge": "IS-Khorasan had surged", "aq_attack": "a random al-Qaeda attack abroad had been traced to Afghanistan"}
+HAZARD_WORDS = {"leader_death": "the Taliban leader had died",
+                "aq_leader_death": "al-Qaeda's leader had died",
+                "is_surge": "IS-Khorasan had surged",
+                "aq_attack": "a random al-Qaeda attack abroad had been traced to Afghanistan"}
 
 
 def max_trajectories(card: Card) -> int:
@@ -36,7 +38,8 @@ def max_trajectories(card: Card) -> int:
 
 
 def projection(card: Card, scenario: Scenario, seed: int, draws: int) -> Projection:
-    return project(scenario, years=card.timeline.years, draws=draws, seed=seed, solution=card.timeline.solution)
+    spec = card.timeline
+    return project(scenario, years=spec.years, draws=draws, seed=seed, solution=spec.solution)
 
 
 def share(count: int, draws: int) -> dict[str, float]:
@@ -55,7 +58,8 @@ def outcomes(card: Card, pr: Projection) -> dict[str, dict[str, float]]:
 
 def yearly_path(pr: Projection) -> list[dict[str, Any]]:
     """Per year: the share severed by its end and the share under a public pledge, with intervals."""
-    return [{"year": year, "severed": share(pr.draws - t.alive, pr.draws), "pledge": share(t.distance, pr.draws)}
+    n = pr.draws
+    return [{"year": year, "severed": share(n - t.alive, n), "pledge": share(t.distance, n)}
             for year, t in zip(pr.years, pr.tallies, strict=True)]
 
 
@@ -84,9 +88,9 @@ def _when_it_ended(card: Card, pr: Projection) -> list[str]:
         return [f"No trajectory severed the alliance by {by}."]
     at_once = pr.draws - pr.tallies[0].alive
     years = pr.sever_year[(pr.sever_year >= 0) & (pr.sever_year <= by)]
-    return [f"The alliance was severed by {by} in **{severed / pr.draws:.0%}** of the {pr.draws:,} trajectories. "
-            f"{at_once / severed:.0%} of those severed in {first}, the first year; the median year of a Sever "
-            f"was {int(np.median(years))}."]
+    return [f"The alliance was severed by {by} in **{severed / pr.draws:.0%}** of the {pr.draws:,} "
+            f"trajectories. {at_once / severed:.0%} of those severed in {first}, the first year; the median "
+            f"year of a Sever was {int(np.median(years))}."]
 
 
 def _deal_sentence(pr: Projection) -> str:
@@ -119,7 +123,8 @@ def _before_later_severs(card: Card, pr: Projection) -> list[str]:
     parts = []
     for name, words in HAZARD_WORDS.items():
         # an attack abroad is drawn after the year's play: only the years before the Sever's count
-        flags = fired[name] if name != "aq_attack" else np.vstack([np.zeros((1, pr.draws), bool), fired[name][:-1]])
+        flags = fired[name] if name != "aq_attack" else np.vstack([np.zeros_like(fired[name][:1]),
+                                                                   fired[name][:-1]])
         by_year = np.logical_or.accumulate(flags, axis=0)
         among = by_year[sever_index, np.flatnonzero(later)].mean()
         chance = by_year.mean(axis=1)[sever_index].mean()
