@@ -84,7 +84,8 @@ body { font: 10pt/1.35 system-ui, sans-serif; color: #111; max-width: 180mm; mar
 h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 11pt; margin: 4mm 0 1mm; }
 table { border-collapse: collapse; width: 100%; }
 td, th { border: 1px solid #999; padding: 1mm 2mm; text-align: left; }
-table.path td, table.path th { font-size: 7.5pt; padding: 0.5mm 1mm; text-align: center; }
+table.path { table-layout: fixed; }
+table.path td, table.path th { font-size: 7pt; padding: 0.5mm 0.5mm; text-align: center; }
 .notes { border-left: 3px solid #444; padding-left: 3mm; white-space: pre-wrap; }
 @media print { body { max-width: none; } a { color: inherit; text-decoration: none; } }
 """
@@ -128,14 +129,15 @@ def team_debrief_html(card: Card, team: Team, results: dict[int, dict[str, Any]]
 
 def _path_table(path: list[dict[str, Any]]) -> str:
     """The yearly path as a compact table: years across, the share severed by then and its interval."""
+    severed = [p["severed"] for p in path]
     years = "".join(f"<th>{p['year']}</th>" for p in path)
-    means = "".join(f"<td>{p['severed']['mean']:.0%}</td>" for p in path)
-    spans = "".join(f"<td>{p['severed']['low']:.0%}-{p['severed']['high']:.0%}</td>" for p in path)
+    means = "".join(f"<td>{s['mean']:.0%}</td>" for s in severed)
+    spans = "".join(f"<td>{s['low'] * 100:.0f}-{s['high'] * 100:.0f}</td>" for s in severed)
     pledge = "".join(f"<td>{p['pledge']['mean']:.0%}</td>" for p in path)
     return ("<p><b>Year by year</b> (share of trajectories severed by the end of each year, its 95% "
             "interval, and the share under a public pledge that year):</p>"
             f"<table class='path'><tr><th>year</th>{years}</tr><tr><th>severed</th>{means}</tr>"
-            f"<tr><th>95%</th>{spans}</tr><tr><th>pledge</th>{pledge}</tr></table>")
+            f"<tr><th>95% (%)</th>{spans}</tr><tr><th>pledge</th>{pledge}</tr></table>")
 
 
 def path_chart(path: list[dict[str, Any]], by: int, threshold: float) -> dict[str, Any]:
