@@ -35,6 +35,7 @@ OUTCOMES = ("keep", "distance", "sever", "split", "deal")
 #: What a timeline card judges: the share of trajectories severed by its year, or still allied then.
 TIMELINE_OUTCOMES = ("severed", "allied")
 MAX_LEVEL = 7
+MAX_CARD_EVENTS = 20
 
 
 class CardError(ValueError):
@@ -96,7 +97,7 @@ class TimelineSection(BaseModel):
     years: int = Field(ge=1, le=MAX_YEARS)
     by: int | None = None
     solution: Literal["spe", "qre"] = "spe"
-    events: list[Event] = Field(default_factory=list, max_length=20)
+    events: list[Event] = Field(default_factory=list, max_length=MAX_CARD_EVENTS)
     hazards: dict[HazardName, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
 
 
@@ -228,7 +229,7 @@ def _timeline_problems(card: Card) -> list[str]:
     try:
         load_scenario(card.preset, {"timeline": card.timeline_raw()})
     except ScenarioError as exc:
-        return [f"timeline: {p.path}: {p.message}" for p in exc.problems]
+        return [f"{p.path}: {p.message}" for p in exc.problems]   # the path starts with timeline.
     first, last = card.timeline_start, card.timeline_start + card.timeline.years - 1
     if not first <= card.timeline_by <= last:
         return [f"timeline.by: {card.timeline_by} is outside the projected years {first}-{last}"]
