@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_pages import _workshop
 from sim.workshop import flows
-from sim.workshop.cards import Card, card_ids, load_card
+from sim.workshop.cards import MAX_LEVEL, Card, card_ids, load_card
 from sim.workshop.export import positions_chart, team_debrief_html, workshop_csv, workshop_rows
 from sim.workshop.shocks import SHOCKS
 from sim.workshop.store import Store, Workshop, WorkshopError
@@ -62,10 +62,12 @@ def round_controls(db: Store, workshop: Workshop, card: Card) -> None:
                     act(flows.lock_and_adjudicate, db, workshop)
         else:
             minutes = st.number_input("Minutes for the round", 1, 60, 10, key="round_minutes")
-            draws = st.number_input("Draws per team", 1_000, flows.MAX_ROUND_DRAWS, flows.DEFAULT_DRAWS,
-                                    step=5_000, key="round_draws")
+            most = flows.max_draws(card)
+            label = "Trajectories per team (each runs every year)" if card.timeline else "Draws per team"
+            draws = st.number_input(label, 1_000, most, min(flows.DEFAULT_DRAWS, most), step=5_000,
+                                    key="round_draws")
             if st.button(f"Open round {len(rounds) + 1}", type="primary", key="open"):
-                act(db.open_round, workshop.id, minutes, flows.draws_for(draws))
+                act(lambda: db.open_round(workshop.id, minutes, flows.draws_for(draws, card)))
     with middle:
         suggested = [*card.shocks, *(k for k in SHOCKS if k not in card.shocks)]
         shock = st.selectbox("Shock", suggested, format_func=lambda k: SHOCKS[k].title, key="shock_choice",
@@ -94,7 +96,8 @@ def live_board(db: Store, workshop: Workshop, card: Card) -> None:
                    "submitted this round": t.id in latest} for t in teams], hide_index=True, width="stretch")
     rows = workshop_rows(db, workshop, card)
     if any(r[f"p_{card.outcome}_mean"] != "" for r in rows):
-        st.markdown(f"**Every team's P({card.outcome}) with its 95% interval** (dashed: the criterion)")
+        st.markdown(f"**Every team's P({card.outcome_label(card.outcome)}) with its 95% interval** "
+                    "(dashed: the criterion)")
         st.vega_lite_chart(positions_chart(rows, card), width="stretch")
         st.dataframe([{k: r[k] for k in ("round", "team", *(c.name for c in card.controls), "prediction",
                                           "verdict", "prediction_right")} for r in rows],
@@ -132,7 +135,8 @@ def main() -> None:
     if new_key:
         st.warning(f"Your facilitator key (shown once; keep it to reopen this board): `{new_key}`")
     with st.expander("The card", expanded=False):
-        st.caption(f"Level {card.level} of 6 · about {card.minutes} minutes · article: {card.section}")
+        st.caption(f"Level {card.level} of {MAX_LEVEL} · about {card.minutes} minutes · "
+                   f"article: {card.section}")
         st.markdown(f"{card.briefing}\n\n**Question.** {card.question}\n\n**Success.** {card.criterion}")
         st.markdown(f"**Debrief notes.** {card.debrief}")
     round_controls(db, workshop, card)

@@ -8,7 +8,7 @@ from app_pages import _workshop
 from sim.app_state import escape_markdown
 from sim.workshop import flows
 from sim.workshop.cards import ROLES, Card, Control, load_card
-from sim.workshop.export import team_debrief_html
+from sim.workshop.export import path_chart, team_debrief_html
 from sim.workshop.shocks import SHOCKS
 from sim.workshop.store import MAX_TEAM_NAME, Store, Team, WorkshopError
 
@@ -78,11 +78,14 @@ def show_result(card: Card, number: int, result: dict) -> None:
         st.caption("Shocks in force: " + "; ".join(SHOCKS[s].title for s in result["shocks"]))
     columns = st.columns(len(result["outcomes"]))
     for col, (name, share) in zip(columns, result["outcomes"].items(), strict=True):
-        col.metric(f"P({name})", f"{share['mean']:.1%}")
+        col.metric(f"P({card.outcome_label(name)})", f"{share['mean']:.1%}")
         col.caption(f"95%: {share['low']:.1%} to {share['high']:.1%}")
     right = {True: "right", False: "wrong", None: "undecided"}[result["prediction_right"]]
+    unit = "trajectories" if result.get("path") else "draws"
     st.markdown(f"**{card.criterion}: {result['verdict']}.** Your prediction ({result['prediction']}) was "
-                f"{right}. {result['draws']:,} draws, seed {result['seed']}: every team had the same.")
+                f"{right}. {result['draws']:,} {unit}, seed {result['seed']}: every team had the same.")
+    if result.get("path"):
+        show_path(result, card.threshold)
     for path, choice in result["model_choice"].items():
         model = ", ".join(f"{a} {p:.0%}" for a, p in choice.items())
         st.markdown(f"At node `{path or 'root'}` you announced **{result['forced'][path]}**; the model "
@@ -90,8 +93,22 @@ def show_result(card: Card, number: int, result: dict) -> None:
     with st.expander("Why"):
         st.markdown("\n".join(result["why"]))
     with st.expander("Each player's expected utility"):
-        st.dataframe([{"player": p, "mean": e["mean"], "s.e.": e["stderr"]}
-                      for p, e in result["expected_utility"].items()], hide_index=True)
+        if result.get("utility_note"):
+            st.caption(result["utility_note"])
+        else:
+            st.dataframe([{"player": p, "mean": e["mean"], "s.e.": e["stderr"]}
+                          for p, e in result["expected_utility"].items()], hide_index=True)
+
+
+def show_path(result: dict, threshold: float) -> None:
+    """A timeline round's yearly path: the chart, and the same numbers as a table."""
+    st.markdown(f"**Year by year**: the share of trajectories severed by the end of each year, with its 95% "
+                f"band (dashed: the threshold and {result['by']}).")
+    st.vega_lite_chart(path_chart(result["path"], result["by"], threshold), width="stretch")
+    with st.expander("The yearly path as a table"):
+        st.dataframe([{"year": p["year"], "severed": p["severed"]["mean"], "95% low": p["severed"]["low"],
+                       "95% high": p["severed"]["high"], "pledge that year": p["pledge"]["mean"]}
+                      for p in result["path"]], hide_index=True)
 
 
 def main() -> None:

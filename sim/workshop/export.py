@@ -1,5 +1,6 @@
 """What leaves a workshop: the CSV of every position and result, a printable one-page debrief per
-team (HTML with print CSS, every team-written text escaped), and the board's side-by-side chart."""
+team (HTML with print CSS, every team-written text escaped), the board's side-by-side chart, and a
+timeline round's yearly path."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
-from sim.workshop.cards import OUTCOMES, Card
+from sim.workshop.cards import Card
 from sim.workshop.shocks import SHOCKS
 from sim.workshop.store import Store, Team, Workshop
 
@@ -46,15 +47,25 @@ def workshop_rows(store: Store, workshop: Workshop, card: Card) -> list[dict[str
             row.update({c.name: sub.position.get(c.name, "") for c in card.controls})
             row["prediction"] = sub.prediction
             row["shocks"] = " ".join(result.get("shocks", []))
-            for name in OUTCOMES:
+            for name in card.outcomes:
                 share = result.get("outcomes", {}).get(name, {})
                 for stat in ("mean", "low", "high"):
                     row[f"p_{name}_{stat}"] = share.get(stat, "")
+            row.update(_path_cells(card, result))
             row["criterion"] = card.criterion
             row["verdict"] = result.get("verdict", "")
             row["prediction_right"] = result.get("prediction_right", "")
             rows.append(row)
     return rows
+
+
+def _path_cells(card: Card, result: dict[str, Any]) -> dict[str, Any]:
+    """A timeline round's share severed by the end of each year (blank before adjudication)."""
+    if card.timeline is None:
+        return {}
+    path = {p["year"]: p["severed"]["mean"] for p in result.get("path", [])}
+    first = card.timeline_start
+    return {f"severed_by_{y}": path.get(y, "") for y in range(first, first + card.timeline.years)}
 
 
 def workshop_csv(store: Store, workshop: Workshop, card: Card) -> str:
@@ -73,6 +84,8 @@ body { font: 10pt/1.35 system-ui, sans-serif; color: #111; max-width: 180mm; mar
 h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 11pt; margin: 4mm 0 1mm; }
 table { border-collapse: collapse; width: 100%; }
 td, th { border: 1px solid #999; padding: 1mm 2mm; text-align: left; }
+table.path { table-layout: fixed; }
+table.path td, table.path th { font-size: 7pt; padding: 0.5mm 0.5mm; text-align: center; }
 .notes { border-left: 3px solid #444; padding-left: 3mm; white-space: pre-wrap; }
 @media print { body { max-width: none; } a { color: inherit; text-decoration: none; } }
 """
@@ -97,9 +110,13 @@ def team_debrief_html(card: Card, team: Team, results: dict[int, dict[str, Any]]
         right = {True: "right", False: "wrong", None: "undecided (too close to call)"}[r["prediction_right"]]
         parts.append(f"<h2>Round {number}</h2><p><b>Position:</b> {settings}. <b>Shocks:</b> {shocks}. "
                      f"<b>Prediction:</b> {e(r['prediction'])} ({right}).</p>")
-        cells = "".join(f"<tr><th>P({k})</th><td>{_pct(v)}</td></tr>" for k, v in r["outcomes"].items())
+        cells = "".join(f"<tr><th>P({e(card.outcome_label(k))})</th><td>{_pct(v)}</td></tr>"
+                        for k, v in r["outcomes"].items())
+        unit = "trajectories" if r.get("path") else "draws"
         parts.append(f"<table>{cells}</table><p><b>Verdict:</b> {e(r['verdict'])} "
-                     f"({r['draws']:,} draws, seed {r['seed']}).</p>")
+                     f"({r['draws']:,} {unit}, seed {r['seed']}).</p>")
+        if r.get("path"):
+            parts.append(_path_table(r["path"]))
         for path, choice in r.get("model_choice", {}).items():
             model = ", ".join(f"{e(a)} {p:.0%}" for a, p in choice.items())
             announced = e(r["forced"][path])
@@ -110,6 +127,41 @@ def team_debrief_html(card: Card, team: Team, results: dict[int, dict[str, Any]]
     return "".join(parts)
 
 
+def _path_table(path: list[dict[str, Any]]) -> str:
+    """The yearly path as a compact table: years across, the share severed by then and its interval."""
+    severed = [p["severed"] for p in path]
+    years = "".join(f"<th>{p['year']}</th>" for p in path)
+    means = "".join(f"<td>{s['mean']:.0%}</td>" for s in severed)
+    spans = "".join(f"<td>{s['low'] * 100:.0f}-{s['high'] * 100:.0f}</td>" for s in severed)
+    pledge = "".join(f"<td>{p['pledge']['mean']:.0%}</td>" for p in path)
+    return ("<p><b>Year by year</b> (share of trajectories severed by the end of each year, its 95% "
+            "interval, and the share under a public pledge that year):</p>"
+            f"<table class='path'><tr><th>year</th>{years}</tr><tr><th>severed</th>{means}</tr>"
+            f"<tr><th>95% (%)</th>{spans}</tr><tr><th>pledge</th>{pledge}</tr></table>")
+
+
+def path_chart(path: list[dict[str, Any]], by: int, threshold: float) -> dict[str, Any]:
+    """Vega-Lite: the share severed by the end of each year with its 95% band, the criterion's year
+    and threshold dashed."""
+    rows = [{"year": p["year"], **p["severed"]} for p in path]
+    x = {"field": "year", "type": "quantitative", "title": "year", "axis": {"format": "d"}}
+    y = {"type": "quantitative", "scale": {"domain": [0, 1]}, "axis": {"format": "%"},
+         "title": "severed by the end of the year (95% band)"}
+    dashed = {"type": "rule", "strokeDash": [4, 4], "color": "#888"}
+    return {
+        "data": {"values": rows},
+        "height": 220,
+        "layer": [
+            {"mark": {"type": "area", "opacity": 0.25}, "encoding": {"x": x, "y": {**y, "field": "low"},
+                                                                    "y2": {"field": "high"}}},
+            {"mark": {"type": "line", "point": True, "tooltip": True},
+             "encoding": {"x": x, "y": {**y, "field": "mean"}}},
+            {"mark": dashed, "encoding": {"y": {"datum": threshold}}},
+            {"mark": dashed, "encoding": {"x": {"datum": by}}},
+        ],
+    }
+
+
 def positions_chart(rows: list[dict[str, Any]], card: Card) -> dict[str, Any]:
     """Vega-Lite: every team's P(outcome) with its 95% interval, one row per team, coloured by round."""
     outcome = card.outcome
@@ -118,7 +170,7 @@ def positions_chart(rows: list[dict[str, Any]], card: Card) -> dict[str, Any]:
              "position": ", ".join(f"{c.name}={r[c.name]}" for c in card.controls if r[c.name] != "")}
             for r in rows if r[f"p_{outcome}_mean"] != ""]
     x = {"type": "quantitative", "scale": {"domain": [0, 1]}, "axis": {"format": "%"},
-         "title": f"P({outcome}) with 95% interval"}
+         "title": f"P({card.outcome_label(outcome)}) with 95% interval"}
     y = {"field": "team", "type": "nominal", "title": None}
     return {
         "data": {"values": data},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sim.explain import decision_terms, explanation
@@ -20,6 +20,7 @@ from sim.model import build_game, material_net, taliban_terms
 from sim.run import Chunk, Result, assemble, node_sums, outcome_arrays, per_draw_array, sample
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.solve import node_at, solve
+from sim.workshop import timeline_round
 from sim.workshop.cards import OUTCOMES, Card, Control, load_card
 from sim.workshop.shocks import shock_changes
 from sim.workshop.store import Round, Store, Submission, Team, Workshop, WorkshopError
@@ -81,7 +82,9 @@ def submit(store: Store, team: Team, token: str, form: Mapping[str, Any], predic
 def round_scenario(card: Card, positions: Mapping[str, float | str], shocks: list[str]
                    ) -> tuple[Scenario, dict[str, str]]:
     """The card's scenario under the shocks and the positions, and the moves they force."""
-    changes: dict[str, float] = {**card.setup, **shock_changes(shocks)}
+    changes: dict[str, Any] = {**card.setup, **shock_changes(shocks)}
+    if card.timeline is not None:
+        changes["timeline"] = card.timeline_raw()
     forced: dict[str, str] = {}
     for control in card.controls:
         value = positions.get(control.name, control.start)
@@ -117,30 +120,47 @@ def solve_round(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, 
 
 def adjudicate(card: Card, positions: Mapping[str, float | str], shocks: list[str], seed: int, draws: int
                ) -> dict[str, Any]:
-    """One game's result as plain data: outcome shares with 95% Wilson intervals, expected utilities,
-    the criterion, the reasons, and for each forced move what the model would have chosen."""
+    """One game's result as plain data: outcome shares with 95% Wilson intervals, the criterion and
+    its verdict, the reasons, and (stage game) expected utilities and for each forced move what the
+    model would have chosen, or (timeline card) the yearly path."""
+    if draws > max_draws(card):
+        raise WorkshopError(f"At most {max_draws(card):,} draws per team for this card.")
     scenario, forced = round_scenario(card, positions, shocks)
+    if card.timeline is None:
+        body = _stage_result(scenario, seed, draws, forced)
+    else:
+        same = all(positions.get(c.name, c.start) == c.start for c in card.controls)
+        reference = None if same else _starting_share(card.model_dump_json(), tuple(shocks), seed, draws)
+        body = timeline_round.judge(card, timeline_round.projection(card, scenario, seed, draws), reference)
+    return {"positions": dict(positions), "shocks": list(shocks), "seed": seed, "draws": draws, **body,
+            "criterion": card.criterion, "verdict": _verdict(card, body["outcomes"][card.outcome])}
+
+
+def _stage_result(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, str]) -> dict[str, Any]:
     result, params = solve_round(scenario, seed, draws, forced)
     outcomes = {}
     for name in OUTCOMES:
         share = result.per_draw[name]
         low, high = wilson(float(share.sum()), draws)
         outcomes[name] = {"mean": float(share.mean()), "low": low, "high": high}
-    verdict = _verdict(card, outcomes[card.outcome])
     return {
-        "positions": dict(positions),
-        "shocks": list(shocks),
-        "seed": seed,
-        "draws": draws,
         "outcomes": outcomes,
         "expected_utility": {pl: {"mean": e.mean, "stderr": e.stderr}
                              for pl, e in result.expected_utility.items()},
-        "criterion": card.criterion,
-        "verdict": verdict,
         "why": explanation(result, decision_terms(params, scenario.levers, result)),
         "model_choice": _model_choice(scenario, seed, draws, forced) if forced else {},
         "forced": forced,
     }
+
+
+@lru_cache(maxsize=4)
+def _starting_share(card_json: str, shocks: tuple[str, ...], seed: int, draws: int) -> dict[str, float]:
+    """A timeline card's criterion share at its starting position: one projection per round, shared
+    by every team that moved from it."""
+    card = Card.model_validate_json(card_json)
+    scenario, _ = round_scenario(card, {}, list(shocks))
+    pr = timeline_round.projection(card, scenario, seed, draws)
+    return timeline_round.outcomes(card, pr)[card.outcome]
 
 
 def _verdict(card: Card, share: Mapping[str, float]) -> str:
@@ -212,8 +232,13 @@ def _prediction_right(prediction: str, verdict: str) -> bool | None:
     return (prediction == "yes") == (verdict == "met")
 
 
-def draws_for(requested: int) -> int:
-    if not 1_000 <= requested <= MAX_ROUND_DRAWS:
-        raise WorkshopError(f"Draws per round must be between 1,000 and {MAX_ROUND_DRAWS:,}.")
+def max_draws(card: Card) -> int:
+    """Draws per team a round may ask for: a timeline card's are trajectories, each run for every year."""
+    return MAX_ROUND_DRAWS if card.timeline is None else timeline_round.max_trajectories(card)
+
+
+def draws_for(requested: int, card: Card) -> int:
+    if not 1_000 <= requested <= max_draws(card):
+        raise WorkshopError(f"Draws per team must be between 1,000 and {max_draws(card):,} for this card.")
     return int(requested)
 

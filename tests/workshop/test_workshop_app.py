@@ -146,3 +146,29 @@ def test_the_team_flow_answers_each_bad_input_with_a_message_and_writes_nothing(
     button(alpha, "Submit our position").click().run()
     assert "No round is open" in errors(alpha)
     assert len(store.all_submissions(workshop.id)) == 1
+
+
+def test_a_team_sees_a_timeline_round_as_its_yearly_path_with_intervals_and_no_invented_utilities(
+        db_path, downloads):
+    board = facilitator_creates("7-the-long-game")
+    code, _ = board.session_state[FACILITATOR]
+    assert board.number_input(key="round_draws").max == 40_000   # 520,000 trajectory-years over 13 years
+    open_round(board)
+    team = team_joins(code, "Alpha")
+    team.slider(key="ctl:concession").set_value(1.0)
+    team.slider(key="ctl:verification").set_value(1.0)
+    button(team, "Submit our position").click().run()
+    button(board.run(), "Lock round 1").click().run()
+    assert not board.exception and board.get("vega_lite_chart")
+    team.run()
+    assert not team.exception
+    assert [m.label for m in team.metric][-2:] == ["P(severed by 2030)", "P(allied by 2030)"]
+    assert any("P(severed by 2030) at least 33%: met" in m.value for m in team.markdown)
+    assert any("trajectories, seed" in m.value for m in team.markdown)
+    path = team.get("vega_lite_chart")
+    assert len(path) == 1 and '"datum": 2030' in path[0].proto.spec   # the criterion's year
+    table = team.dataframe[0].value
+    assert table["year"].tolist() == list(range(2018, 2031))
+    assert (table["95% low"] <= table["severed"]).all() and (table["severed"] <= table["95% high"]).all()
+    assert any("foresight" in c.value for c in team.caption)
+    assert b"<table class='path'>" in downloads["debrief.html"]

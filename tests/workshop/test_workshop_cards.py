@@ -10,16 +10,17 @@ from sim.model import build_game
 from sim.run import sample
 from sim.scenario import load_scenario
 from sim.solve import solve
-from sim.workshop.cards import MAX_CARD_BYTES, CardError, card_ids, load_card, parse_card
+from sim.workshop.cards import MAX_CARD_BYTES, MAX_LEVEL, CardError, card_ids, load_card, parse_card
 from sim.workshop.flows import adjudicate
 
 DRAWS = 2000
 
 
-def test_at_least_six_cards_ship_from_easy_to_hard_with_a_two_lens_and_a_roles_card():
+def test_at_least_six_cards_ship_from_easy_to_hard_with_a_two_lens_a_roles_and_a_timeline_card():
     cards = [load_card(c) for c in card_ids()]
     assert len(cards) >= 6
-    assert {c.level for c in cards} == set(range(1, 7))
+    assert {c.level for c in cards} == set(range(1, MAX_LEVEL + 1))
+    assert any(c.timeline is not None for c in cards)
     lenses = [o for c in cards for ctl in c.controls if ctl.options for o in ctl.options.values()]
     assert any(o.changes and set(o.changes.values()) == {0} for o in lenses)
     assert any(c.roles == ["us", "taliban", "al_qaeda"] for c in cards)
