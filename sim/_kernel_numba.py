@@ -116,6 +116,8 @@ TERMINALS = (
       for x in ("restrain", "attack")),
 )
 BOND_HALF_YEARS = 10.0
+#: Terminals from here on follow a Sever (the chip is charged there).
+FIRST_SEVER = 14
 #: How a parameter row is filled from the uniforms: by the caller, at its fixed value, or by an
 #: inverse CDF computed here (:mod:`sim.sampling` has the reference of each).
 GIVEN, FIXED, UNIFORM, TRIANGULAR = range(4)
@@ -435,6 +437,50 @@ def _qre_price(move, lam, L, chip, threshold):
 # ----------------------------------------------------------------------------- the chunk
 
 
+@njit(**_INLINE)
+def _backward(pay, chance, qre, lam, kind, player, children, leaf, chance_idx, decision, val, prob, util):
+    """Backward induction (:func:`sim.solve._backward`): each node's values and behaviour."""
+    n_players, n_nodes = pay.shape[1], kind.shape[0]
+    for j in range(n_nodes):
+        k = kind[j]
+        if k == LEAF:
+            for r in range(n_players):
+                val[j, r] = pay[leaf[j], r]
+        elif k == CHANCE:
+            p = chance[chance_idx[j]]
+            c0, c1 = children[j, 0], children[j, 1]
+            for r in range(n_players):
+                val[j, r] = p * val[c0, r] + (1 - p) * val[c1, r]
+        else:
+            d, pl, m = decision[j], player[j], _children(children, j)
+            for a in range(m):
+                util[a] = val[children[j, a], pl]
+            if qre:
+                top = util[0]
+                for a in range(1, m):
+                    top = max(top, util[a])
+                total = 0.0
+                for a in range(m):
+                    util[a] = math.exp(lam * (util[a] - top))
+                    total = total + util[a]
+                for a in range(m):
+                    prob[d, a] = util[a] / total
+            else:
+                best = 0
+                for a in range(1, m):
+                    if util[a] > util[best]:
+                        best = a
+                for a in range(m):
+                    prob[d, a] = 1.0 if a == best else 0.0
+            for r in range(n_players):
+                v = val[children[j, 0], r] * prob[d, 0]
+                for a in range(1, m):
+                    v = v + val[children[j, a], r] * prob[d, a]
+                val[j, r] = v
+
+
+
+
 @njit(**_OPTS)
 def solve_chunk(params, c, verification, pressure, qre, lam, want_prices,
                 kind, player, children, leaf, chance_idx, chance_node, decision, first,
@@ -478,42 +524,7 @@ def solve_chunk(params, c, verification, pressure, qre, lam, want_prices,
             if sever_leaf[t]:
                 pay[t, TALIBAN] = pay[t, TALIBAN] - due
         # Backward induction (sim.solve._backward).
-        for j in range(n_nodes):
-            k = kind[j]
-            if k == LEAF:
-                for r in range(n_players):
-                    val[j, r] = pay[leaf[j], r]
-            elif k == CHANCE:
-                p = chance[chance_idx[j]]
-                c0, c1 = children[j, 0], children[j, 1]
-                for r in range(n_players):
-                    val[j, r] = p * val[c0, r] + (1 - p) * val[c1, r]
-            else:
-                d, pl, m = decision[j], player[j], _children(children, j)
-                for a in range(m):
-                    util[a] = val[children[j, a], pl]
-                if qre:
-                    top = util[0]
-                    for a in range(1, m):
-                        top = max(top, util[a])
-                    total = 0.0
-                    for a in range(m):
-                        util[a] = math.exp(lam * (util[a] - top))
-                        total = total + util[a]
-                    for a in range(m):
-                        prob[d, a] = util[a] / total
-                else:
-                    best = 0
-                    for a in range(1, m):
-                        if util[a] > util[best]:
-                            best = a
-                    for a in range(m):
-                        prob[d, a] = 1.0 if a == best else 0.0
-                for r in range(n_players):
-                    v = val[children[j, 0], r] * prob[d, 0]
-                    for a in range(1, m):
-                        v = v + val[children[j, a], r] * prob[d, a]
-                    val[j, r] = v
+        _backward(pay, chance, qre, lam, kind, player, children, leaf, chance_idx, decision, val, prob, util)
         # Forward: the reach of every terminal, and the fixed-point sums.
         _forward(root, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, tmass)
         for j in range(n_nodes):
@@ -577,3 +588,57 @@ def solve_chunk(params, c, verification, pressure, qre, lam, want_prices,
                 price_s, price_d = _spe_prices(L, chip, threshold, edges)
             out[row, i] = price_s
             out[row + 1, i] = price_d
+
+
+@njit(**_OPTS)
+def curve_chunk(params, grid, verification, pressure, qre, lam,
+                kind, player, children, leaf, chance_idx, decision, first, split_members, keep_node, out):
+    """Each draw solved at every concession of ``grid`` (the acceptance curve of
+    ``sim.analysis.negotiation``): ``out[g, :, i]`` holds P(Keep), P(Distance), P(Sever), P(Split),
+    the US's expected utility and its value of Keep. The payoffs are built once per draw; only the
+    line's value at each concession changes."""
+    n_params, n = params.shape
+    n_terminals, n_players = len(TERMINALS), 4
+    n_nodes = kind.shape[0]
+    root = n_nodes - 1
+    q = np.empty(n_params)
+    pay0 = np.empty((n_terminals, n_players))
+    pay1 = np.empty((n_terminals, n_players))
+    slope = np.empty((n_terminals, n_players))
+    pay = np.empty((n_terminals, n_players))
+    chance = np.empty(2)
+    val = np.empty((n_nodes, n_players))
+    prob = np.zeros((decision.max() + 1, 3))
+    util = np.empty(3)
+    mass = np.empty(n_nodes)
+    tmass = np.empty(n_terminals)
+    rd = decision[root]
+    for i in range(n):
+        for k in range(n_params):
+            q[k] = params[k, i]
+        payoffs(q, 0.0, verification, pressure, pay0, chance)
+        payoffs(q, 1.0, verification, pressure, pay1, chance)
+        chip, threshold = q[CHIP_SWITCH] * q[CHIP_VALUE], q[CHIP_THRESHOLD]
+        for t in range(n_terminals):
+            for r in range(n_players):
+                slope[t, r] = pay1[t, r] - pay0[t, r]
+        for g in range(grid.shape[0]):
+            c = grid[g]
+            due = chip if c < threshold else 0.0
+            for t in range(n_terminals):
+                for r in range(n_players):
+                    pay[t, r] = pay0[t, r] + c * slope[t, r]
+                if t >= FIRST_SEVER:
+                    pay[t, TALIBAN] = pay[t, TALIBAN] - due
+            _backward(pay, chance, qre, lam, kind, player, children, leaf, chance_idx, decision, val, prob,
+                      util)
+            _forward(root, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, tmass)
+            acc = 0.0
+            for m in range(split_members.shape[0]):
+                acc = acc + tmass[split_members[m]]
+            out[g, 0, i] = prob[rd, 0]
+            out[g, 1, i] = prob[rd, 1]
+            out[g, 2, i] = prob[rd, 2]
+            out[g, 3, i] = acc
+            out[g, 4, i] = val[root, 3]
+            out[g, 5, i] = val[keep_node, 3]

@@ -264,6 +264,24 @@ def fused(params: Array, levers: Mapping[str, float], concept: str, lam: float,
     return Fused(dict(zip(lay.rows, out, strict=True)), dsums, csums, rsums)
 
 
+#: What :func:`curve` reports at each concession of its grid, per draw.
+CURVE_ROWS = ("keep", "distance", "sever", "split", "eu_us", "keep_us")
+
+
+def curve(params: Array, grid: Array, levers: Mapping[str, float], concept: str, lam: float) -> Array:
+    """``(len(grid), len(CURVE_ROWS), n)``: every draw solved at each concession of ``grid``."""
+    if concept not in ("spe", "qre"):
+        raise ValueError(f"unknown solution concept '{concept}' (choose spe or qre)")
+    tree = flat_tree()
+    out = np.empty((len(grid), len(CURVE_ROWS), params.shape[1]))
+    _compiled().curve_chunk(
+        params, np.asarray(grid, dtype=float), float(levers["verification"]), float(levers["pressure"]),
+        concept == "qre", float(lam), tree.kind, tree.player, tree.children, tree.leaf, tree.chance,
+        tree.decision, tree.first, np.array(matching(tree.terminals, segment="split"), dtype=np.int64),
+        tree.node_of["keep"], out)
+    return out
+
+
 @cache
 def _compiled():
     """The compiled module, checked against the tree and the catalogue it was written for (numba is
@@ -273,6 +291,8 @@ def _compiled():
     tree = flat_tree()
     if (compiled.ORDER != NAMES or tree.terminals != compiled.TERMINALS
             or layout().rows.index("keep_attack") != compiled.ATTACKS
+            or tree.terminals.index(next(t for t in tree.terminals if t.startswith("sever/")))
+            != compiled.FIRST_SEVER
             or not set(tree.chance_names) <= set(CHANCES)):
         raise RuntimeError("sim/_kernel_numba.py no longer matches the model's catalogue or tree")
     return compiled

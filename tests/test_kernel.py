@@ -103,3 +103,20 @@ def test_the_flattened_tree_has_every_terminal_once_in_the_order_of_play():
     # post-order: every child is numbered before its parent
     for j, kids in enumerate(tree.children):
         assert all(0 <= c < j for c in kids if c >= 0)
+
+
+@pytest.mark.parametrize("concept", ["spe", "qre"])
+def test_the_compiled_acceptance_curve_solves_each_concession_as_the_reference_does(concept):
+    from sim.model import US, concession_line
+    from sim.solve import solve, terminal_mass
+
+    scenario = load_scenario("baseline-2018")
+    params = draw_parameters(scenario, Design(3_000, 2).uniforms(0, 3_000))
+    grid = np.array([0.0, 0.3, 0.55, 0.6, 1.0])
+    solved = kernel.curve(kernel.parameter_rows(params, 3_000), grid, scenario.levers, concept, 6.0)
+    line = concession_line(params, scenario.levers)
+    for g, c in enumerate(grid):
+        sol = solve(line.at(c), concept, 6.0)
+        want = (*sol.probs[""], terminal_mass(sol, segment="split"), sol.values[""][US], sol.values["keep"][US])
+        for name, got, expected in zip(kernel.CURVE_ROWS, solved[g], want, strict=True):
+            np.testing.assert_array_equal(got, expected, err_msg=f"{name} at {c}")
