@@ -117,6 +117,7 @@ def test_the_compiled_acceptance_curve_solves_each_concession_as_the_reference_d
     line = concession_line(params, scenario.levers)
     for g, c in enumerate(grid):
         sol = solve(line.at(c), concept, 6.0)
-        want = (*sol.probs[""], terminal_mass(sol, segment="split"), sol.values[""][US], sol.values["keep"][US])
+        want = (*sol.probs[""], terminal_mass(sol, segment="split"), sol.values[""][US],
+                sol.values["keep"][US])
         for name, got, expected in zip(kernel.CURVE_ROWS, solved[g], want, strict=True):
             np.testing.assert_array_equal(got, expected, err_msg=f"{name} at {c}")
