@@ -1,7 +1,8 @@
 """Mutation check of the fact tests: every sign or term mutation of ``sim/model.py`` must be caught.
 
 Each mutation edits one line of the model in a temporary copy of the repository and runs
-``pytest tests/test_facts.py`` there (stopping at the first failure). A mutation that leaves every
+``pytest tests/test_facts.py`` there (stopping at the first failure), through the numpy reference
+of the hot path (``ALLIANCE_SIM_KERNEL=reference``: see :mod:`sim.kernel`). A mutation that leaves every
 fact test passing means the facts do not test the mechanism it breaks. Prints a table of
 mutation -> failing test, and exits 0 only when every mutation is caught.
 
@@ -70,7 +71,10 @@ def run_one(mutation: Mutation, source: str) -> tuple[Mutation, list[str]]:
         copy = Path(tmp) / "repo"
         _copy_repo(copy)
         (copy / MODEL).write_text(apply(mutation, source), encoding="utf-8")
-        env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+        # The facts run through the numpy reference, which reads sim/model.py; the compiled kernel
+        # mirrors it and tests/test_kernel.py holds the two equal, so a mutant needs no recompiling.
+        env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1",
+               "ALLIANCE_SIM_KERNEL": "reference"}
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
              "tests/test_facts.py"],

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import kernel
 from sim.intervals import Interval, probability_interval
 from sim.model import (
     AL_QAEDA,
@@ -31,16 +32,20 @@ from sim.model import (
 from sim.price import reservation_prices
 from sim.sampling import BLOCK, Design, draw_parameters, replicate_bounds, uncertain_names
 from sim.scenario import MAX_DRAWS, Scenario
-from sim.solve import Solution, reach_below, solve, terminal_mass
+from sim.solve import Solution, node_at, reach_below, solve, terminal_mass
 
 Array = NDArray[np.float64]
-AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "underground")
+AQ_RESPONSES = kernel.AQ_RESPONSES
 #: The outcomes a probability can be asked of (analyses' ``output``): the three moves, their "Distance
 #: or Sever" sum (never called a break), the hardliners' split, and al-Qaeda's attack abroad.
 OUTPUTS = ("sever", "distance", "distance_or_sever", "keep", "split", "external_op")
 QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
 #: The probabilities whose 95% intervals a run's summary reports.
 INTERVAL_OUTCOMES = ("keep", "distance", "sever", "split", "deal")
+#: ``ALLIANCE_SIM_KERNEL=reference`` runs the numpy reference instead of the compiled kernel (the
+#: mutation check uses it: it mutates sim/model.py, which the reference reads and the kernel mirrors;
+#: tests/test_kernel.py holds the two equal).
+REFERENCE = os.environ.get("ALLIANCE_SIM_KERNEL") == "reference"
 #: Most threads a run uses by default (each holds a chunk of draws in memory).
 MAX_THREADS = 4
 
@@ -228,8 +233,11 @@ def evaluate_block(scenario: Scenario, design: Design, start: int, stop: int, co
                    lam: float) -> Chunk:
     """Rows ``start:stop`` of a run, from their uniforms to their outcomes: the unit of work that
     threads, processes and dask workers share."""
-    params = draw_parameters(scenario, design.uniforms(start, stop))
-    return evaluate(params, scenario.levers, concept, lam, stop - start)
+    if REFERENCE:
+        params = draw_parameters(scenario, design.uniforms(start, stop))
+        return evaluate_reference(params, scenario.levers, concept, lam, stop - start)
+    rows = kernel.sampled_rows(scenario, design.uniforms(start, stop))
+    return _from_kernel(kernel.fused(rows, scenario.levers, concept, lam), stop - start)
 
 
 def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: str | None = None,
@@ -257,9 +265,10 @@ def sample_prices(drawn: Sample, levers: Mapping[str, float], solution: str | No
     concept, lam = solution_settings(drawn.scenario, solution, lam)
     parts = []
     for a in range(0, drawn.draws, chunk_size):
-        params = _slice(drawn.params, a, min(a + chunk_size, drawn.draws))
-        parts.append(reservation_prices(concession_line(params, levers), concept, lam))
-    return {f"price_{k}": np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        b = min(a + chunk_size, drawn.draws)
+        chunk = evaluate(_slice(drawn.params, a, b), dict(levers), concept, lam, b - a)
+        parts.append({k: v for k, v in chunk.per_draw.items() if k.startswith("price_")})
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 def run_settings(scenario: Scenario, draws, seed, sampler) -> tuple[int, int, str]:
@@ -317,7 +326,68 @@ class Chunk:
 
 def evaluate(params, levers, concept: str, lam: float, n: int,
              prices: Mapping[str, Array] | None = None) -> Chunk:
-    """Solve one chunk of draws and reduce it to per-draw outcome arrays and node sums."""
+    """Solve one chunk of draws and reduce it to per-draw outcome arrays and node sums.
+
+    The payoffs come from :mod:`sim.model`; solving, reach, sums and prices run in the compiled
+    kernel of :mod:`sim.kernel`. :func:`evaluate_reference` is the same computation in numpy.
+    """
+    if REFERENCE:
+        return evaluate_reference(params, levers, concept, lam, n, prices)
+    return _from_kernel(kernel.fused(kernel.parameter_rows(params, n), levers, concept, lam, prices is None),
+                        n, prices)
+
+
+def _from_kernel(fused: kernel.Fused, n: int, prices: Mapping[str, Array] | None = None) -> Chunk:
+    """A :class:`Chunk` from the kernel's rows (``prices`` given, or else the kernel's)."""
+    r = fused.rows
+    out = {m: r[m] for m in MOVES}
+    out["distance_or_sever"] = out["distance"] + out["sever"]
+    out["split"] = r["split"]
+    out["split_if_sever"] = r["split_if_sever"]
+    out["detected"] = r["detected"]
+    out["deal"] = r["deal_sever"] + r["deal_pledge"]
+    out.update({f"aq_{a}": r[f"aq_{a}"] for a in AQ_RESPONSES})
+    out["external_op"] = out["aq_attack"]
+    out.update({f"external_op_if_{m}": r[f"external_op_if_{m}"] for m in MOVES})
+    out["retaliation"] = r["retaliation"]
+    out.update({f"eu_{pl}": r[f"eu_{pl}"] for pl in PLAYERS})
+    out.update(_derived_values(r["keep_taliban"], r["distance_taliban"], r["sever_taliban"],
+                               r["keep_al_qaeda"], r["distance_al_qaeda"], r["sever_al_qaeda"]))
+    if prices is None:
+        prices = {"price_sever": r["price_sever"], "price_distance": r["price_distance"],
+                  "price_distance_or_sever": np.minimum(r["price_distance"], r["price_sever"])}
+    out.update(prices)
+    out["material_net"] = r["material_net"]
+    out["funding_dependence"] = r["funding_dependence"]
+    return Chunk(out, _kernel_sums(fused), kernel.flat_tree().terminals)
+
+
+def _kernel_sums(fused: kernel.Fused) -> dict[str, Array]:
+    """The kernel's node sums keyed as :func:`node_sums` keys them."""
+    tree = kernel.flat_tree()
+    sums = {path: fused.decision_sums[d, :len(node_at(path).actions)]
+            for d, path in enumerate(tree.decision_paths)}
+    sums.update({path: fused.chance_sums[c] for c, path in enumerate(tree.chance_paths)})
+    sums["reach"] = fused.reach_sums
+    return sums
+
+
+def _derived_values(keep_t, distance_t, sever_t, keep_aq, distance_aq, sever_aq) -> dict[str, Array]:
+    """What each move is worth against the others, from the values at the move nodes."""
+    return {
+        "net_alliance_value": keep_t - np.maximum(distance_t, sever_t),
+        # What a Sever costs each side against Keep (fact 3): al-Qaeda's loss, the Taliban's loss.
+        "aq_net_gain": keep_aq - sever_aq,
+        "taliban_sever_loss": keep_t - sever_t,
+        # What a pledge leaves al-Qaeda of its Keep value (fact 1: it hardly falls).
+        "aq_value_keep": keep_aq,
+        "aq_value_distance": distance_aq,
+    }
+
+
+def evaluate_reference(params, levers, concept: str, lam: float, n: int,
+                       prices: Mapping[str, Array] | None = None) -> Chunk:
+    """:func:`evaluate` in numpy (:mod:`sim.solve`, :mod:`sim.price`): the reference in tests."""
     line = concession_line(params, levers)
     game = line.at(levers["concession"])
     sol = solve(game, concept, lam)
@@ -383,13 +453,7 @@ def outcome_arrays(sol: Solution, game: Game, params: Mapping[str, Array | float
     out["retaliation"] = (terminal_mass(sol, "keep", "attack") + terminal_mass(sol, "distance", "attack")
                           + params["sever_trace"] * from_underground)
     out.update({f"eu_{pl}": sol.values[""][i] for i, pl in enumerate(PLAYERS)})
-    keep = sol.values["keep"]
-    out["net_alliance_value"] = keep[TALIBAN] - np.maximum(sol.values["distance"][TALIBAN],
-                                                          sol.values["sever"][TALIBAN])
-    # What a Sever costs each side against Keep (fact 3): al-Qaeda's loss, the Taliban's loss.
-    out["aq_net_gain"] = keep[AL_QAEDA] - sol.values["sever"][AL_QAEDA]
-    out["taliban_sever_loss"] = keep[TALIBAN] - sol.values["sever"][TALIBAN]
-    # What a pledge leaves al-Qaeda of its Keep value (fact 1: it hardly falls).
-    out["aq_value_keep"] = keep[AL_QAEDA]
-    out["aq_value_distance"] = sol.values["distance"][AL_QAEDA]
+    v = sol.values
+    out.update(_derived_values(v["keep"][TALIBAN], v["distance"][TALIBAN], v["sever"][TALIBAN],
+                               v["keep"][AL_QAEDA], v["distance"][AL_QAEDA], v["sever"][AL_QAEDA]))
     return out

@@ -31,9 +31,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import kernel
 from sim.analysis import outputs
 from sim.intervals import Z95, Interval, format_probability, mean_stderr, probability_interval
-from sim.model import US, build_game, concession_line
+from sim.model import US, build_game
 from sim.run import Estimate, Sample, per_draw_array, sample_prices
 from sim.sampling import replicate_bounds
 from sim.solve import Solution, solve
@@ -172,8 +173,9 @@ def acceptance_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
     """
     s = setting(drawn, levers, concept, lam)
     grid_ = _grid(grid)
-    line = concession_line(drawn.params, s.levers)
-    return _curve("concession", grid_, (line.at(c) for c in grid_), s, drawn)
+    solved = kernel.curve(kernel.parameter_rows(drawn.params, drawn.draws), grid_, s.levers, s.concept, s.lam)
+    return _curve("concession", grid_, (dict(zip(kernel.CURVE_ROWS, at, strict=True)) for at in solved), s,
+                  drawn)
 
 
 def verification_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
@@ -183,7 +185,8 @@ def verification_curve(drawn: Sample, grid: Sequence[float] | Array | None = Non
     s = setting(drawn, levers, concept, lam)
     grid_ = _grid(grid)
     games = (build_game(drawn.params, {**s.levers, "verification": float(v)}) for v in grid_)
-    return _curve("verification", grid_, games, s, drawn)
+    return _curve("verification", grid_, (_solved(solve(g, s.concept, s.lam), drawn.draws) for g in games),
+                  s, drawn)
 
 
 def _grid(grid: Sequence[float] | Array | None) -> Array:
@@ -193,7 +196,8 @@ def _grid(grid: Sequence[float] | Array | None) -> Array:
     return out
 
 
-def _curve(lever: str, grid: Array, games, s: Setting, drawn: Sample) -> Curve:
+def _curve(lever: str, grid: Array, solved, s: Setting, drawn: Sample) -> Curve:
+    """The curve from each grid point's per-draw outcomes (``CURVE_ROWS`` of :mod:`sim.kernel`)."""
     n = drawn.draws
     replicates = replicate_bounds(n, drawn.sampler)
     mean, low, high = ({k: np.empty(grid.size) for k in CURVE_OUTCOMES} for _ in range(3))
@@ -201,10 +205,9 @@ def _curve(lever: str, grid: Array, games, s: Setting, drawn: Sample) -> Curve:
     eu_us = np.empty((grid.size, n))
     agreeable = np.zeros((grid.size, n), dtype=bool)
     moves = np.empty((grid.size, n), dtype="<U8")
-    for i, game in enumerate(games):
-        sol = solve(game, s.concept, s.lam)
-        values = _outcomes(sol, n)
-        agreeable[i], moves[i] = _agreement(sol, values)
+    for i, at in enumerate(solved):
+        values = {**at, "distance_or_sever": outputs.per_draw(at, "distance_or_sever")}
+        agreeable[i], moves[i] = _agreement(values)
         for name in PROBABILITIES:
             iv = probability_interval(values[name], replicates)
             mean[name][i], low[name][i], high[name][i] = iv.mean, iv.low, iv.high
@@ -216,10 +219,11 @@ def _curve(lever: str, grid: Array, games, s: Setting, drawn: Sample) -> Curve:
     return Curve(lever, grid, mean, low, high, methods, n, eu_us, agreeable, moves, replicates)
 
 
-def _outcomes(sol: Solution, n: int) -> dict[str, Array]:
+def _solved(sol: Solution, n: int) -> dict[str, Array]:
+    """A numpy solution's per-draw outcomes, as :func:`sim.kernel.curve` reports them."""
     out = {m: per_draw_array(v, n) for m, v in outputs.probabilities(sol).items()}
-    out["distance_or_sever"] = outputs.per_draw(out, "distance_or_sever")
     out["eu_us"] = per_draw_array(sol.values[""][US], n)
+    out["keep_us"] = per_draw_array(sol.values["keep"][US], n)
     return out
 
 
@@ -288,10 +292,10 @@ def bargaining_zone(drawn: Sample, levers: Mapping[str, float] | None = None, co
     return BargainingZone(curve.grid, curve.agreeable, cheapest, move, curve.replicates)
 
 
-def _agreement(sol: Solution, values: Mapping[str, Array]) -> tuple[NDArray[np.bool_], NDArray[np.str_]]:
+def _agreement(values: Mapping[str, Array]) -> tuple[NDArray[np.bool_], NDArray[np.str_]]:
     """Per draw: the Taliban leaves (distances or severs) and the US likes that at least as much as Keep;
     and which of the two moves it makes."""
-    us_gain = values["eu_us"] - per_draw_array(sol.values["keep"][US], values["eu_us"].size)
+    us_gain = values["eu_us"] - values["keep_us"]
     leaves = values["keep"] < 0.5
     return leaves & (us_gain >= 0), np.where(values["distance"] >= values["sever"], "distance", "sever")
 

@@ -1,0 +1,298 @@
+"""The hot path, fused: one compiled pass per draw from the game's payoff lines to its outputs.
+
+:func:`sim.run.evaluate` hands this module a chunk's :class:`~sim.model.ConcessionLine` (the payoffs,
+built by :mod:`sim.model` with numpy: the model's one source of truth) and gets back every per-draw
+output and node sum a run reports. Per draw, in one compiled loop (numba, ``nogil``: chunks solve
+in parallel on threads) and without a temporary array per operation:
+
+* the game at the lever's concession (the line's value there, the chip where it is due);
+* the solution (SPE or logit QRE) by backward induction over :data:`sim.model.TREE`, flattened
+  here once into index arrays, so the tree itself is still defined in one place;
+* the reach of every terminal, the branch sums in fixed point, the outcome groups;
+* the prices (:mod:`sim.price` is the reference): SPE closed-form on the concession line; QRE a scan
+  for the first crossing, then a safeguarded Illinois step on the value gap instead of bisection.
+  Neither re-solves a tree: below the faction the values are affine in the concession, and Keep's
+  value is one line, independent of the search.
+
+The numpy implementation in :mod:`sim.solve` and :mod:`sim.price` stays as the reference:
+``tests/test_kernel.py`` checks the two agree (SPE bit for bit, QRE prices within 1e-9).
+The compiled code is cached on disk next to this module (``cache=True``): only the first run on a
+machine pays the compilation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.model import MOVES, TREE, Chance, Leaf
+from sim.parameters import NAMES
+from sim.sampling import ppf
+from sim.scenario import Scenario
+
+Array = NDArray[np.float64]
+LEAF, CHANCE, DECISION = 0, 1, 2
+AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "underground")
+FIXED_POINT = 2**32
+#: The chance probabilities, in the order the kernel computes them.
+CHANCES = ("detect_lie_low", "detect_active")
+#: QRE price search: points scanned per piece, bracket width at which the search stops.
+SCAN = 9
+TOLERANCE = 1e-10
+MAX_STEPS = 200
+#: Elements of padding per row of the kernel's arrays (see :func:`_stacked`).
+PAD = 24
+
+
+# ----------------------------------------------------------------------------- the tree, flattened
+
+
+@dataclass(frozen=True)
+class FlatTree:
+    """:data:`TREE` as arrays, nodes numbered in post-order (children before their parent)."""
+
+    kind: NDArray[np.int64]
+    player: NDArray[np.int64]
+    children: NDArray[np.int64]      # (nodes, 3), -1 where a node has fewer children
+    leaf: NDArray[np.int64]          # terminal index of a leaf, else -1
+    chance: NDArray[np.int64]        # index of a chance node's probability in CHANCES, else -1
+    chance_node: NDArray[np.int64]   # index among chance nodes, else -1
+    decision: NDArray[np.int64]      # index among decision nodes, else -1
+    first: NDArray[np.int64]         # first node of each node's subtree (a contiguous range)
+    terminals: tuple[str, ...]       # terminal keys, left to right (``Solution.reach`` order)
+    decision_paths: tuple[str, ...]  # in post-order (``Solution.probs`` order)
+    chance_paths: tuple[str, ...]    # left to right (``Solution.chance`` order)
+    chance_names: tuple[str, ...]    # the game's chance probability of each chance node
+    node_of: dict[str, int]          # decision-node path -> node
+
+    @property
+    def root(self) -> int:
+        return len(self.kind) - 1
+
+
+def _join(path: str, step: str) -> str:
+    return f"{path}/{step}" if path else step
+
+
+@cache
+def flat_tree() -> FlatTree:
+    rows: list[dict[str, Any]] = []
+    terminals: list[str] = []
+    decision_paths: list[str] = []
+    chance_paths: list[str] = []
+    chance_names: list[str] = []
+
+    def visit(node, path: str) -> int:
+        start = len(rows)
+        if isinstance(node, Leaf):
+            terminals.append(node.key)
+            kids, row = [], {"kind": LEAF, "leaf": len(terminals) - 1}
+        elif isinstance(node, Chance):
+            chance_paths.append(path)
+            chance_names.append(node.prob)
+            row = {"kind": CHANCE, "chance": CHANCES.index(node.prob), "chance_node": len(chance_paths) - 1}
+            kids = [visit(child, _join(path, name)) for name, child in node.outcomes.items()]
+        else:
+            kids = [visit(child, _join(path, name)) for name, child in node.actions.items()]
+            decision_paths.append(path)
+            row = {"kind": DECISION, "player": node.player, "decision": len(decision_paths) - 1,
+                   "path": path}
+        rows.append({"children": kids, "first": start, **row})
+        return len(rows) - 1
+
+    visit(TREE, "")
+    n = len(rows)
+
+    def column(name: str) -> NDArray[np.int64]:
+        return np.array([r.get(name, -1) for r in rows], dtype=np.int64)
+
+    children = np.full((n, 3), -1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        children[i, :len(r["children"])] = r["children"]
+    return FlatTree(column("kind"), column("player"), children, column("leaf"), column("chance"),
+                    column("chance_node"), column("decision"), column("first"), tuple(terminals),
+                    tuple(decision_paths),
+                    tuple(chance_paths), tuple(chance_names),
+                    {r["path"]: i for i, r in enumerate(rows) if r["kind"] == DECISION})
+
+
+def matching(terminals: tuple[str, ...], prefix: str = "", segment: str | None = None) -> list[int]:
+    """Terminals under ``prefix`` that pass an action named ``segment`` (as
+    :func:`sim.solve.terminal_mass` selects them), in reach order."""
+    return [i for i, key in enumerate(terminals)
+            if key.startswith(prefix) and (segment is None or segment in key.split("/"))]
+
+
+# ----------------------------------------------------------------------------- what a chunk reports
+
+#: Sums of terminal reach, each a list of terminals added in reach order.
+def _groups(tree: FlatTree) -> dict[str, list[int]]:
+    t = tree.terminals
+    groups = {
+        "split": matching(t, segment="split"),
+        "detected": matching(t, "distance", "detected"),
+        "deal_sever": matching(t, "sever"),
+        "deal_pledge": matching(t, "distance", "undetected"),
+        **{f"aq_{r}": matching(t, segment=r) for r in AQ_RESPONSES},
+        "keep_attack": matching(t, "keep", "attack"),
+        "distance_attack": matching(t, "distance", "attack"),
+        "underground_attack": [i for i, k in enumerate(t)
+                               if k.startswith("sever") and "underground/attack" in k],
+    }
+    return groups
+
+
+#: Rows of the kernel's output matrix besides the groups.
+VALUE_ROWS = ("eu_taliban", "eu_faction", "eu_al_qaeda", "eu_us", "keep_taliban", "keep_al_qaeda",
+              "distance_taliban", "distance_al_qaeda", "sever_taliban", "sever_al_qaeda", "retaliation",
+              "material_net", "funding_dependence")
+PRICE_ROWS = ("price_sever", "price_distance")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Index arrays the compiled kernel reads, and the names of its output rows."""
+
+    tree: FlatTree
+    group_names: tuple[str, ...]
+    group_members: NDArray[np.int64]   # (groups, terminals), -1 padded
+    sever_leaf: NDArray[np.bool_]      # terminals where the chip is charged
+    attack_leaf: NDArray[np.bool_]     # terminals after an attack abroad
+    move_nodes: NDArray[np.int64]      # the nodes of keep, distance, sever
+    line_nodes: NDArray[np.int64]      # keep, distance/stay, distance/split, sever/stay, sever/split
+    sever_node: int
+    rows: tuple[str, ...]
+
+
+@cache
+def layout() -> Layout:
+    tree = flat_tree()
+    groups = _groups(tree)
+    members = np.full((len(groups), len(tree.terminals)), -1, dtype=np.int64)
+    for g, idx in enumerate(groups.values()):
+        members[g, :len(idx)] = idx
+    names = tuple(groups)
+    rows = (*MOVES, "split_if_sever", *names, *(f"external_op_if_{m}" for m in MOVES), *VALUE_ROWS,
+            *PRICE_ROWS)
+    node = tree.node_of
+    return Layout(tree, names, members,
+                  np.array([k.startswith("sever/") for k in tree.terminals]),
+                  np.array([k.endswith("attack") for k in tree.terminals]),
+                  np.array([node[m] for m in MOVES], dtype=np.int64),
+                  np.array([node[p] for p in ("keep", "distance/stay", "distance/split", "sever/stay",
+                                              "sever/split")], dtype=np.int64),
+                  node["sever"], rows)
+
+
+# ----------------------------------------------------------------------------- the entry point
+
+
+@dataclass(frozen=True)
+class Fused:
+    """A chunk's per-draw outputs (rows of :attr:`Layout.rows`) and its fixed-point node sums."""
+
+    rows: dict[str, Array]
+    decision_sums: NDArray[np.int64]   # (decision nodes, 3)
+    chance_sums: NDArray[np.int64]     # (chance nodes, 2)
+    reach_sums: NDArray[np.int64]      # (terminals,)
+
+
+def _rows(count: int, n: int) -> Array:
+    """An uninitialised ``(count, n)`` array whose rows are not a power of two bytes apart (the
+    kernel reads a draw down a column: equal strides would put it all in one cache set)."""
+    return np.empty((count, n + PAD))[:, :n]
+
+
+def parameter_rows(params: Mapping[str, Array | float], n: int) -> Array:
+    """The kernel's ``(parameters, n)`` matrix from a parameter mapping (arrays or floats)."""
+    out = _rows(len(NAMES), n)
+    for k, name in enumerate(NAMES):
+        out[k] = params[name]
+    return out
+
+
+def sampled_rows(scenario: Scenario, u: Array) -> Array:
+    """The kernel's parameter matrix for the uniform rows ``u`` (``(draws, parameters)``, as
+    :meth:`sim.sampling.Design.uniforms` gives them): the same numbers as
+    :func:`sim.sampling.draw_parameters`, with the uniform and triangular inverse CDFs compiled."""
+    compiled = _compiled()
+    n = u.shape[0]
+    out = _rows(len(NAMES), n)
+    kind = np.empty(len(NAMES), dtype=np.int64)
+    value, low, high = np.zeros(len(NAMES)), np.zeros(len(NAMES)), np.ones(len(NAMES))
+    for k, name in enumerate(NAMES):
+        p = scenario.params[name]
+        value[k] = p.value
+        if not p.uncertain:
+            kind[k] = compiled.FIXED
+        elif p.dist.kind in ("uniform", "triangular"):
+            kind[k] = compiled.UNIFORM if p.dist.kind == "uniform" else compiled.TRIANGULAR
+            low[k], high[k] = p.dist.low, p.dist.high
+        else:
+            kind[k] = compiled.GIVEN
+            out[k] = ppf(p, u[:, k])
+    compiled.fill_parameters(u.T, kind, value, low, high, out)
+    return out
+
+
+def fused(params: Array, levers: Mapping[str, float], concept: str, lam: float,
+          prices: bool = True) -> Fused:
+    """Solve every draw (column) of the parameter matrix under ``levers`` and reduce it, in one
+    compiled pass."""
+    if concept not in ("spe", "qre"):
+        raise ValueError(f"unknown solution concept '{concept}' (choose spe or qre)")
+    if concept == "qre" and not lam >= 0:
+        raise ValueError(f"lambda must be non-negative, got {lam}")
+    lay, tree = layout(), flat_tree()
+    n = params.shape[1]
+    out = _rows(len(lay.rows), n)
+    dsums = np.zeros((len(tree.decision_paths), 3), dtype=np.int64)
+    csums = np.zeros((len(tree.chance_paths), 2), dtype=np.int64)
+    rsums = np.zeros(len(tree.terminals), dtype=np.int64)
+    _compiled().solve_chunk(
+        params, float(levers["concession"]), float(levers["verification"]), float(levers["pressure"]),
+        concept == "qre", float(lam), prices,
+        tree.kind, tree.player, tree.children, tree.leaf, tree.chance, tree.chance_node, tree.decision,
+        tree.first,
+        lay.group_members, lay.sever_leaf, lay.attack_leaf, lay.move_nodes, lay.line_nodes, lay.sever_node,
+        out, dsums, csums, rsums)
+    return Fused(dict(zip(lay.rows, out, strict=True)), dsums, csums, rsums)
+
+
+#: What :func:`curve` reports at each concession of its grid, per draw.
+CURVE_ROWS = ("keep", "distance", "sever", "split", "eu_us", "keep_us")
+
+
+def curve(params: Array, grid: Array, levers: Mapping[str, float], concept: str, lam: float) -> Array:
+    """``(len(grid), len(CURVE_ROWS), n)``: every draw solved at each concession of ``grid``."""
+    if concept not in ("spe", "qre"):
+        raise ValueError(f"unknown solution concept '{concept}' (choose spe or qre)")
+    tree = flat_tree()
+    out = np.empty((len(grid), len(CURVE_ROWS), params.shape[1]))
+    _compiled().curve_chunk(
+        params, np.asarray(grid, dtype=float), float(levers["verification"]), float(levers["pressure"]),
+        concept == "qre", float(lam), tree.kind, tree.player, tree.children, tree.leaf, tree.chance,
+        tree.decision, tree.first, np.array(matching(tree.terminals, segment="split"), dtype=np.int64),
+        tree.node_of["keep"], out)
+    return out
+
+
+@cache
+def _compiled():
+    """The compiled module, checked against the tree and the catalogue it was written for (numba is
+    imported, and the cached machine code loaded, on first use)."""
+    from sim import _kernel_numba as compiled
+
+    tree = flat_tree()
+    if (compiled.ORDER != NAMES or tree.terminals != compiled.TERMINALS
+            or layout().rows.index("keep_attack") != compiled.ATTACKS
+            or tree.terminals.index(next(t for t in tree.terminals if t.startswith("sever/")))
+            != compiled.FIRST_SEVER
+            or not set(tree.chance_names) <= set(CHANCES)):
+        raise RuntimeError("sim/_kernel_numba.py no longer matches the model's catalogue or tree")
+    return compiled

@@ -1,0 +1,123 @@
+"""The compiled hot path (sim.kernel) against its numpy reference (sim.solve, sim.price, sim.model).
+
+SPE: every per-draw output and node sum bit for bit. QRE: the same, but for the prices, which the
+kernel finds by an Illinois search rather than bisection: within 1e-9, and priced in the same draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import kernel
+from sim.run import evaluate, evaluate_block, evaluate_reference
+from sim.sampling import Design, draw_parameters
+from sim.scenario import load_scenario
+
+PRICES = ("price_sever", "price_distance", "price_distance_or_sever")
+PRESETS = ("1990s", "2001", "2011", "2015", "what-if-is-surge", "what-if-haqqani-ascendant",
+           "what-if-legitimacy-crisis", "what-if-major-concession", "what-if-strong-verification")
+
+
+def _compare(fused, reference, concept: str) -> None:
+    assert list(fused.per_draw) == list(reference.per_draw)
+    assert fused.reach_keys == reference.reach_keys
+    assert list(fused.sums) == list(reference.sums)
+    for key, want in reference.sums.items():
+        np.testing.assert_array_equal(fused.sums[key], want, err_msg=key)
+    for key, want in reference.per_draw.items():
+        got = fused.per_draw[key]
+        if concept == "qre" and key in PRICES:
+            np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want), err_msg=key)
+            finite = np.isfinite(want)
+            assert np.max(np.abs(got[finite] - want[finite]), initial=0.0) <= 1e-9, key
+        else:
+            np.testing.assert_array_equal(got, want, err_msg=key)
+
+
+@pytest.mark.parametrize("concept", ["spe", "qre"])
+def test_the_kernel_gives_the_reference_numbers_on_1e5_draws_of_the_2018_baseline(concept):
+    scenario = load_scenario("baseline-2018")
+    design = Design(100_000, 11)
+    params = draw_parameters(scenario, design.uniforms(0, 100_000))
+    reference = evaluate_reference(params, scenario.levers, concept, 10.0, 100_000)
+    _compare(evaluate_block(scenario, design, 0, 100_000, concept, 10.0), reference, concept)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_the_kernel_gives_the_reference_numbers_in_every_preset_under_both_solutions(preset):
+    scenario = load_scenario(preset)
+    design = Design(8_000, 3)
+    params = draw_parameters(scenario, design.uniforms(0, 8_000))
+    for concept, lam in (("spe", 0.0), ("qre", 4.0)):
+        _compare(evaluate_block(scenario, design, 0, 8_000, concept, lam),
+                 evaluate_reference(params, scenario.levers, concept, lam, 8_000), concept)
+
+
+@pytest.mark.parametrize("concession", [0.0, 0.35, 0.5, 0.6, 1.0])
+def test_the_kernel_follows_the_levers_including_at_the_chips_threshold(concession):
+    scenario = load_scenario("baseline-2018", {"levers.concession": concession, "levers.verification": 0.7,
+                                               "levers.pressure": 0.9})
+    params = draw_parameters(scenario, Design(5_000, 5).uniforms(0, 5_000))
+    _compare(evaluate(params, scenario.levers, "spe", 0.0, 5_000),
+             evaluate_reference(params, scenario.levers, "spe", 0.0, 5_000), "spe")
+
+
+def test_the_compiled_inverse_cdfs_draw_the_reference_values():
+    # 2015 and the IS surge have PERT parameters (left to scipy); the rest are triangular or uniform.
+    for preset in ("baseline-2018", "2015", "what-if-is-surge"):
+        scenario = load_scenario(preset)
+        u = Design(70_000, 9).uniforms(1_000, 70_000)   # across a block boundary
+        rows = kernel.sampled_rows(scenario, u)
+        for k, (name, want) in enumerate(draw_parameters(scenario, u).items()):
+            np.testing.assert_array_equal(rows[k], np.broadcast_to(want, (69_000,)), err_msg=name)
+
+
+def test_prices_given_to_the_kernel_are_kept_and_not_searched_again():
+    scenario = load_scenario("baseline-2018")
+    params = draw_parameters(scenario, Design(2_000, 1).uniforms(0, 2_000))
+    given = {k: np.full(2_000, 0.25) for k in PRICES}
+    chunk = evaluate(params, scenario.levers, "spe", 0.0, 2_000, given)
+    for k in PRICES:
+        np.testing.assert_array_equal(chunk.per_draw[k], given[k])
+
+
+def test_the_kernel_refuses_a_tree_or_catalogue_it_was_not_written_for(monkeypatch):
+    from sim import _kernel_numba
+
+    kernel._compiled.cache_clear()
+    monkeypatch.setattr(_kernel_numba, "ORDER", _kernel_numba.ORDER[::-1])
+    with pytest.raises(RuntimeError, match="no longer matches"):
+        kernel._compiled()
+    kernel._compiled.cache_clear()
+
+
+def test_the_flattened_tree_has_every_terminal_once_in_the_order_of_play():
+    from sim.model import build_game
+
+    tree = kernel.flat_tree()
+    game = build_game(draw_parameters(load_scenario("baseline-2018"), Design(3, 1).uniforms(0, 3)),
+                      {"concession": 0.0, "verification": 0.5, "pressure": 0.5})
+    assert sorted(tree.terminals) == sorted(game.payoffs)
+    assert len(set(tree.terminals)) == len(tree.terminals) == 22
+    # post-order: every child is numbered before its parent
+    for j, kids in enumerate(tree.children):
+        assert all(0 <= c < j for c in kids if c >= 0)
+
+
+@pytest.mark.parametrize("concept", ["spe", "qre"])
+def test_the_compiled_acceptance_curve_solves_each_concession_as_the_reference_does(concept):
+    from sim.model import US, concession_line
+    from sim.solve import solve, terminal_mass
+
+    scenario = load_scenario("baseline-2018")
+    params = draw_parameters(scenario, Design(3_000, 2).uniforms(0, 3_000))
+    grid = np.array([0.0, 0.3, 0.55, 0.6, 1.0])
+    solved = kernel.curve(kernel.parameter_rows(params, 3_000), grid, scenario.levers, concept, 6.0)
+    line = concession_line(params, scenario.levers)
+    for g, c in enumerate(grid):
+        sol = solve(line.at(c), concept, 6.0)
+        want = (*sol.probs[""], terminal_mass(sol, segment="split"), sol.values[""][US],
+                sol.values["keep"][US])
+        for name, got, expected in zip(kernel.CURVE_ROWS, solved[g], want, strict=True):
+            np.testing.assert_array_equal(got, expected, err_msg=f"{name} at {c}")
