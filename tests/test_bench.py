@@ -18,7 +18,7 @@ import numpy as np
 import pygambit as gbt
 import pytest
 
-from sim.bench import TARGETS, Figure, cli, figures_of, gambit_backward_induction
+from sim.bench import TARGETS, Figure, cli, figures_of, gambit_backward_induction, gambit_figures
 from sim.bench_docs import BENCH_JSON, DOCUMENTS, block, with_block
 from sim.efg import GAMBIT_PLAYERS, game_efg
 from sim.model import build_game
@@ -121,3 +121,10 @@ def test_a_hand_edited_figure_no_longer_matches_the_rendered_block():
 def test_a_document_without_its_markers_is_refused():
     with pytest.raises(ValueError, match="perf:start"):
         block("no markers here", "perf")
+
+
+def test_without_pygambit_the_gambit_figures_say_so(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pygambit", None)  # makes "import pygambit" raise ImportError
+    figures = gambit_figures(load_scenario("baseline-2018"), 3, {"spe": 1e-6, "qre": 1e-6})
+    assert [f.name for f in figures] == ["gambit_spe_per_draw", "gambit_qre_per_draw"]
+    assert all(f.value is None and "pygambit is not installed" in f.not_available for f in figures)
