@@ -117,8 +117,8 @@ def _traffic_lines(f: dict[str, Figure], task_rows: int | None) -> list[str]:
 
 
 def _duration(seconds: float) -> str:
-    for unit, size in (("days", 86_400), ("h", 3_600), ("min", 60)):
-        if seconds >= 2 * size:
+    for unit, size, least in (("days", 86_400, 2), ("h", 3_600, 1), ("min", 60, 1)):
+        if seconds >= least * size:
             return f"{seconds / size:,.1f} {unit}"
     return f"{seconds:,.0f} s"
 
