@@ -37,6 +37,8 @@ from sim.timeline.cli import add_timeline_parser, cmd_timeline
 EXIT_BAD_INPUT = 2
 
 
+#: Most draws of the bench's summary-run figures (the issue's 10^9-draw run).
+MAX_BENCH_SCALE_DRAWS = 1_000_000_000
 #: Largest number of local dask workers ``run --workers`` starts.
 MAX_WORKERS = 32
 #: Longest ``--set`` value, in characters (a whole scenario file is at most 1 MB).
@@ -73,10 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_val = sub.add_parser("validate", help="check scenario files")
     p_val.add_argument("files", nargs="+")
 
-    p_bench = sub.add_parser("bench", help="draws per second and peak memory on baseline-2018")
-    p_bench.add_argument("--draws", type=whole_number(1, MAX_DRAWS), default=1_000_000,
-                         help=f"at most {MAX_DRAWS:,}")
-    p_bench.add_argument("--json", action="store_true")
+    p_bench = sub.add_parser("bench", help="speed against the random-number floor and Gambit, memory, "
+                                            "workers and cold start on baseline-2018")
+    p_bench.add_argument("--draws", type=whole_number(1, MAX_DRAWS),
+                         help=f"draws of the in-process figures (default 1,000,000), at most {MAX_DRAWS:,}")
+    p_bench.add_argument("--scale-draws", type=whole_number(1, MAX_BENCH_SCALE_DRAWS),
+                         help="draws of the summary-run memory and 2-worker figures (default 100,000,000), "
+                              f"at most {MAX_BENCH_SCALE_DRAWS:,}")
+    p_bench.add_argument("--quick", action="store_true", help="shrink every size (a check of the bench)")
+    p_bench.add_argument("--json", action="store_true", help="all figures as one JSON object")
     add_analyze_parser(sub)
     add_timeline_parser(sub, scenario_arguments, whole_number, _output_options)
     return parser
@@ -206,8 +213,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from sim import bench
 
-    figures = bench.measure(args.draws)
-    print(bench.render(figures, as_json=args.json))
+    sizes = bench.resized(bench.Sizes.quick() if args.quick else bench.Sizes(), draws=args.draws,
+                          scale_draws=args.scale_draws)
+    report = bench.measure(sizes, say=lambda text: print(text, file=sys.stderr, flush=True))
+    print(bench.to_json(report) if args.json else bench.render(report))
     return 0
 
 

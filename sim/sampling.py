@@ -19,7 +19,6 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
-from scipy.stats import qmc
 
 from sim.parameters import NAMES, PARAMETERS
 from sim.scenario import Dist, Param, Scenario
@@ -75,6 +74,8 @@ def replicate_bounds(draws: int, sampler: str) -> list[tuple[int, int]]:
 
 def _replicate(sampler: str, seed: int, index: int, rows: int) -> NDArray[np.float64]:
     """Replicate ``index`` of a design: its own scrambling, from child ``index`` of the seed."""
+    from scipy.stats import qmc  # here, not at the top: importing scipy.stats takes most of a second
+
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
     engine = (qmc.LatinHypercube(d=DIM, rng=rng) if sampler == "lhs"
               else qmc.Sobol(d=DIM, scramble=True, rng=rng))

@@ -3,7 +3,7 @@
 Run with ``alliance-sim analyze-bench [--json]`` or ``python -m sim.analysis.bench``. Figures are
 printed, never asserted (the tests check numbers; this measures speed on the machine at hand):
 
-* the reservation price plus a 21-point acceptance curve for 100,000 draws (target: under 1 s),
+* the reservation price plus a 21-point acceptance curve for 100,000 draws (target: under 0.5 s),
   sampling excluded, since an app samples once and re-solves; best of three runs;
 * Sobol' indices of P(Sever) with base sample 4,096 over all uncertain parameters, with grouped
   indices (target: under 20 s), split into sampling, model runs and SALib's analysis.
@@ -21,13 +21,15 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 from sim.analysis import drivers, negotiation
-from sim.run import sample
+from sim.run import Sample, sample
 from sim.scenario import load_scenario
 
 SCENARIO = "baseline-2018"
 #: The Sobol' benchmark runs at a concession where Sever happens, so P(Sever) is not constant.
 SOBOL_CONCESSION = 0.8
 FAST_REPEATS = 3
+#: Seconds the price and the 21-point curve may take together at 100,000 draws (issue 12).
+PRICE_CURVE_TARGET = 0.5
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,7 @@ def measure(draws: int = 100_000, sobol_n: int = 4096) -> list[Figure]:
     """Time the negotiation analyses on ``draws`` draws and Sobol' with base sample ``sobol_n``."""
     scenario = load_scenario(SCENARIO)
     drawn = sample(scenario, draws)
-    price = _seconds(lambda: negotiation.price_distribution(drawn), FAST_REPEATS)
-    curve = _seconds(lambda: negotiation.acceptance_curve(drawn), FAST_REPEATS)
+    price, curve = price_and_curve_seconds(drawn)
     zone = _seconds(lambda: negotiation.bargaining_zone(drawn), FAST_REPEATS)
     at_offer = scenario.updated({"levers.concession": SOBOL_CONCESSION})
     problem = drivers.problem(at_offer).to_salib(with_groups=False)
@@ -64,7 +65,7 @@ def measure(draws: int = 100_000, sobol_n: int = 4096) -> list[Figure]:
     return [
         Figure("price", draws, price, None),
         Figure("curve (21 points)", draws, curve, None),
-        Figure("price + curve", draws, price + curve, 1.0),
+        Figure("price + curve", draws, price + curve, PRICE_CURVE_TARGET),
         Figure("bargaining zone", draws, zone, None),
         Figure("Sobol' sampling (SALib, ungrouped)", sobol_n,
                _seconds(lambda: sobol_sample.sample(problem, sobol_n, calc_second_order=False, seed=1)),
@@ -75,6 +76,12 @@ def measure(draws: int = 100_000, sobol_n: int = 4096) -> list[Figure]:
                                                       seed=1)), None),
         Figure("Sobol' P(Sever), per parameter and factor", sobol_n, total, 20.0),
     ]
+
+
+def price_and_curve_seconds(drawn: Sample) -> tuple[float, float]:
+    """Best-of-three seconds of the reservation price and of the 21-point acceptance curve."""
+    return (_seconds(lambda: negotiation.price_distribution(drawn), FAST_REPEATS),
+            _seconds(lambda: negotiation.acceptance_curve(drawn), FAST_REPEATS))
 
 
 def render(figures: list[Figure], as_json: bool = False) -> str:

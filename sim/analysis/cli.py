@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sim.analysis import negotiation, outputs
+from sim.analysis import outputs
 from sim.intervals import format_probability
 from sim.run import sample
 from sim.scenario import MAX_SEED, Problem, Scenario, ScenarioError
@@ -119,6 +119,8 @@ def cmd_analyze_bench(args: argparse.Namespace) -> int:
 
 
 def _price(scenario: Scenario, args: argparse.Namespace) -> Report:
+    from sim.analysis import negotiation
+
     outputs.price({"price_sever": None, "price_distance": None}, args.output)  # refuses split
     prices = negotiation.price_distribution(sample(scenario, args.draws, args.seed))
     summary = prices.summary()
@@ -142,6 +144,8 @@ CURVE_COLUMNS = ("distance", "sever", "distance_or_sever", "split")
 
 
 def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
+    from sim.analysis import negotiation
+
     drawn = sample(scenario, args.draws, args.seed)
     grid = [i / (args.grid - 1) for i in range(args.grid)]
     make = negotiation.acceptance_curve if args.by == "concession" else negotiation.verification_curve
@@ -157,6 +161,8 @@ def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
 
 
 def _zone(scenario: Scenario, args: argparse.Namespace) -> Report:
+    from sim.analysis import negotiation
+
     drawn = sample(scenario, args.draws, args.seed)
     grid = [i / (args.grid - 1) for i in range(args.grid)]
     prices = negotiation.price_distribution(drawn)
