@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from functools import cache
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from sim.parameters import NAMES, PARAMETERS
 from sim.scenario import Dist, Param, Scenario
@@ -97,6 +98,15 @@ def ppf(param: Param, u: NDArray[np.float64]) -> NDArray[np.float64]:
     return x
 
 
+@cache
+def _special() -> ModuleType:
+    """``scipy.special``, imported by the first inverse CDF that needs it (a third of a second at
+    start-up that a scenario of triangular and uniform parameters never pays)."""
+    from scipy import special
+
+    return special
+
+
 def _uniform(value: float, d: Dist, u: NDArray) -> NDArray:
     return d.low + u * (d.high - d.low)
 
@@ -113,10 +123,11 @@ def _pert(mode: float, d: Dist, u: NDArray) -> NDArray:
     lo, hi = d.low, d.high
     a = 1 + 4 * (mode - lo) / (hi - lo)
     b = 1 + 4 * (hi - mode) / (hi - lo)
-    return lo + (hi - lo) * special.betaincinv(a, b, u)
+    return lo + (hi - lo) * _special().betaincinv(a, b, u)
 
 
 def _truncnormal(mean: float, d: Dist, u: NDArray) -> NDArray:
+    special = _special()
     pa, pb = special.ndtr((d.low - mean) / d.sd), special.ndtr((d.high - mean) / d.sd)
     u = np.clip(u, _EPS, 1 - _EPS)
     z = special.ndtri(np.clip(pa + u * (pb - pa), _EPS, 1 - _EPS))
@@ -124,11 +135,11 @@ def _truncnormal(mean: float, d: Dist, u: NDArray) -> NDArray:
 
 
 def _lognormal(median: float, d: Dist, u: NDArray) -> NDArray:
-    return np.exp(np.log(median) + d.sigma * special.ndtri(np.clip(u, _EPS, 1 - _EPS)))
+    return np.exp(np.log(median) + d.sigma * _special().ndtri(np.clip(u, _EPS, 1 - _EPS)))
 
 
 def _beta(value: float, d: Dist, u: NDArray) -> NDArray:
-    return d.low + (d.high - d.low) * special.betaincinv(d.a, d.b, u)
+    return d.low + (d.high - d.low) * _special().betaincinv(d.a, d.b, u)
 
 
 _PPF: dict[str, Callable[[float, Dist, NDArray], NDArray]] = {
