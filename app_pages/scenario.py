@@ -26,6 +26,8 @@ from sim.tree_view import CAPTION as TREE_CAPTION
 from sim.tree_view import tree_dot
 
 UPLOAD, UPLOAD_PROBLEMS, PRESET_CHOICE = "upload", "upload_problems", "preset_choice"
+#: Keys of the parameter groups' expanders (``group:<group>``).
+GROUP = "group:"
 #: The name of the file the current settings were uploaded from.
 UPLOAD_NAME = "upload_name"
 #: Set by a starting question: scroll to the answer on the next run.
@@ -168,13 +170,28 @@ def run_inputs(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def group_key(group: str) -> str:
+    """The key of a parameter group's expander (open or closed)."""
+    return f"{GROUP}{group}"
+
+
 def parameter_inputs(base: Scenario, values: dict[str, Any]) -> dict[str, Any]:
-    """Every parameter, one expander per group: its central value and, if uncertain, its range."""
+    """Every parameter, one expander per group: its central value and, if uncertain, its range.
+
+    A group's sliders are drawn only while it is open (a hundred-odd sliders would slow every first
+    view); a closed group keeps the edits already made to its parameters.
+    """
     out: dict[str, Any] = {}
+    edits = _state.current_edits()
     for group, title in GROUPS.items():
-        with st.expander(title):
-            for info in (i for i in CATALOGUE if i.group == group):
-                out.update(parameter_input(info, base.params[info.name], values))
+        infos = [i for i in CATALOGUE if i.group == group]
+        with st.expander(title, key=group_key(group), on_change="rerun") as box:
+            if box.open:
+                for info in infos:
+                    out.update(parameter_input(info, base.params[info.name], values))
+            else:
+                names = {f"parameters.{i.name}" for i in infos}
+                out.update({k: v for k, v in edits.items() if ".".join(k.split(".")[:2]) in names})
     return out
 
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import yaml
 
 from sim.parameters import LEVERS, PARAMETERS
 from sim.scenario import (
@@ -281,7 +280,7 @@ def sample_key(scenario: Scenario) -> str:
     """
     data = scenario.to_dict()
     del data["levers"], data["solution"]
-    return yaml.safe_dump(data, sort_keys=True)
+    return json.dumps(data, sort_keys=True, default=repr)  # a hundred times faster than YAML
 
 
 def slider_step(low: float, high: float) -> float:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 import yaml
-from conftest import ROOT, new_app
+from conftest import ROOT, new_app, open_parameter_groups
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -69,7 +69,7 @@ def test_the_scenario_page_shows_headlines_charts_tree_and_explanation(app):
 
 
 def test_switching_preset_changes_the_parameter_values(app):
-    before = app.slider(key=LEGITIMACY).value
+    before = open_parameter_groups(app).slider(key=LEGITIMACY).value
     app.selectbox(key="preset_choice").set_value("1990s").run()
     assert app.slider(key=LEGITIMACY).value == load_scenario("1990s").params["leader_legitimacy"].value
     assert app.slider(key=LEGITIMACY).value != before
@@ -86,7 +86,7 @@ def test_raising_the_concession_changes_the_headline_numbers(app):
 
 def test_the_address_bar_follows_the_settings(app):
     app.slider(key=CONCESSION).set_value(0.6).run()
-    app.slider(key=LEGITIMACY).set_value(0.5).run()
+    open_parameter_groups(app).slider(key=LEGITIMACY).set_value(0.5).run()
     assert app.query_params["concession"] == "0.6"
     assert app.query_params["leader_legitimacy"] == "0.5"
 
@@ -101,7 +101,7 @@ def test_a_link_restores_the_settings(fresh_cache):
     assert at.radio(key="w:solution.concept").value == "qre"
     assert at.number_input(key="w:solution.lambda").value == 5.0
     assert at.number_input(key="w:run.seed").value == 7
-    assert at.slider(key=LEGITIMACY).value == 0.4
+    assert open_parameter_groups(at).slider(key=LEGITIMACY).value == 0.4
 
 
 def test_nonsense_link_settings_give_a_message_and_fall_back_to_the_preset(fresh_cache):
@@ -182,7 +182,7 @@ def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cach
 
 def test_settings_that_do_not_fit_together_are_named_and_the_last_valid_ones_used(app):
     before = headline_values(app)
-    app.slider(key="w:parameters.leader_legitimacy.dist").set_value((0.5, 0.5)).run()
+    open_parameter_groups(app).slider(key="w:parameters.leader_legitimacy.dist").set_value((0.5, 0.5)).run()
     assert not app.exception
     assert "leader_legitimacy" in error_text(app)
     assert headline_values(app) == before
@@ -221,6 +221,7 @@ def test_the_model_page_renders_the_model_document(app):
 
 
 def test_every_parameter_has_a_slider_with_its_meaning_and_section(app):
+    open_parameter_groups(app)
     scenario = load_scenario("baseline-2018")
     for name, param in scenario.params.items():
         slider = app.slider(key=f"w:parameters.{name}.value")
