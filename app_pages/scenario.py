@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages import _state
 from sim import app_state
+from sim.analysis.words import label as parameter_label
 from sim.charts import histogram, histogram_rows, outcome_bars, outcome_rows
 from sim.efg import scenario_efg
 from sim.explain import HEADLINE_HELP, Analysis, utility_headlines
@@ -37,8 +38,6 @@ SCROLL_SCRIPT = (f"<script>setTimeout(() => document.getElementById('{ANSWER_ANC
                  "?.scrollIntoView({behavior: 'smooth'}), 400);</script>")
 UTILITY_POINTS = ("**Utility points** are the Taliban leadership's yardstick for gains and costs: 1.0 is "
                   "about what it would value a phased US withdrawal.")
-#: Abbreviations in parameter names, spelled out in their labels.
-WORDS = {"aq": "al-Qaeda", "is": "IS", "us": "US"}
 CONCEPT_NAMES = {"spe": "Subgame-perfect equilibrium", "qre": "Logit quantal response (QRE)"}
 
 
@@ -48,11 +47,6 @@ def _key(path: str, value: Any) -> str:
     if key not in st.session_state:
         st.session_state[key] = value
     return key
-
-
-def _label(name: str) -> str:
-    words = [WORDS.get(w, w) for w in name.split("_")]
-    return " ".join([words[0][0].upper() + words[0][1:], *words[1:]])
 
 
 # ----------------------------------------------------------------------------- choosing a start
@@ -138,7 +132,7 @@ def lever_inputs(values: dict[str, Any]) -> dict[str, Any]:
     with st.container(key="levers"):
         for col, (lever, meaning) in zip(st.columns(len(LEVERS)), LEVERS.items(), strict=True):
             path = f"levers.{lever}"
-            out[path] = col.slider(_label(lever), 0.0, 1.0, step=0.05, key=_key(path, values[path]),
+            out[path] = col.slider(parameter_label(lever), 0.0, 1.0, step=0.05, key=_key(path, values[path]),
                                    help=meaning)
             col.caption(f"{out[path]:g}: {lever_words(lever, out[path])}")
     return out
@@ -200,20 +194,20 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
     with "Fix at" on, anywhere in the catalogue's bounds with no uncertainty."""
     path = f"parameters.{info.name}"
     step = app_state.slider_step(info.low, info.high)
-    tip = f"{param.meaning} ({param.section})"
+    tip, label = f"{param.meaning} ({param.section})", parameter_label(info.name)
     left, right = st.columns(2)
     key = _key(f"{path}.value", values[f"{path}.value"])
     fixed_key = _key(f"{path}.fixed", app_state.fix_path(info.name) in _state.current_edits())
     if right.toggle("Fix at a value", key=fixed_key, help="Drop the uncertainty and set any value in "
                     f"[{info.low:g}, {info.high:g}], inside or outside the preset's range."):
-        return {app_state.fix_path(info.name): left.slider(_label(info.name), info.low, info.high, step=step,
-                                                           key=key, help=tip)}
+        return {app_state.fix_path(info.name): left.slider(label, info.low, info.high, step=step, key=key,
+                                                           help=tip)}
     out: dict[str, Any] = {}
     low, high = info.low, info.high
     if param.uncertain and param.dist.low is not None and param.dist.high is not None:
         start = tuple(values.get(f"{path}.dist.{end}", getattr(param.dist, end)) for end in ("low", "high"))
         low, high = right.slider(
-            f"{_label(info.name)}: uncertainty range ({param.dist.kind})", info.low, info.high, step=step,
+            f"{label}: uncertainty range ({param.dist.kind})", info.low, info.high, step=step,
             key=_key(f"{path}.dist", start), help=tip)
         out[f"{path}.dist.low"], out[f"{path}.dist.high"] = low, high
     if low < high:
@@ -221,7 +215,7 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
         st.session_state[key] = min(max(st.session_state[key], low), high)
     else:
         low, high = info.low, info.high
-    out[f"{path}.value"] = left.slider(_label(info.name), low, high, step=step, key=key, help=tip)
+    out[f"{path}.value"] = left.slider(label, low, high, step=step, key=key, help=tip)
     return out
 
 

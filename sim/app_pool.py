@@ -121,8 +121,8 @@ def _analyse_in_worker(job: int, scenario: Scenario) -> Analysis:
 # ----------------------------------------------------------------------------- the server's side
 
 
-def _ready() -> int:
-    return os.getpid()
+def _ready() -> None:
+    """Nothing: a worker that has run it has started."""
 
 
 @contextmanager
@@ -150,9 +150,13 @@ class SharedPool:
         self._queue = context.Queue()
         self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                              initargs=(self._queue,))
+        others = set(multiprocessing.active_children())
         with _plain_main():  # every worker starts now: one per call until all are busy
             started = [self._executor.submit(_ready) for _ in range(workers)]
-        self.pids = frozenset(f.result() for f in started)
+        for ready in started:
+            ready.result()
+        #: The worker processes' ids.
+        self.pids = frozenset(p.pid for p in multiprocessing.active_children() if p not in others)
         self._ids = itertools.count()
         self._progress: dict[int, tuple[int, int]] = {}
         self._lock = threading.Lock()

@@ -194,7 +194,7 @@ def test_the_compare_page_sets_scenarios_side_by_side_with_their_differences(app
     table = app.dataframe[0].value
     assert list(table.columns) == ["figure", "Your current settings", "1990s", "2001",
                                    "change: 1990s", "change: 2001"]
-    assert "leader_legitimacy" in set(app.dataframe[1].value["setting"])
+    assert "Leader legitimacy" in set(app.dataframe[1].value["setting"])
 
 
 def test_the_two_lens_switch_sets_the_material_reading_beside_the_full_model(app):
@@ -207,7 +207,7 @@ def test_the_two_lens_switch_sets_the_material_reading_beside_the_full_model(app
     sever = next(i for i in table.index if "sever" in i.lower() and "price" not in i.lower())
     assert shown_share(table.loc[sever, material]) > shown_share(table.loc[sever, full]) + 50
     switched = set(app.dataframe[1].value["setting"])
-    assert {"shared_history_bond", "split_cost", "chip_switch"} <= switched
+    assert {"Shared history bond", "Split cost", "Chip switch"} <= switched
 
 
 def test_the_model_page_renders_the_model_document(app):
