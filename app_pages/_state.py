@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from sim.app_cache import RunCache, return_large_arrays_to_the_system
-from sim.app_pool import Job, preset_runs, run_key, shared_pool
+from sim.app_pool import Job, run_key, shared_pool, started_preset_runs
 from sim.app_state import from_query, preset_scenario
 from sim.explain import Analysis
 from sim.scenario import Scenario
@@ -109,10 +109,11 @@ def wait_for(job: Job, message: str) -> Analysis:
 
 def analysis_of(scenario: Scenario) -> Analysis:
     """The solved run of ``scenario``, computed in the server's pool of worker processes: a preset at
-    its own settings is started when the server starts, anything else when first asked for (and kept
-    for every session in a cache bounded in bytes)."""
+    its own settings is started when the server starts (``serve.py``), anything else when first asked
+    for (and kept for every session in a cache bounded in bytes)."""
     key = run_key(scenario)
-    preset = preset_runs().job(key)
+    presets = started_preset_runs()
+    preset = presets.job(key) if presets else None
     if preset is not None:
         return wait_for(preset, "Solving the preset for every draw (once per server)...")
     return _runs().get(key, lambda: wait_for(shared_pool().analyse(scenario),

@@ -305,9 +305,10 @@ def import_export_inputs(scenario: Scenario, analysis: Analysis, name: str) -> N
                    + "\n".join(f"- {app_state.escape_markdown(p)}" for p in problems))
     name = app_state.download_stem(dt.date.today())
     saved = app_state.for_download(scenario, _state.current_preset(), dt.date.today())
-    right.download_button("Settings (YAML, runs with `alliance-sim run FILE`)", saved.to_yaml(),
+    # The files are made when asked for, not on every run of the page.
+    right.download_button("Settings (YAML, runs with `alliance-sim run FILE`)", saved.to_yaml,
                           file_name=f"{name}.yaml", mime="application/yaml", on_click="ignore")
-    right.download_button("Results summary (CSV)", summary_csv(analysis.result),
+    right.download_button("Results summary (CSV)", lambda: summary_csv(analysis.result),
                           file_name=f"{name}-summary.csv", mime="text/csv", on_click="ignore")
     right.download_button(f"Results for every draw (CSV, at most {MAX_DOWNLOAD_DRAWS:,})",
                           # Fetched when asked for: a session keeps no per-draw arrays of its own.

@@ -214,20 +214,41 @@ def shared_pool() -> SharedPool:
 
 
 class PresetRuns:
-    """The presets' runs at their own settings, started in the pool once per server process (the
-    default preset first), kept for the life of the server: a new session finds its numbers ready."""
+    """The presets' runs at their own settings, kept for the life of the server so that a new session
+    finds its numbers ready. They start when the server does, the default preset at once and the
+    others one after another, so that they hold at most one worker while visitors arrive."""
 
     def __init__(self, pool: SharedPool):
         names = sorted(preset_names(), key=lambda n: n != DEFAULT_PRESET)
-        scenarios = [preset_scenario(n) for n in names]
-        self._jobs = {run_key(sc): pool.analyse(sc) for sc in scenarios}
+        self._pool, self._jobs = pool, {}
+        first = self._start(names[0])
+        threading.Thread(target=self._run_in_turn, args=(first, names[1:]), name="preset-runs",
+                         daemon=True).start()
+
+    def _start(self, name: str) -> Job:
+        scenario = preset_scenario(name)
+        job = self._jobs[run_key(scenario)] = self._pool.analyse(scenario)
+        return job
+
+    def _run_in_turn(self, first: Job, names: list[str]) -> None:
+        first.future.exception()  # waits for it, however it ends
+        for name in names:
+            try:
+                self._start(name).future.exception()
+            except RuntimeError:  # the pool has shut down: the server is stopping
+                return
 
     def job(self, key: tuple) -> Job | None:
-        """The run of the preset setting ``key`` (see :func:`run_key`), or ``None`` for any other."""
+        """The run of the preset setting ``key`` (see :func:`run_key`) if it has started, else ``None``."""
         return self._jobs.get(key)
 
 
 _presets: PresetRuns | None = None
+
+
+def started_preset_runs() -> PresetRuns | None:
+    """This process's :class:`PresetRuns` if the server has started them (see ``serve.py``)."""
+    return _presets
 
 
 def preset_runs() -> PresetRuns:

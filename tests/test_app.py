@@ -157,17 +157,17 @@ def test_results_and_settings_can_be_downloaded(app):
 
 def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cache, monkeypatch, tmp_path,
                                                                      capsys):
-    served: dict[str, bytes] = {}
-    add = MediaFileManager.add
+    served = {}  # the files are made when asked for: keep what would make them
+    add_deferred = MediaFileManager.add_deferred
 
-    def keep_a_copy(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+    def keep(self, data, mimetype, coordinates, file_name=None, **kwargs):
         served[file_name] = data
-        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+        return add_deferred(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
 
-    monkeypatch.setattr(MediaFileManager, "add", keep_a_copy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
     at = new_app(concession="0.7", solution="qre", **{"lambda": "8.0"})
     at.run()
-    saved = served[f"my-scenario-{dt.date.today():%Y%m%d}.yaml"]
+    saved = served[f"my-scenario-{dt.date.today():%Y%m%d}.yaml"]().encode()
     assert "edited from baseline-2018" in yaml.safe_load(saved)["name"]
     path = tmp_path / "settings.yaml"
     path.write_bytes(saved)
