@@ -95,14 +95,16 @@ def _runs() -> RunCache:
 def wait_for(job: Job, message: str) -> Analysis:
     """The job's result; a progress bar shows how far it has got once it takes a while."""
     place = st.empty()
-    started = time.monotonic()
+    started, shown = time.monotonic(), None
     try:
         while True:
             try:
                 return job.result(timeout=0.1)
             except TimeoutError:
-                if time.monotonic() - started > PROGRESS_AFTER:
-                    place.progress(job.progress(), text=message)
+                done = job.progress()
+                if time.monotonic() - started > PROGRESS_AFTER and done != shown:
+                    place.progress(done, text=message)
+                    shown = done
     finally:
         place.empty()
 
