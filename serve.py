@@ -5,13 +5,22 @@ that path (``/compare/_stcore/health``) and gets two 404s before it tries the ro
 7074). The app always runs at the root, so this wrapper tells the page so: it adds one line to the
 HTML it serves, setting the base address Streamlit's front end reads (``window.__streamlit``).
 Everything else passes through untouched.
+
+When the server starts, it also starts its pool of worker processes and, in them, the presets' runs
+(:mod:`sim.app_pool`), so that the first visitor finds the default view's numbers ready.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import streamlit as st
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sim.app_pool import preset_runs
 
 BASE_URL_SCRIPT = b"<script>window.__streamlit = {BACKEND_BASE_URL: window.location.origin};</script>"
 #: Paths of the server's own endpoints and files; everything else is the page.
@@ -52,4 +61,11 @@ class RootBaseUrl:
         await self.app({**scope, "headers": headers}, receive, send_with_script)
 
 
-app = st.App("app.py", middleware=[Middleware(RootBaseUrl)])
+@asynccontextmanager
+async def start_preset_runs(_app: st.App) -> AsyncIterator[None]:
+    """At start-up, start the pool and the presets' runs in it, without holding up the server."""
+    threading.Thread(target=preset_runs, name="preset-runs", daemon=True).start()
+    yield
+
+
+app = st.App("app.py", middleware=[Middleware(RootBaseUrl)], lifespan=start_preset_runs)

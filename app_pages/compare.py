@@ -9,6 +9,7 @@ from sim import app_state
 from sim.charts import outcome_bars
 from sim.explain import comparison_rows
 from sim.lenses import MATERIAL_OFF, through_lens
+from sim.present.words import differences_in_words
 from sim.scenario import Scenario, preset_names
 
 CURRENT = "Your current settings"
@@ -51,7 +52,7 @@ def main() -> None:
     st.dataframe(comparison_rows(results), hide_index=True, width="stretch")
     st.vega_lite_chart(outcome_bars(results), width="stretch")
     st.subheader(f"Settings that differ from the reference ({names[0]})")
-    rows = app_state.setting_differences(chosen)
+    rows = differences_in_words(chosen)
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
     else:

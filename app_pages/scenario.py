@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages import _state
 from sim import app_state
+from sim.analysis.words import label as parameter_label
 from sim.charts import histogram, histogram_rows, outcome_bars, outcome_rows
 from sim.efg import scenario_efg
 from sim.explain import HEADLINE_HELP, Analysis, utility_headlines
@@ -26,6 +27,8 @@ from sim.tree_view import CAPTION as TREE_CAPTION
 from sim.tree_view import tree_dot
 
 UPLOAD, UPLOAD_PROBLEMS, PRESET_CHOICE = "upload", "upload_problems", "preset_choice"
+#: Keys of the parameter groups' expanders (``group:<group>``).
+GROUP = "group:"
 #: The name of the file the current settings were uploaded from.
 UPLOAD_NAME = "upload_name"
 #: Set by a starting question: scroll to the answer on the next run.
@@ -35,8 +38,6 @@ SCROLL_SCRIPT = (f"<script>setTimeout(() => document.getElementById('{ANSWER_ANC
                  "?.scrollIntoView({behavior: 'smooth'}), 400);</script>")
 UTILITY_POINTS = ("**Utility points** are the Taliban leadership's yardstick for gains and costs: 1.0 is "
                   "about what it would value a phased US withdrawal.")
-#: Abbreviations in parameter names, spelled out in their labels.
-WORDS = {"aq": "al-Qaeda", "is": "IS", "us": "US"}
 CONCEPT_NAMES = {"spe": "Subgame-perfect equilibrium", "qre": "Logit quantal response (QRE)"}
 
 
@@ -46,11 +47,6 @@ def _key(path: str, value: Any) -> str:
     if key not in st.session_state:
         st.session_state[key] = value
     return key
-
-
-def _label(name: str) -> str:
-    words = [WORDS.get(w, w) for w in name.split("_")]
-    return " ".join([words[0][0].upper() + words[0][1:], *words[1:]])
 
 
 # ----------------------------------------------------------------------------- choosing a start
@@ -136,7 +132,7 @@ def lever_inputs(values: dict[str, Any]) -> dict[str, Any]:
     with st.container(key="levers"):
         for col, (lever, meaning) in zip(st.columns(len(LEVERS)), LEVERS.items(), strict=True):
             path = f"levers.{lever}"
-            out[path] = col.slider(_label(lever), 0.0, 1.0, step=0.05, key=_key(path, values[path]),
+            out[path] = col.slider(parameter_label(lever), 0.0, 1.0, step=0.05, key=_key(path, values[path]),
                                    help=meaning)
             col.caption(f"{out[path]:g}: {lever_words(lever, out[path])}")
     return out
@@ -168,13 +164,28 @@ def run_inputs(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def group_key(group: str) -> str:
+    """The key of a parameter group's expander (open or closed)."""
+    return f"{GROUP}{group}"
+
+
 def parameter_inputs(base: Scenario, values: dict[str, Any]) -> dict[str, Any]:
-    """Every parameter, one expander per group: its central value and, if uncertain, its range."""
+    """Every parameter, one expander per group: its central value and, if uncertain, its range.
+
+    A group's sliders are drawn only while it is open (a hundred-odd sliders would slow every first
+    view); a closed group keeps the edits already made to its parameters.
+    """
     out: dict[str, Any] = {}
+    edits = _state.current_edits()
     for group, title in GROUPS.items():
-        with st.expander(title):
-            for info in (i for i in CATALOGUE if i.group == group):
-                out.update(parameter_input(info, base.params[info.name], values))
+        infos = [i for i in CATALOGUE if i.group == group]
+        with st.expander(title, key=group_key(group), on_change="rerun") as box:
+            if box.open:
+                for info in infos:
+                    out.update(parameter_input(info, base.params[info.name], values))
+            else:
+                names = {f"parameters.{i.name}" for i in infos}
+                out.update({k: v for k, v in edits.items() if ".".join(k.split(".")[:2]) in names})
     return out
 
 
@@ -183,20 +194,20 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
     with "Fix at" on, anywhere in the catalogue's bounds with no uncertainty."""
     path = f"parameters.{info.name}"
     step = app_state.slider_step(info.low, info.high)
-    tip = f"{param.meaning} ({param.section})"
+    tip, label = f"{param.meaning} ({param.section})", parameter_label(info.name)
     left, right = st.columns(2)
     key = _key(f"{path}.value", values[f"{path}.value"])
     fixed_key = _key(f"{path}.fixed", app_state.fix_path(info.name) in _state.current_edits())
     if right.toggle("Fix at a value", key=fixed_key, help="Drop the uncertainty and set any value in "
                     f"[{info.low:g}, {info.high:g}], inside or outside the preset's range."):
-        return {app_state.fix_path(info.name): left.slider(_label(info.name), info.low, info.high, step=step,
-                                                           key=key, help=tip)}
+        return {app_state.fix_path(info.name): left.slider(label, info.low, info.high, step=step, key=key,
+                                                           help=tip)}
     out: dict[str, Any] = {}
     low, high = info.low, info.high
     if param.uncertain and param.dist.low is not None and param.dist.high is not None:
         start = tuple(values.get(f"{path}.dist.{end}", getattr(param.dist, end)) for end in ("low", "high"))
         low, high = right.slider(
-            f"{_label(info.name)}: uncertainty range ({param.dist.kind})", info.low, info.high, step=step,
+            f"{label}: uncertainty range ({param.dist.kind})", info.low, info.high, step=step,
             key=_key(f"{path}.dist", start), help=tip)
         out[f"{path}.dist.low"], out[f"{path}.dist.high"] = low, high
     if low < high:
@@ -204,7 +215,7 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
         st.session_state[key] = min(max(st.session_state[key], low), high)
     else:
         low, high = info.low, info.high
-    out[f"{path}.value"] = left.slider(_label(info.name), low, high, step=step, key=key, help=tip)
+    out[f"{path}.value"] = left.slider(label, low, high, step=step, key=key, help=tip)
     return out
 
 
@@ -294,9 +305,10 @@ def import_export_inputs(scenario: Scenario, analysis: Analysis, name: str) -> N
                    + "\n".join(f"- {app_state.escape_markdown(p)}" for p in problems))
     name = app_state.download_stem(dt.date.today())
     saved = app_state.for_download(scenario, _state.current_preset(), dt.date.today())
-    right.download_button("Settings (YAML, runs with `alliance-sim run FILE`)", saved.to_yaml(),
+    # The files are made when asked for, not on every run of the page.
+    right.download_button("Settings (YAML, runs with `alliance-sim run FILE`)", saved.to_yaml,
                           file_name=f"{name}.yaml", mime="application/yaml", on_click="ignore")
-    right.download_button("Results summary (CSV)", summary_csv(analysis.result),
+    right.download_button("Results summary (CSV)", lambda: summary_csv(analysis.result),
                           file_name=f"{name}-summary.csv", mime="text/csv", on_click="ignore")
     right.download_button(f"Results for every draw (CSV, at most {MAX_DOWNLOAD_DRAWS:,})",
                           # Fetched when asked for: a session keeps no per-draw arrays of its own.

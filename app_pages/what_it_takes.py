@@ -9,7 +9,6 @@ every result is cached, keyed on the scenario's standalone YAML.
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +17,7 @@ from sim import app_state
 from sim.analysis import drivers, negotiation, outputs, words
 from sim.intervals import format_probability
 from sim.parameters import LEVERS
+from sim.present.analysis_charts import curve_chart, index_chart, morris_chart, price_chart
 from sim.run import sample
 from sim.scenario import Scenario, ScenarioError, load_scenario, parse_yaml
 
@@ -91,66 +91,6 @@ def from_yaml(spec: str) -> Scenario:
 
 
 # ----------------------------------------------------------------------------- charts
-
-
-def curve_chart(rows: list[dict], lever: str, output: str, target: float | None = None) -> alt.LayerChart:
-    """P(outcome) in percent along ``lever`` with its 95% band, and a line at the target."""
-    frame = pd.DataFrame([{lever: r[lever], "p": r[output], "low": r[f"{output}_low"],
-                           "high": r[f"{output}_high"]} for r in rows])
-    base = alt.Chart(frame).encode(x=alt.X(f"{lever}:Q", title=words.label(lever)))
-    y_title = f"P({outputs.LABELS[output]})"
-    band = base.mark_area(opacity=0.25).encode(y=alt.Y("low:Q", title=y_title, axis=alt.Axis(format="%")),
-                                               y2="high:Q")
-    tooltip = [alt.Tooltip(f"{lever}:Q", format=".2f"), alt.Tooltip("p:Q", format=".1%", title="estimate"),
-               alt.Tooltip("low:Q", format=".1%"), alt.Tooltip("high:Q", format=".1%")]
-    chart = band + base.mark_line(point=True).encode(y="p:Q", tooltip=tooltip)
-    if target is not None:
-        rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(color="#b03a2e", strokeDash=[4, 3])
-        chart = chart + rule.encode(y="target:Q")
-    return chart
-
-
-def price_chart(histogram: list[dict], output: str) -> alt.Chart:
-    frame = pd.DataFrame(histogram)
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("low:Q", bin="binned", title=f"Reservation price of {outputs.LABELS[output]} (concession)"),
-        x2="high:Q", y=alt.Y("share:Q", title="Share of draws", axis=alt.Axis(format="%")),
-        tooltip=[alt.Tooltip("low:Q", format=".2f"), alt.Tooltip("share:Q", format=".1%")])
-
-
-def index_chart(rows: list[dict], kind: str, top: int = 15) -> alt.LayerChart:
-    """Total-order indices (bars) with their 95% intervals (black), first-order ones (ticks); indices
-    within their error of zero are pale."""
-    frame = pd.DataFrame([r for r in rows if r["kind"] == kind]).nlargest(top, "ST")
-    frame["label"] = [words.label(n) for n in frame["name"]]
-    frame["low"] = frame["ST"] - frame["ST_conf"]
-    frame["high"] = frame["ST"] + frame["ST_conf"]
-    frame["status"] = ["within error of zero" if zero else "clear of zero"
-                       for zero in frame["ST_within_error_of_zero"]]
-    order = list(frame["label"])
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
-    bars = alt.Chart(frame).mark_bar().encode(
-        y=y, x=alt.X("ST:Q", title="Sobol' index (bar: total with 95% interval, tick: first order)"),
-        opacity=alt.Opacity("status:N", scale=alt.Scale(domain=["clear of zero", "within error of zero"],
-                                                        range=[0.8, 0.25]), title=None),
-        tooltip=["label", alt.Tooltip("ST:Q", format=".3f"), alt.Tooltip("ST_conf:Q", format=".3f"),
-                 alt.Tooltip("S1:Q", format=".3f"), "status"])
-    rules = alt.Chart(frame).mark_rule(color="black").encode(y=y, x="low:Q", x2="high:Q")
-    ticks = alt.Chart(frame).mark_tick(color="#b03a2e", thickness=2).encode(y=y, x="S1:Q")
-    return bars + rules + ticks
-
-
-def morris_chart(rows: list[dict], top: int = 15) -> alt.LayerChart:
-    """Mean absolute elementary effects (bars) with their 95% bootstrap intervals, largest first."""
-    frame = pd.DataFrame(rows).nlargest(top, "mu_star")
-    frame["label"] = [words.label(n) for n in frame["name"]]
-    frame["low"] = (frame["mu_star"] - frame["mu_star_conf"]).clip(lower=0)
-    frame["high"] = frame["mu_star"] + frame["mu_star_conf"]
-    y = alt.Y("label:N", sort=list(frame["label"]), title=None, axis=alt.Axis(labelLimit=260))
-    bars = alt.Chart(frame).mark_bar(opacity=0.7).encode(
-        y=y, x=alt.X("mu_star:Q", title="Morris mu* (mean absolute effect across its distribution)"),
-        tooltip=["label", alt.Tooltip("mu_star:Q", format=".3f"), alt.Tooltip("sigma:Q", format=".3f")])
-    return bars + alt.Chart(frame).mark_rule(color="black").encode(y=y, x="low:Q", x2="high:Q")
 
 
 # ----------------------------------------------------------------------------- the page

@@ -107,6 +107,11 @@ class RunCache:
             self._key_locks.pop(key, None)
         return value
 
+    def held(self, key: Hashable) -> Any:
+        """The value of ``key`` if it is held, else ``None`` (nothing is computed)."""
+        found = self._lookup(key)
+        return None if found is None else found[0]
+
     def _compute(self, compute: Callable[[], T]) -> T:
         """``compute()`` within a slot of ``max_running``; nested calls in that thread reuse its slot."""
         if getattr(self._holding, "slot", False):

@@ -290,6 +290,11 @@ def analyse(drawn: Sample, levers: Mapping[str, float], concept: str, lam: float
 
     ``prices`` are reservation prices already found for this sample (see :func:`sim.run.run_sample`).
     """
-    result = run_sample(drawn, dict(levers), concept, lam, prices=prices)
-    terms = decision_terms(drawn.params, levers, result)
+    return explain_result(run_sample(drawn, dict(levers), concept, lam, prices=prices), drawn.params, levers)
+
+
+def explain_result(result: Result, params: Mapping[str, Array | float], levers: Mapping[str, float]
+                   ) -> Analysis:
+    """A solved run with its tree's averages and the explanation (``params``: its drawn parameters)."""
+    terms = decision_terms(params, levers, result)
     return Analysis(result, mean_behaviour(result), explanation(result, terms))

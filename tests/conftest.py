@@ -11,18 +11,28 @@ from live_server import APP, ROOT, chromium, start_streamlit, stop
 from playwright.sync_api import Browser
 from streamlit.testing.v1 import AppTest
 
+from sim.app_pool import shared_pool
+from sim.parameters import GROUPS
 from sim.workshop.store import DB_ENV, Store
 
-__all__ = ["APP", "ROOT", "new_app"]
+__all__ = ["APP", "ROOT", "new_app", "open_parameter_groups"]
 #: Small runs keep the app tests fast; the app's own default is 100,000 draws.
 TEST_DRAWS = "2000"
 
 
 def new_app(**query: str) -> AppTest:
     """An AppTest of the app whose URL carries ``query`` (and small draws unless ``query`` says)."""
+    shared_pool()  # the server's worker processes start once, before any run is timed
     at = AppTest.from_file(str(APP), default_timeout=30)
     at.query_params.update({"draws": TEST_DRAWS, **query})
     return at
+
+
+def open_parameter_groups(at: AppTest) -> AppTest:
+    """Open every parameter group of the scenario page (their sliders are drawn only when open)."""
+    for group in GROUPS:
+        at.session_state[f"group:{group}"] = True
+    return at.run()
 
 
 @pytest.fixture

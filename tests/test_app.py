@@ -8,7 +8,7 @@ import re
 
 import pytest
 import yaml
-from conftest import ROOT, new_app
+from conftest import ROOT, new_app, open_parameter_groups
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -69,7 +69,7 @@ def test_the_scenario_page_shows_headlines_charts_tree_and_explanation(app):
 
 
 def test_switching_preset_changes_the_parameter_values(app):
-    before = app.slider(key=LEGITIMACY).value
+    before = open_parameter_groups(app).slider(key=LEGITIMACY).value
     app.selectbox(key="preset_choice").set_value("1990s").run()
     assert app.slider(key=LEGITIMACY).value == load_scenario("1990s").params["leader_legitimacy"].value
     assert app.slider(key=LEGITIMACY).value != before
@@ -86,7 +86,7 @@ def test_raising_the_concession_changes_the_headline_numbers(app):
 
 def test_the_address_bar_follows_the_settings(app):
     app.slider(key=CONCESSION).set_value(0.6).run()
-    app.slider(key=LEGITIMACY).set_value(0.5).run()
+    open_parameter_groups(app).slider(key=LEGITIMACY).set_value(0.5).run()
     assert app.query_params["concession"] == "0.6"
     assert app.query_params["leader_legitimacy"] == "0.5"
 
@@ -101,7 +101,7 @@ def test_a_link_restores_the_settings(fresh_cache):
     assert at.radio(key="w:solution.concept").value == "qre"
     assert at.number_input(key="w:solution.lambda").value == 5.0
     assert at.number_input(key="w:run.seed").value == 7
-    assert at.slider(key=LEGITIMACY).value == 0.4
+    assert open_parameter_groups(at).slider(key=LEGITIMACY).value == 0.4
 
 
 def test_nonsense_link_settings_give_a_message_and_fall_back_to_the_preset(fresh_cache):
@@ -157,17 +157,17 @@ def test_results_and_settings_can_be_downloaded(app):
 
 def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cache, monkeypatch, tmp_path,
                                                                      capsys):
-    served: dict[str, bytes] = {}
-    add = MediaFileManager.add
+    served = {}  # the files are made when asked for: keep what would make them
+    add_deferred = MediaFileManager.add_deferred
 
-    def keep_a_copy(self, data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+    def keep(self, data, mimetype, coordinates, file_name=None, **kwargs):
         served[file_name] = data
-        return add(self, data, mimetype, coordinates, file_name, is_for_static_download)
+        return add_deferred(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
 
-    monkeypatch.setattr(MediaFileManager, "add", keep_a_copy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
     at = new_app(concession="0.7", solution="qre", **{"lambda": "8.0"})
     at.run()
-    saved = served[f"my-scenario-{dt.date.today():%Y%m%d}.yaml"]
+    saved = served[f"my-scenario-{dt.date.today():%Y%m%d}.yaml"]().encode()
     assert "edited from baseline-2018" in yaml.safe_load(saved)["name"]
     path = tmp_path / "settings.yaml"
     path.write_bytes(saved)
@@ -182,7 +182,7 @@ def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cach
 
 def test_settings_that_do_not_fit_together_are_named_and_the_last_valid_ones_used(app):
     before = headline_values(app)
-    app.slider(key="w:parameters.leader_legitimacy.dist").set_value((0.5, 0.5)).run()
+    open_parameter_groups(app).slider(key="w:parameters.leader_legitimacy.dist").set_value((0.5, 0.5)).run()
     assert not app.exception
     assert "leader_legitimacy" in error_text(app)
     assert headline_values(app) == before
@@ -194,7 +194,7 @@ def test_the_compare_page_sets_scenarios_side_by_side_with_their_differences(app
     table = app.dataframe[0].value
     assert list(table.columns) == ["figure", "Your current settings", "1990s", "2001",
                                    "change: 1990s", "change: 2001"]
-    assert "leader_legitimacy" in set(app.dataframe[1].value["setting"])
+    assert "Leader legitimacy" in set(app.dataframe[1].value["setting"])
 
 
 def test_the_two_lens_switch_sets_the_material_reading_beside_the_full_model(app):
@@ -207,7 +207,7 @@ def test_the_two_lens_switch_sets_the_material_reading_beside_the_full_model(app
     sever = next(i for i in table.index if "sever" in i.lower() and "price" not in i.lower())
     assert shown_share(table.loc[sever, material]) > shown_share(table.loc[sever, full]) + 50
     switched = set(app.dataframe[1].value["setting"])
-    assert {"shared_history_bond", "split_cost", "chip_switch"} <= switched
+    assert {"Shared history bond", "Split cost", "Chip switch"} <= switched
 
 
 def test_the_model_page_renders_the_model_document(app):
@@ -221,6 +221,7 @@ def test_the_model_page_renders_the_model_document(app):
 
 
 def test_every_parameter_has_a_slider_with_its_meaning_and_section(app):
+    open_parameter_groups(app)
     scenario = load_scenario("baseline-2018")
     for name, param in scenario.params.items():
         slider = app.slider(key=f"w:parameters.{name}.value")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, new_app
+from conftest import ROOT, new_app, open_parameter_groups
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -47,7 +47,7 @@ def test_each_lever_shows_its_value_in_words(app):
 def test_the_description_says_what_was_edited_from_the_preset(app):
     assert description_shown(app) == load_scenario("baseline-2018").description
     app.slider(key="w:levers.concession").set_value(0.6).run()
-    app.slider(key="w:parameters.leader_legitimacy.value").set_value(0.5).run()
+    open_parameter_groups(app).slider(key="w:parameters.leader_legitimacy.value").set_value(0.5).run()
     assert description_shown(app) == "Edited from baseline-2018: concession 0.6, leader_legitimacy 0.5."
 
 

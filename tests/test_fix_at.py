@@ -4,7 +4,7 @@ expected utility on demand."""
 
 from __future__ import annotations
 
-from conftest import TEST_DRAWS, new_app
+from conftest import TEST_DRAWS, new_app, open_parameter_groups
 
 import sim
 from sim import app_state
@@ -35,7 +35,7 @@ def test_a_fix_is_one_edit_and_travels_in_a_link():
 def test_fixing_backlash_at_zero_in_the_app_gives_the_cli_numbers(fresh_cache):
     at = new_app(preset=PRESET, pressure="0.9")
     at.run()
-    at.toggle(key=FIXED).set_value(True).run()
+    open_parameter_groups(at).toggle(key=FIXED).set_value(True).run()
     at.slider(key="w:parameters.backlash_cost.value").set_value(0.0).run()
     assert not at.exception and not at.error
     expected = cli_sever({"levers.pressure": 0.9, "parameters.backlash_cost": 0.0})
@@ -47,7 +47,7 @@ def test_fixing_backlash_at_zero_in_the_app_gives_the_cli_numbers(fresh_cache):
 def test_a_link_with_a_fix_opens_with_the_toggle_on_and_the_same_numbers(fresh_cache):
     at = new_app(preset=PRESET, pressure="0.9", **{"backlash_cost.fixed": "0"})
     at.run()
-    assert at.toggle(key=FIXED).value is True
+    assert open_parameter_groups(at).toggle(key=FIXED).value is True
     assert at.metric[SEVER].value == cli_sever({"levers.pressure": 0.9, "parameters.backlash_cost": 0.0})
 
 

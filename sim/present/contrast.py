@@ -90,23 +90,30 @@ def theme_pairs(theme: dict[str, Any]) -> list[Pair]:
     return pairs
 
 
-def spec_colours(spec: Any, key: str = "", in_text: bool = False) -> Iterator[tuple[str, str, bool]]:
-    """Every ``(key, colour, paints_text)`` set in a Vega-Lite spec, including scale ranges.
+def spec_colours(spec: Any, key: str = "", in_text: bool = False, opacity: float = 1.0
+                 ) -> Iterator[tuple[str, str, bool, float]]:
+    """Every ``(key, colour, paints_text, opacity)`` set in a Vega-Lite spec, including scale ranges.
 
-    A colour paints text when its key is an axis or legend text colour, or it sits in a text mark.
+    A colour paints text when its key is an axis or legend text colour, or it sits in a text mark; it
+    is drawn at the ``opacity`` (or ``fillOpacity``) of the mark or block that sets it.
     """
     if isinstance(spec, dict):
         in_text = in_text or spec.get("type") == "text"
+        for name in ("opacity", "fillOpacity"):
+            if isinstance(spec.get(name), int | float):
+                opacity = min(opacity, float(spec[name]))
         for k, v in spec.items():
-            yield from spec_colours(v, k, in_text)
+            yield from spec_colours(v, k, in_text, opacity)
     elif isinstance(spec, list):
         for v in spec:
-            yield from spec_colours(v, key, in_text)
+            yield from spec_colours(v, key, in_text, opacity)
     elif isinstance(spec, str) and spec.startswith("#") and ("color" in key.lower() or key == "range"):
-        yield key, spec, in_text or key in TEXT_KEYS
+        yield key, spec, in_text or key in TEXT_KEYS, opacity
 
 
 def chart_pairs(name: str, spec: dict[str, Any], background: str) -> list[Pair]:
-    """The colours of one chart spec on ``background``: text needs 4.5:1, marks 3:1."""
-    return [Pair(f"{name}: {key} {colour}", colour, background, TEXT_MINIMUM if is_text else MARK_MINIMUM)
-            for key, colour, is_text in spec_colours(spec)]
+    """The colours of one chart spec as drawn on ``background`` (blended at their opacity): text needs
+    4.5:1, marks 3:1."""
+    return [Pair(f"{name}: {key} {colour} at opacity {opacity:g}", blend(colour, background, opacity),
+                 background, TEXT_MINIMUM if is_text else MARK_MINIMUM)
+            for key, colour, is_text, opacity in spec_colours(spec)]

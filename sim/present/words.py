@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sim.app_state import escape_markdown
+from sim.analysis.words import label
+from sim.app_state import escape_markdown, setting_differences
 from sim.scenario import Scenario, load_scenario, preset_names
 
 #: Characters that markdown would read as formatting, links or HTML.
@@ -25,6 +26,32 @@ LEVER_SECTIONS = {"concession": "Negotiations ¶1-5", "verification": "Prospects
 #: Settings that describe the run rather than the situation, named in words.
 RUN_WORDS = {"solution.concept": "solution", "solution.lambda": "QRE precision", "run.draws": "draws",
              "run.seed": "seed"}
+
+
+#: The inputs' own labels for the settings that are not parameters.
+SETTING_LABELS = {"solution.concept": "Solution concept", "solution.lambda": "QRE precision lambda",
+                  "run.draws": "Monte Carlo draws", "run.seed": "Seed"}
+#: How each part of a parameter's setting is named after the parameter's label.
+PART_WORDS = {"value": "", "dist.low": ": low end of its range", "dist.high": ": high end of its range"}
+
+
+def setting_label(path: str) -> str:
+    """A setting's dotted path in the words of the input that sets it."""
+    if path in SETTING_LABELS:
+        return SETTING_LABELS[path]
+    kind, name, *rest = path.split(".", 2)
+    if kind == "levers":
+        return label(name)
+    return label(name) + (PART_WORDS[rest[0]] if rest else " (fixed at a value)")
+
+
+def differences_in_words(scenarios: Mapping[str, Scenario]) -> list[dict[str, Any]]:
+    """:func:`sim.app_state.setting_differences` with each setting named as the inputs name it."""
+    rows = []
+    for row in setting_differences(scenarios, with_path=True):
+        path = row.pop("path")
+        rows.append({**row, "setting": setting_label(path)})
+    return rows
 
 
 def lever_words(lever: str, value: float) -> str:
