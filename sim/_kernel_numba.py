@@ -34,9 +34,11 @@ def _children(children, j):
     return 3 if children[j, 2] >= 0 else 2
 
 
-@njit(**_OPTS)
-def _forward(start, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, tmass):
-    """Probability of reaching every node of ``start``'s subtree from ``start`` (mass 1 there)."""
+@njit(**_INLINE)
+def _forward(start, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, tmass,
+             given_move=False):
+    """Probability of reaching every node of ``start``'s subtree from ``start`` (mass 1 there);
+    ``given_move``: from the move below the root that leads there instead (each move's mass 1)."""
     mass[start] = 1.0
     for j in range(start, first[start] - 1, -1):   # parents before children
         k = kind[j]
@@ -49,7 +51,7 @@ def _forward(start, first, kind, children, leaf, chance_idx, decision, prob, cha
         else:
             d = decision[j]
             for a in range(_children(children, j)):
-                mass[children[j, a]] = mass[j] * prob[d, a]
+                mass[children[j, a]] = 1.0 if given_move and j == start else mass[j] * prob[d, a]
 
 
 @njit(**_OPTS)
@@ -552,9 +554,9 @@ def solve_chunk(params, c, verification, pressure, qre, lam, want_prices,
             out[row + g, i] = acc
         row += n_groups
         # Al-Qaeda's attack abroad after each move, given that the move is played.
+        _forward(root, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, below, True)
         for mi in range(3):
             node = move_nodes[mi]
-            _forward(node, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, below)
             acc = 0.0
             for j in range(first[node], node + 1):
                 if kind[j] == LEAF and attack_leaf[leaf[j]]:

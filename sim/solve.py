@@ -164,24 +164,27 @@ def values_under(probs: dict[str, Array], game: Game, rows: tuple[int, ...] | No
     """
     values: dict[str, Array] = {}
     pick = list(rows) if rows is not None else slice(None)
-
-    def walk(node, path: str) -> Array:
-        if isinstance(node, Leaf):
-            return game.payoffs[node.key][pick]
-        if isinstance(node, Chance):
-            first, second = (walk(child, _join(path, name)) for name, child in node.outcomes.items())
-            q = game.chance[node.prob]
-            return second + q * (first - second)
-        weights = probs[path]
-        value = None
-        for i, (name, child) in enumerate(node.actions.items()):
-            term = walk(child, _join(path, name)) * weights[i]
-            value = term if value is None else value + term
-        values[path] = value
-        return value
-
-    walk(TREE, "")
+    _walk_values(TREE, "", game, probs, pick, values)
     return values
+
+
+def _walk_values(node, path: str, game: Game, probs: dict[str, Array], pick, values: dict) -> Array:
+    """:func:`values_under` below ``node`` (a module function: a recursive closure would form a
+    reference cycle that keeps every chunk's game alive until a full garbage collection)."""
+    if isinstance(node, Leaf):
+        return game.payoffs[node.key][pick]
+    if isinstance(node, Chance):
+        first, second = (_walk_values(child, _join(path, name), game, probs, pick, values)
+                         for name, child in node.outcomes.items())
+        q = game.chance[node.prob]
+        return second + q * (first - second)
+    weights = probs[path]
+    value = None
+    for i, (name, child) in enumerate(node.actions.items()):
+        term = _walk_values(child, _join(path, name), game, probs, pick, values) * weights[i]
+        value = term if value is None else value + term
+    values[path] = value
+    return value
 
 
 def reach_below(sol: Solution, game: Game, path: str) -> dict[str, Array]:
