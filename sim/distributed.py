@@ -78,7 +78,7 @@ def run_distributed(scenario: Scenario, client: Client, draws: int | None = None
 
     def submit(bounds: tuple[int, int]):
         a, b = bounds
-        rows = None if whole is None else whole[a:b]
+        rows = None if whole is None else client.scatter(whole[a:b])
         return client.submit(tally_task, settings_future, draws, a, b, rows, pure=False)
 
     workers = max(1, len(client.scheduler_info().get("workers", {})))
