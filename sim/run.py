@@ -129,10 +129,10 @@ class Result(Readings):
     def summary(self) -> dict[str, Any]:
         """Plain data for JSON, text and the app: the summary of a :class:`sim.tally.Tally` of the same
         draws (so the means are the same to the bit), with the exact price quantiles."""
-        from sim.tally import settings_of, tally_rows
+        from sim.tally import settings_of, tally_of_arrays
 
         settings = settings_of(self.scenario, self.draws, self.seed, self.solution, self.lam, self.sampler)
-        out = tally_rows(settings, self.per_draw, self.draws, BLOCK).summary()
+        out = tally_of_arrays(settings, self.per_draw, self.draws, BLOCK).summary()
         del out["quantile_resolution"]
         prices = {"sever_price": "sever", "pledge_price": "distance", "reservation_price": "sever"}
         return out | {key: self._price_summary(move) for key, move in prices.items()}

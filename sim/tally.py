@@ -219,7 +219,8 @@ class Tally(Readings):
         }
 
 
-def tally_rows(settings: Settings, per_draw: Mapping[str, np.ndarray], run_draws: int, step: int) -> Tally:
+def tally_of_arrays(settings: Settings, per_draw: Mapping[str, np.ndarray], run_draws: int,
+                    step: int) -> Tally:
     """The tally of whole per-draw arrays (a :class:`sim.run.Result`'s), ``step`` rows at a time
     (without node sums: the result keeps its own)."""
     parts = (Tally.of_rows(settings, {k: v[a:a + step] for k, v in per_draw.items()}, a,
