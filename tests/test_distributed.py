@@ -42,8 +42,8 @@ def _same_tally(a, b) -> None:
                                                      ("sobol", 40_000)])
 def test_two_workers_give_the_same_numbers_as_one_process_for_any_task_size(client, sampler, chunk_size):
     scenario = sim.load_scenario("what-if-major-concession")
-    spread = run_distributed(scenario, client, draws=150_000, sampler=sampler, chunk_size=chunk_size)
-    _same_tally(spread, run_summary(scenario, draws=150_000, sampler=sampler, threads=1))
+    spread = run_distributed(scenario, client, draws=100_000, sampler=sampler, chunk_size=chunk_size)
+    _same_tally(spread, run_summary(scenario, draws=100_000, sampler=sampler, threads=1))
 
 
 def test_the_cli_accepts_workers_and_reports_the_same_json(capsys, monkeypatch):
