@@ -24,7 +24,7 @@ import numpy as np
 from sim.run import run_settings, solution_settings
 from sim.sampling import BLOCK, Design
 from sim.scenario import MAX_SUMMARY_DRAWS, Scenario, shown
-from sim.stream import check_design_size, tally_rows
+from sim.stream import CHUNK, check_design_size, tally_rows
 from sim.tally import Settings, Tally, settings_of
 
 if TYPE_CHECKING:
@@ -61,13 +61,16 @@ def tally_task(settings: Settings, run_draws: int, start: int, stop: int,
 
 def run_distributed(scenario: Scenario, client: Client, draws: int | None = None, seed: int | None = None,
                     solution: str | None = None, lam: float | None = None, sampler: str | None = None,
-                    *, chunk_size: int = TASK_ROWS,
+                    *, chunk_size: int | None = None,
                     progress: Callable[[int, int], None] | None = None) -> Tally:
-    """Like :func:`sim.stream.run_summary`, with the chunks tallied on ``client``'s workers."""
+    """Like :func:`sim.stream.run_summary`, with the chunks tallied on ``client``'s workers, in tasks
+    of ``chunk_size`` rows (default: :data:`TASK_ROWS`, less if that leaves a worker idle)."""
     from distributed import as_completed
 
     draws, seed, sampler = run_settings(scenario, draws, seed, sampler, cap=MAX_SUMMARY_DRAWS)
     check_design_size(draws, sampler)
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    chunk_size = chunk_size or task_rows(draws, workers)
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     concept, lam = solution_settings(scenario, solution, lam)
@@ -81,7 +84,6 @@ def run_distributed(scenario: Scenario, client: Client, draws: int | None = None
         rows = None if whole is None else client.scatter(whole[a:b])
         return client.submit(tally_task, settings_future, draws, a, b, rows, pure=False)
 
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
     running = as_completed([submit(t) for _, t in zip(range(TASKS_PER_WORKER * workers), tasks,
                                                       strict=False)])
     total: Tally | None = None
@@ -95,6 +97,13 @@ def run_distributed(scenario: Scenario, client: Client, draws: int | None = None
         if following is not None:
             running.add(submit(following))
     return total
+
+
+def task_rows(draws: int, workers: int) -> int:
+    """Rows per task: :data:`TASK_ROWS`, or fewer (whole summary chunks) so that every worker gets
+    at least :data:`TASKS_PER_WORKER` tasks."""
+    share = -(-draws // (TASKS_PER_WORKER * workers))
+    return min(TASK_ROWS, max(CHUNK, -(-share // CHUNK) * CHUNK))
 
 
 def local_client(workers: int) -> Client:
