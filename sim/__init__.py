@@ -6,9 +6,10 @@ games -> :class:`Result` summaries. ``load_scenario`` and ``run`` are the public
 
 from sim.run import Result, Sample, run, run_sample, sample
 from sim.scenario import Scenario, ScenarioError, load_scenario, preset_names
+from sim.stream import run_summary, run_to_precision
 
 __all__ = [
     "Result", "Sample", "Scenario", "ScenarioError", "load_scenario", "preset_names", "run", "run_sample",
-    "sample",
+    "run_summary", "run_to_precision", "sample",
 ]
 __version__ = "0.1.0"

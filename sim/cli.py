@@ -17,11 +17,13 @@ import yaml
 
 from sim import report
 from sim.analysis.cli import add_analyze_parser, cmd_analyze, cmd_analyze_bench
-from sim.run import run
+from sim.run import MAX_THREADS
+from sim.sampling import BLOCK
 from sim.scenario import (
     MAX_DRAWS,
     MAX_LAMBDA,
     MAX_SEED,
+    MAX_SUMMARY_DRAWS,
     Problem,
     Scenario,
     ScenarioError,
@@ -32,6 +34,7 @@ from sim.scenario import (
     printable,
     shown,
 )
+from sim.stream import DEFAULT_MAX_DRAWS, MAX_PRECISION, MAX_SAVE_ROWS, MIN_PRECISION, run_summary
 from sim.timeline.cli import add_timeline_parser, cmd_timeline
 
 EXIT_BAD_INPUT = 2
@@ -58,15 +61,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_run = sub.add_parser("run", help="run the Monte Carlo for a scenario")
     scenario_arguments(p_run)
-    p_run.add_argument("--draws", type=whole_number(1, MAX_DRAWS), help=f"at most {MAX_DRAWS:,}")
+    p_run.add_argument("--draws", type=whole_number(1, MAX_SUMMARY_DRAWS),
+                       help=f"at most {MAX_SUMMARY_DRAWS:,} (kept as running sums, not per draw; LHS and "
+                            f"Sobol' hold their design: at most {MAX_DRAWS:,})")
     p_run.add_argument("--seed", type=whole_number(0, MAX_SEED), help=SEED_HELP)
     p_run.add_argument("--solution", choices=("spe", "qre"))
     p_run.add_argument("--lambda", dest="lam", type=number(0, MAX_LAMBDA),
                        help=f"QRE precision, 0 to {MAX_LAMBDA:g}")
     p_run.add_argument("--sampler", choices=("random", "lhs", "sobol"))
+    p_run.add_argument("--threads", type=whole_number(1, MAX_THREADS),
+                       help=f"threads in this process, at most {MAX_THREADS} (default: one per core)")
     p_run.add_argument("--workers", type=whole_number(1, MAX_WORKERS), default=1,
                        help=f"spread the draws over this many local dask worker processes, at most "
                             f"{MAX_WORKERS} (same numbers)")
+    p_run.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on an existing dask cluster (same numbers); without --scheduler or "
+                            "--workers, the DASK_SCHEDULER_ADDRESS environment variable is used if set")
+    p_run.add_argument("--precision", type=number(MIN_PRECISION, MAX_PRECISION), metavar="SE",
+                       help="instead of --draws: double the draws until every headline probability's "
+                            f"standard error is at most SE ({MIN_PRECISION:g} to {MAX_PRECISION:g}; "
+                            "random sampler)")
+    p_run.add_argument("--max-draws", type=whole_number(BLOCK, MAX_SUMMARY_DRAWS),
+                       help=f"with --precision: the most draws to spend (default {DEFAULT_MAX_DRAWS:,})")
+    p_run.add_argument("--save", type=Path, metavar="DRAWS.parquet",
+                       help=f"also write every draw's outputs and parameters to this Parquet file (at most "
+                            f"{MAX_SAVE_ROWS:,} draws)")
+    p_run.add_argument("--json", action="store_const", const="json", dest="format", default=argparse.SUPPRESS,
+                       help="the same as --format json")
     _output_options(p_run)
 
     sub.add_parser("list", help="the shipped presets, one line each")
@@ -168,20 +189,62 @@ def _progress(done: int, total: int) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """A summary run (accumulators, not per-draw arrays), in this process or on dask workers."""
     scenario = chosen_scenario(args)
-    draws = args.draws or scenario.draws
-    show_bar = draws >= 200_000 and sys.stderr.isatty()
-    if args.workers > 1:
-        from sim.distributed import local_client, run_distributed
+    _check_run_options(args)
+    from sim.distributed import scheduler_address
 
-        with local_client(args.workers) as client:
-            result = run_distributed(scenario, client, draws=draws, seed=args.seed, solution=args.solution,
-                                     lam=args.lam, sampler=args.sampler)
+    remote = scheduler_address(args.scheduler, args.workers)
+    precision = None
+    if remote is not None or args.workers > 1:
+        tally = _run_on_cluster(args, scenario, remote)
+    elif args.precision is not None:
+        from sim.stream import run_to_precision
+
+        tally, reached = run_to_precision(scenario, args.precision, args.seed, args.solution, args.lam,
+                                          args.sampler, max_draws=args.max_draws or DEFAULT_MAX_DRAWS,
+                                          threads=args.threads)
+        precision = report.precision_note(tally, args.precision, reached)
     else:
-        result = run(scenario, draws=draws, seed=args.seed, solution=args.solution, lam=args.lam,
-                     sampler=args.sampler, progress=_progress if show_bar else None)
-    _emit(report.render(result, args.format), args.out)
+        draws = args.draws or scenario.draws
+        show_bar = draws >= 200_000 and sys.stderr.isatty()
+        tally = run_summary(scenario, draws=draws, seed=args.seed, solution=args.solution, lam=args.lam,
+                            sampler=args.sampler, threads=args.threads, save=args.save,
+                            progress=_progress if show_bar else None)
+    _emit(report.render(tally, args.format, precision), args.out)
+    if precision is not None and not precision["reached"]:
+        print(f"alliance-sim: the standard error target {args.precision:g} was not reached in "
+              f"{tally.draws:,} draws (largest {precision['largest_stderr']:.2g}); raise --max-draws",
+              file=sys.stderr)
+        return 1
     return 0
+
+
+def _check_run_options(args: argparse.Namespace) -> None:
+    cluster = args.workers > 1 or args.scheduler is not None
+    if args.precision is not None and args.draws is not None:
+        raise ValueError("choose --draws or --precision, not both")
+    if args.max_draws is not None and args.precision is None:
+        raise ValueError("--max-draws goes with --precision")
+    if cluster and (args.precision is not None or args.save is not None):
+        raise ValueError("--precision and --save run in this process: drop --workers and --scheduler")
+    if cluster and args.threads is not None:
+        raise ValueError("--threads is for a run in this process; dask workers run one thread each")
+
+
+def _run_on_cluster(args: argparse.Namespace, scenario: Scenario, remote: tuple[str, str] | None):
+    from sim.distributed import local_client, remote_client, run_distributed
+
+    if remote is not None:
+        address, where = remote
+        if where != "--scheduler":
+            print(f"alliance-sim: running on the dask scheduler at {address} (from {where})", file=sys.stderr)
+        client = remote_client(address)
+    else:
+        client = local_client(args.workers)
+    with client:
+        return run_distributed(scenario, client, draws=args.draws or scenario.draws, seed=args.seed,
+                               solution=args.solution, lam=args.lam, sampler=args.sampler)
 
 
 def cmd_list(_: argparse.Namespace) -> int:

@@ -87,20 +87,22 @@ def probability_interval(x: Array, replicates: Sequence[tuple[int, int]] = ()) -
     Sobol' run); empty or a single range means independent draws.
     """
     x = np.asarray(x, dtype=float)
-    n = x.size
-    events = float(x.sum())
-    mean = events / n
-    if len(replicates) > 1 and min(events, n - events) >= EVENTS_PER_REPLICATE * len(replicates):
-        low, high = _replicate_interval(x, replicates)
-        return Interval(mean, max(0.0, low), min(1.0, high), replicate_method(len(replicates)), events, n)
-    low, high = wilson(events, n)
-    return Interval(mean, low, high, POOLED if len(replicates) > 1 else WILSON, events, n)
+    means = [float(x[a:b].mean()) for a, b in replicates] if len(replicates) > 1 else []
+    return interval_from_sums(float(x.sum()), x.size, means)
 
 
-def _replicate_interval(x: Array, replicates: Sequence[tuple[int, int]]) -> tuple[float, float]:
-    half = float(_special().stdtrit(len(replicates) - 1, 0.5 + CONFIDENCE / 2)) * mean_stderr(x, replicates)
-    mean = float(x.mean())
-    return mean - half, mean + half
+def interval_from_sums(events: float, draws: int, replicate_means: Sequence[float] = ()) -> Interval:
+    """The 95% interval of a probability from its sum over ``draws`` draws (``events``) and, for a
+    Latin hypercube or Sobol' run, the means of its replicates: what a run that keeps no per-draw
+    data (:class:`sim.tally.Tally`) still has."""
+    mean = events / draws
+    count = len(replicate_means)
+    if count > 1 and min(events, draws - events) >= EVENTS_PER_REPLICATE * count:
+        half = float(_special().stdtrit(count - 1, 0.5 + CONFIDENCE / 2)) * replicate_stderr(replicate_means)
+        return Interval(mean, max(0.0, mean - half), min(1.0, mean + half), replicate_method(count), events,
+                        draws)
+    low, high = wilson(events, draws)
+    return Interval(mean, low, high, POOLED if count > 1 else WILSON, events, draws)
 
 
 def _special():
@@ -132,6 +134,11 @@ def mean_stderr(x: Array, replicates: Sequence[tuple[int, int]] = ()) -> float:
     hypercube, Sobol'), else the iid formula. For a per-draw difference it is the paired s.e."""
     x = np.asarray(x, dtype=float)
     if len(replicates) > 1:
-        means = np.array([x[a:b].mean() for a, b in replicates])
-        return float(means.std(ddof=1) / np.sqrt(means.size))
+        return replicate_stderr([x[a:b].mean() for a, b in replicates])
     return float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
+
+
+def replicate_stderr(means: Sequence[float]) -> float:
+    """Standard error of an overall mean from the means of its equal-sized replicates."""
+    means = np.asarray(means, dtype=float)
+    return float(means.std(ddof=1) / np.sqrt(means.size))

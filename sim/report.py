@@ -14,16 +14,33 @@ from sim.intervals import format_probability
 from sim.parameters import CATALOGUE, GROUPS, LEVERS
 from sim.run import Result
 from sim.scenario import Scenario
+from sim.tally import Tally
 
 
-def render(result: Result, fmt: str = "text") -> str:
+def render(result: Result | Tally, fmt: str = "text", precision: dict[str, Any] | None = None) -> str:
+    """A run's summary as text, JSON or CSV; ``precision`` (from :func:`precision_note`) says how
+    many draws a precision target took, in the text and the JSON."""
     if fmt == "json":
-        return json.dumps(_strict_json(result.summary()), indent=2, allow_nan=False) + "\n"
+        extra = {} if precision is None else {"precision": precision}
+        return json.dumps(_strict_json(result.summary() | extra), indent=2, allow_nan=False) + "\n"
     if fmt == "csv":
         return summary_csv(result)
     if fmt == "text":
-        return summary_text(result)
+        text = summary_text(result)
+        if precision is None:
+            return text
+        met = "reached" if precision["reached"] else "NOT reached"
+        return (f"{text}\nPrecision: standard error target {precision['target']:g} {met} after "
+                f"{precision['draws']:,} draws (largest standard error {precision['largest_stderr']:.3g})\n")
     raise ValueError(f"unknown format '{fmt}' (choose text, json or csv)")
+
+
+def precision_note(tally: Tally, target: float, reached: bool) -> dict[str, Any]:
+    """What a precision target took: the draws, and the largest standard error they left."""
+    from sim.stream import largest_stderr
+
+    return {"target": target, "reached": reached, "draws": tally.draws,
+            "largest_stderr": largest_stderr(tally)}
 
 
 def _strict_json(value: Any) -> Any:
@@ -37,7 +54,7 @@ def _strict_json(value: Any) -> Any:
     return value
 
 
-def summary_rows(result: Result) -> list[dict[str, Any]]:
+def summary_rows(result: Result | Tally) -> list[dict[str, Any]]:
     """One row per reported quantity: ``metric``, ``mean``, ``stderr``, and the 95% interval
     (``low``, ``high``) of the outcome probabilities."""
     rows = []
@@ -82,7 +99,7 @@ def per_draw_csv(result: Result, limit: int = MAX_DOWNLOAD_DRAWS) -> bytes:
     return out.getvalue()
 
 
-def summary_csv(result: Result) -> str:
+def summary_csv(result: Result | Tally) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=["metric", "mean", "stderr", "low", "high"], lineterminator="\n")
     writer.writeheader()
@@ -94,7 +111,7 @@ def _price(v: float | None) -> str:
     return "none up to 1" if v is None else f"{v:.2f}"
 
 
-def summary_text(result: Result) -> str:
+def summary_text(result: Result | Tally) -> str:
     s = result.summary()
     sol = "SPE" if result.solution == "spe" else f"logit QRE (lambda={result.lam:g})"
     lv = ", ".join(f"{k} {v:g}" for k, v in s["levers"].items())

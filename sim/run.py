@@ -31,7 +31,7 @@ from sim.model import (
 )
 from sim.price import reservation_prices
 from sim.sampling import BLOCK, Design, draw_parameters, replicate_bounds, uncertain_names
-from sim.scenario import MAX_DRAWS, Scenario
+from sim.scenario import MAX_DRAWS, MAX_SUMMARY_DRAWS, Scenario
 from sim.solve import Solution, node_at, reach_below, solve, terminal_mass
 
 Array = NDArray[np.float64]
@@ -64,8 +64,29 @@ class Estimate:
         return cls(float(x.mean()), se)
 
 
+class Readings:
+    """What a run's summary reads, given ``estimate(name)``, ``price_quantiles(move)`` and
+    ``price_exists(move)``: shared by :class:`Result` (per-draw arrays) and
+    :class:`sim.tally.Tally` (accumulators)."""
+
+    @property
+    def outcomes(self) -> dict[str, Estimate]:
+        return {m: self.estimate(m) for m in MOVES}
+
+    @property
+    def aq_responses(self) -> dict[str, Estimate]:
+        return {r: self.estimate(f"aq_{r}") for r in AQ_RESPONSES}
+
+    @property
+    def expected_utility(self) -> dict[str, Estimate]:
+        return {pl: self.estimate(f"eu_{pl}") for pl in PLAYERS}
+
+    def _price_summary(self, move: str) -> dict[str, float | None]:
+        return {**self.price_quantiles(move), "share_with_price": self.price_exists(move).mean}
+
+
 @dataclass(frozen=True)
-class Result:
+class Result(Readings):
     """Per-draw outcome arrays of one run, and their summary.
 
     ``per_draw[name]`` are ``(n,)`` arrays: for SPE the probabilities are 0 or 1, for QRE they are
@@ -92,18 +113,6 @@ class Result:
         """The 95% interval of a probability, by the method that suits the sampler."""
         return probability_interval(self.per_draw[name], replicate_bounds(self.draws, self.sampler))
 
-    @property
-    def outcomes(self) -> dict[str, Estimate]:
-        return {m: self.estimate(m) for m in MOVES}
-
-    @property
-    def aq_responses(self) -> dict[str, Estimate]:
-        return {r: self.estimate(f"aq_{r}") for r in AQ_RESPONSES}
-
-    @property
-    def expected_utility(self) -> dict[str, Estimate]:
-        return {pl: self.estimate(f"eu_{pl}") for pl in PLAYERS}
-
     def price_quantiles(self, move: str = "sever") -> dict[str, float | None]:
         """Quantiles of the price of ``move`` (``sever``, ``distance`` or ``distance_or_sever``);
         ``None`` where the quantile lies above 1 (no price)."""
@@ -115,9 +124,6 @@ class Result:
         """The share of draws in which some concession up to 1 buys that move."""
         return Estimate.of(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
 
-    def _price_summary(self, move: str) -> dict[str, float | None]:
-        return {**self.price_quantiles(move), "share_with_price": self.price_exists(move).mean}
-
     @cached_property
     def parameters(self) -> dict[str, Array]:
         """The sampled values of the uncertain parameters, regenerated from (seed, draws, sampler)."""
@@ -126,45 +132,15 @@ class Result:
         return {n: np.asarray(drawn[n]) for n in uncertain_names(self.scenario)}
 
     def summary(self) -> dict[str, Any]:
-        """Plain data for JSON, text and the app."""
-        def est(e: Estimate) -> dict[str, float]:
-            return {"mean": e.mean, "stderr": e.stderr}
+        """Plain data for JSON, text and the app: the summary of a :class:`sim.tally.Tally` of the same
+        draws (so the means are the same to the bit), with the exact price quantiles."""
+        from sim.tally import settings_of, tally_of_arrays
 
-        return {
-            "scenario": self.scenario.name,
-            "draws": self.draws,
-            "seed": self.seed,
-            "solution": self.solution,
-            "lambda": self.lam if self.solution == "qre" else None,
-            "sampler": self.sampler,
-            "levers": dict(self.scenario.levers),
-            "outcomes": {k: e.mean for k, e in self.outcomes.items()},
-            "split": self.estimate("split").mean,
-            "deal": self.estimate("deal").mean,
-            "detected": self.estimate("detected").mean,
-            "stderr": {
-                **{k: e.stderr for k, e in self.outcomes.items()},
-                "split": self.estimate("split").stderr,
-                "deal": self.estimate("deal").stderr,
-            },
-            "intervals": {k: self.interval(k).pair() for k in INTERVAL_OUTCOMES},
-            "interval_method": {k: self.interval(k).method for k in INTERVAL_OUTCOMES},
-            "aq_response": {k: e.mean for k, e in self.aq_responses.items()},
-            "external_op": {
-                "overall": self.estimate("external_op").mean,
-                **{f"after_{m}": self.estimate(f"external_op_if_{m}").mean for m in MOVES},
-            },
-            "retaliation": self.estimate("retaliation").mean,
-            "expected_utility": {k: est(e) for k, e in self.expected_utility.items()},
-            "sever_price": self._price_summary("sever"),
-            "pledge_price": self._price_summary("distance"),
-            # Kept for readers of the v1 output: the reservation price is the Sever price.
-            "reservation_price": self._price_summary("sever"),
-            "net_alliance_value": est(self.estimate("net_alliance_value")),
-            "material_net": est(self.estimate("material_net")),
-            "aq_net_gain": est(self.estimate("aq_net_gain")),
-            "funding_dependence": est(self.estimate("funding_dependence")),
-        }
+        settings = settings_of(self.scenario, self.draws, self.seed, self.solution, self.lam, self.sampler)
+        out = tally_of_arrays(settings, self.per_draw, self.draws, BLOCK).summary()
+        del out["quantile_resolution"]
+        prices = {"sever_price": "sever", "pledge_price": "distance", "reservation_price": "sever"}
+        return out | {key: self._price_summary(move) for key, move in prices.items()}
 
 
 @dataclass(frozen=True)
@@ -271,10 +247,14 @@ def sample_prices(drawn: Sample, levers: Mapping[str, float], solution: str | No
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def run_settings(scenario: Scenario, draws, seed, sampler) -> tuple[int, int, str]:
+def run_settings(scenario: Scenario, draws, seed, sampler, cap: int = MAX_DRAWS) -> tuple[int, int, str]:
+    """Draws, seed and sampler of a run (the arguments, or else the scenario's), with draws checked
+    against ``cap``: :data:`MAX_DRAWS` for a run that keeps every draw."""
     draws = scenario.draws if draws is None else int(draws)
-    if not 1 <= draws <= MAX_DRAWS:
-        raise ValueError(f"draws must be between 1 and {MAX_DRAWS:,} (got {draws:,})")
+    if not 1 <= draws <= cap:
+        hint = (f"; a summary run (sim.run_summary, the command line) takes up to {MAX_SUMMARY_DRAWS:,}"
+                if cap == MAX_DRAWS else "")
+        raise ValueError(f"draws must be between 1 and {cap:,} (got {draws:,}){hint}")
     return draws, scenario.seed if seed is None else int(seed), sampler or scenario.sampler
 
 

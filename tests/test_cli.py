@@ -212,7 +212,13 @@ def test_json_is_strict_even_when_a_standard_error_is_undefined(capsys):
     assert sum(out["outcomes"].values()) == pytest.approx(1.0)
 
 
-def test_more_draws_than_the_machine_can_hold_is_refused_with_the_limit(capsys):
-    status, _, err = cli(capsys, "run", "baseline-2018", "--draws", "20000000")
+def test_more_draws_than_a_summary_run_allows_is_refused_with_the_limit(capsys):
+    status, _, err = cli(capsys, "run", "baseline-2018", "--draws", "1000000001")
     assert status == 2
-    assert "--draws: must be from 1 to 10,000,000" in err and "Traceback" not in err
+    assert "--draws: must be from 1 to 1,000,000,000" in err and "Traceback" not in err
+
+
+def test_a_latin_hypercube_past_the_per_draw_cap_is_refused_because_its_design_is_held_whole(capsys):
+    status, _, err = cli(capsys, "run", "baseline-2018", "--draws", "10000001", "--sampler", "lhs")
+    assert status == 2
+    assert "at most 10,000,000 draws" in err and "random sampler" in err and "Traceback" not in err
