@@ -14,3 +14,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 python -m pip install -q --disable-pip-version-check -e ".[test]"
+
+# Compile the hot path's kernel once (about 40 s of CPU; cached next to sim/_kernel_numba.py), so that
+# no test pays it inside a subprocess's timeout.
+python -c "import sim.kernel; sim.kernel.warm()"
