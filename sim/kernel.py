@@ -38,14 +38,9 @@ from sim.scenario import Scenario
 Array = NDArray[np.float64]
 LEAF, CHANCE, DECISION = 0, 1, 2
 AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "underground")
-FIXED_POINT = 2**32
 #: The chance probabilities, in the order the kernel computes them.
 CHANCES = ("detect_lie_low", "detect_active")
-#: QRE price search: points scanned per piece, bracket width at which the search stops.
-SCAN = 9
-TOLERANCE = 1e-10
-MAX_STEPS = 200
-#: Elements of padding per row of the kernel's arrays (see :func:`_stacked`).
+#: Elements of padding per row of the kernel's arrays (see :func:`_rows`).
 PAD = 24
 
 
@@ -240,14 +235,18 @@ def sampled_rows(scenario: Scenario, u: Array) -> Array:
     return out
 
 
-def fused(params: Array, levers: Mapping[str, float], concept: str, lam: float,
-          prices: bool = True) -> Fused:
-    """Solve every draw (column) of the parameter matrix under ``levers`` and reduce it, in one
-    compiled pass."""
+def _check_solution(concept: str, lam: float) -> None:
     if concept not in ("spe", "qre"):
         raise ValueError(f"unknown solution concept '{concept}' (choose spe or qre)")
     if concept == "qre" and not lam >= 0:
         raise ValueError(f"lambda must be non-negative, got {lam}")
+
+
+def fused(params: Array, levers: Mapping[str, float], concept: str, lam: float,
+          prices: bool = True) -> Fused:
+    """Solve every draw (column) of the parameter matrix under ``levers`` and reduce it, in one
+    compiled pass."""
+    _check_solution(concept, lam)
     lay, tree = layout(), flat_tree()
     n = params.shape[1]
     out = _rows(len(lay.rows), n)
@@ -270,8 +269,7 @@ CURVE_ROWS = ("keep", "distance", "sever", "split", "eu_us", "keep_us")
 
 def curve(params: Array, grid: Array, levers: Mapping[str, float], concept: str, lam: float) -> Array:
     """``(len(grid), len(CURVE_ROWS), n)``: every draw solved at each concession of ``grid``."""
-    if concept not in ("spe", "qre"):
-        raise ValueError(f"unknown solution concept '{concept}' (choose spe or qre)")
+    _check_solution(concept, lam)
     tree = flat_tree()
     out = np.empty((len(grid), len(CURVE_ROWS), params.shape[1]))
     _compiled().curve_chunk(
