@@ -11,7 +11,6 @@ import math
 import numpy as np
 from numba import njit
 
-LEAF, CHANCE, DECISION = 0, 1, 2
 TALIBAN, FACTION, AL_QAEDA = 0, 1, 2
 FIXED_POINT = 4294967296.0
 SCAN = 9
@@ -23,59 +22,12 @@ V_KEEP, V_SEVER, V_DISTANCE = range(3)
 ANY = -1
 #: Row of the first of the groups keep_attack, distance_attack, underground_attack (sim.kernel checks).
 ATTACKS = 14
+#: Row of the group deal_sever (deal_pledge follows it; sim.kernel checks).
+DEAL = 6
 
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy"}
 #: Small helpers are inlined into their callers: a call passing arrays costs a reference count each.
 _INLINE = {**_OPTS, "inline": "always"}
-
-
-@njit(**_INLINE)
-def _children(children, j):
-    return 3 if children[j, 2] >= 0 else 2
-
-
-@njit(**_INLINE)
-def _forward(start, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, tmass,
-             given_move=False):
-    """Probability of reaching every node of ``start``'s subtree from ``start`` (mass 1 there);
-    ``given_move``: from the move below the root that leads there instead (each move's mass 1)."""
-    mass[start] = 1.0
-    for j in range(start, first[start] - 1, -1):   # parents before children
-        k = kind[j]
-        if k == LEAF:
-            tmass[leaf[j]] = mass[j]
-        elif k == CHANCE:
-            q = chance[chance_idx[j]]
-            mass[children[j, 0]] = mass[j] * q
-            mass[children[j, 1]] = mass[j] * (1 - q)
-        else:
-            d = decision[j]
-            for a in range(_children(children, j)):
-                mass[children[j, a]] = 1.0 if given_move and j == start else mass[j] * prob[d, a]
-
-
-@njit(**_OPTS)
-def _line_values(game, chance, kind, children, leaf, chance_idx, decision, prob, vals):
-    """The leadership's and the faction's values at every node when play follows ``prob``
-    (:func:`sim.solve.values_under` on rows TALIBAN, FACTION)."""
-    for j in range(kind.shape[0]):
-        k = kind[j]
-        if k == LEAF:
-            for r in range(2):
-                vals[j, r] = game[leaf[j], r]
-        elif k == CHANCE:
-            q = chance[chance_idx[j]]
-            c0, c1 = children[j, 0], children[j, 1]
-            for r in range(2):
-                vals[j, r] = vals[c1, r] + q * (vals[c0, r] - vals[c1, r])
-        else:
-            d = decision[j]
-            for r in range(2):
-                v = vals[children[j, 0], r] * prob[d, 0]
-                for a in range(1, _children(children, j)):
-                    v = v + vals[children[j, a], r] * prob[d, a]
-                vals[j, r] = v
-
 
 
 # ----------------------------------------------------------------------------- parameters and payoffs
@@ -125,28 +77,39 @@ FIRST_SEVER = 14
 GIVEN, FIXED, UNIFORM, TRIANGULAR = range(4)
 
 
+#: Columns of a parameter's row of ``spec``: its inverse CDF's constants.
+LOW, HIGH, CUT, LEFT_AREA, RIGHT_AREA = range(5)
+
+
+@njit(**_INLINE)
+def _draw(u, kind, spec, given, i, q):
+    """Draw ``i``'s parameters into ``q``: each a fixed value (in ``spec[k, LOW]``), a uniform or a
+    triangular inverse CDF of ``u[k, i]``, or ``given[k, i]`` (:mod:`sim.sampling` has the reference
+    of each, and ``sim.kernel.inverse_cdfs`` the constants)."""
+    for k in range(kind.shape[0]):
+        how = kind[k]
+        if how == GIVEN:
+            q[k] = given[k, i]
+        elif how == FIXED:
+            q[k] = spec[k, LOW]
+        elif how == UNIFORM:
+            q[k] = spec[k, LOW] + u[k, i] * spec[k, HIGH]
+        else:
+            x = u[k, i]
+            if x < spec[k, CUT]:
+                q[k] = spec[k, LOW] + math.sqrt(x * spec[k, LEFT_AREA])
+            else:
+                q[k] = spec[k, HIGH] - math.sqrt((1 - x) * spec[k, RIGHT_AREA])
+
+
 @njit(**_OPTS)
-def fill_parameters(u, kind, value, low, high, params):
-    """Rows of ``params`` from the uniform rows ``u`` (one per catalogue parameter, draws along
-    the row): a fixed value, a uniform or a triangular inverse CDF, or left as the caller filled it."""
-    n = params.shape[1]
-    for k in range(params.shape[0]):
-        lo, hi, mode = low[k], high[k], value[k]
-        if kind[k] == FIXED:
-            for i in range(n):
-                params[k, i] = mode
-        elif kind[k] == UNIFORM:
-            for i in range(n):
-                params[k, i] = lo + u[k, i] * (hi - lo)
-        elif kind[k] == TRIANGULAR:
-            cut = (mode - lo) / (hi - lo)
-            left_area, right_area = (hi - lo) * (mode - lo), (hi - lo) * (hi - mode)
-            for i in range(n):
-                x = u[k, i]
-                if x < cut:
-                    params[k, i] = lo + math.sqrt(x * left_area)
-                else:
-                    params[k, i] = hi - math.sqrt((1 - x) * right_area)
+def fill_parameters(u, kind, spec, given, params):
+    """The whole parameter matrix (one column per draw), as :func:`solve_chunk` reads it."""
+    q = np.empty(kind.shape[0])
+    for i in range(params.shape[1]):
+        _draw(u, kind, spec, given, i, q)
+        for k in range(kind.shape[0]):
+            params[k, i] = q[k]
 
 
 @njit(**_INLINE)
@@ -436,83 +399,794 @@ def _qre_price(move, lam, L, chip, threshold):
     return _best_from(move, again, lam, L, chip, threshold)
 
 
-# ----------------------------------------------------------------------------- the chunk
+# ---- generated by sim.kernel_source from sim.model.TREE: edit the generator, not this section ----
+# The tree has 42 nodes and 22 terminals; node numbers are sim.kernel.flat_tree()'s
+# (post-order). v: values, m and g: reach, z and s: the lines' values at c = 0 and slopes.
+N_DECISIONS = 16
+ROOT_DECISION = 15
+SEVER_DECISION = 14
+N_GROUPS = 13
 
 
 @njit(**_INLINE)
-def _backward(pay, chance, qre, lam, kind, player, children, leaf, chance_idx, decision, val, prob, util):
-    """Backward induction (:func:`sim.solve._backward`): each node's values and behaviour."""
-    n_players, n_nodes = pay.shape[1], kind.shape[0]
-    for j in range(n_nodes):
-        k = kind[j]
-        if k == LEAF:
-            for r in range(n_players):
-                val[j, r] = pay[leaf[j], r]
-        elif k == CHANCE:
-            p = chance[chance_idx[j]]
-            c0, c1 = children[j, 0], children[j, 1]
-            for r in range(n_players):
-                val[j, r] = p * val[c0, r] + (1 - p) * val[c1, r]
-        else:
-            d, pl, m = decision[j], player[j], _children(children, j)
-            for a in range(m):
-                util[a] = val[children[j, a], pl]
-            if qre:
-                top = util[0]
-                for a in range(1, m):
-                    top = max(top, util[a])
-                total = 0.0
-                for a in range(m):
-                    util[a] = math.exp(lam * (util[a] - top))
-                    total = total + util[a]
-                for a in range(m):
-                    prob[d, a] = util[a] / total
-            else:
-                best = 0
-                for a in range(1, m):
-                    if util[a] > util[best]:
-                        best = a
-                for a in range(m):
-                    prob[d, a] = 1.0 if a == best else 0.0
-            for r in range(n_players):
-                v = val[children[j, 0], r] * prob[d, 0]
-                for a in range(1, m):
-                    v = v + val[children[j, a], r] * prob[d, a]
-                val[j, r] = v
+def _tree_backward(pay, ch0, ch1, qre, lam, prob):
+    """Backward induction (:func:`sim.solve._backward`): writes each decision's ``prob``; returns
+    the values at the root (four players), at Keep, Distance and Sever (the leadership's and
+    al-Qaeda's) and the US's at Keep."""
+    v0_0 = pay[0, 0]
+    v0_1 = pay[0, 1]
+    v0_2 = pay[0, 2]
+    v0_3 = pay[0, 3]
+    v1_0 = pay[1, 0]
+    v1_1 = pay[1, 1]
+    v1_2 = pay[1, 2]
+    v1_3 = pay[1, 3]
+    if qre:
+        top = v0_2
+        top = max(top, v1_2)
+        e0 = math.exp(lam * (v0_2 - top))
+        e1 = math.exp(lam * (v1_2 - top))
+        total = 0.0 + e0 + e1
+        prob[0, 0] = e0 / total
+        prob[0, 1] = e1 / total
+    else:
+        best, top = 0, v0_2
+        if v1_2 > top:
+            best, top = 1, v1_2
+        prob[0, 0] = 1.0 if best == 0 else 0.0
+        prob[0, 1] = 1.0 if best == 1 else 0.0
+    v2_0 = v0_0 * prob[0, 0] + v1_0 * prob[0, 1]
+    v2_1 = v0_1 * prob[0, 0] + v1_1 * prob[0, 1]
+    v2_2 = v0_2 * prob[0, 0] + v1_2 * prob[0, 1]
+    v2_3 = v0_3 * prob[0, 0] + v1_3 * prob[0, 1]
+    v3_0 = pay[2, 0]
+    v3_1 = pay[2, 1]
+    v3_2 = pay[2, 2]
+    v3_3 = pay[2, 3]
+    v4_0 = pay[3, 0]
+    v4_1 = pay[3, 1]
+    v4_2 = pay[3, 2]
+    v4_3 = pay[3, 3]
+    v5_0 = ch0 * v3_0 + (1 - ch0) * v4_0
+    v5_1 = ch0 * v3_1 + (1 - ch0) * v4_1
+    v5_2 = ch0 * v3_2 + (1 - ch0) * v4_2
+    v5_3 = ch0 * v3_3 + (1 - ch0) * v4_3
+    v6_0 = pay[4, 0]
+    v6_1 = pay[4, 1]
+    v6_2 = pay[4, 2]
+    v6_3 = pay[4, 3]
+    if qre:
+        top = v5_2
+        top = max(top, v6_2)
+        e0 = math.exp(lam * (v5_2 - top))
+        e1 = math.exp(lam * (v6_2 - top))
+        total = 0.0 + e0 + e1
+        prob[1, 0] = e0 / total
+        prob[1, 1] = e1 / total
+    else:
+        best, top = 0, v5_2
+        if v6_2 > top:
+            best, top = 1, v6_2
+        prob[1, 0] = 1.0 if best == 0 else 0.0
+        prob[1, 1] = 1.0 if best == 1 else 0.0
+    v7_0 = v5_0 * prob[1, 0] + v6_0 * prob[1, 1]
+    v7_1 = v5_1 * prob[1, 0] + v6_1 * prob[1, 1]
+    v7_2 = v5_2 * prob[1, 0] + v6_2 * prob[1, 1]
+    v7_3 = v5_3 * prob[1, 0] + v6_3 * prob[1, 1]
+    v8_0 = pay[5, 0]
+    v8_1 = pay[5, 1]
+    v8_2 = pay[5, 2]
+    v8_3 = pay[5, 3]
+    v9_0 = pay[6, 0]
+    v9_1 = pay[6, 1]
+    v9_2 = pay[6, 2]
+    v9_3 = pay[6, 3]
+    v10_0 = ch1 * v8_0 + (1 - ch1) * v9_0
+    v10_1 = ch1 * v8_1 + (1 - ch1) * v9_1
+    v10_2 = ch1 * v8_2 + (1 - ch1) * v9_2
+    v10_3 = ch1 * v8_3 + (1 - ch1) * v9_3
+    v11_0 = pay[7, 0]
+    v11_1 = pay[7, 1]
+    v11_2 = pay[7, 2]
+    v11_3 = pay[7, 3]
+    if qre:
+        top = v10_2
+        top = max(top, v11_2)
+        e0 = math.exp(lam * (v10_2 - top))
+        e1 = math.exp(lam * (v11_2 - top))
+        total = 0.0 + e0 + e1
+        prob[2, 0] = e0 / total
+        prob[2, 1] = e1 / total
+    else:
+        best, top = 0, v10_2
+        if v11_2 > top:
+            best, top = 1, v11_2
+        prob[2, 0] = 1.0 if best == 0 else 0.0
+        prob[2, 1] = 1.0 if best == 1 else 0.0
+    v12_0 = v10_0 * prob[2, 0] + v11_0 * prob[2, 1]
+    v12_1 = v10_1 * prob[2, 0] + v11_1 * prob[2, 1]
+    v12_2 = v10_2 * prob[2, 0] + v11_2 * prob[2, 1]
+    v12_3 = v10_3 * prob[2, 0] + v11_3 * prob[2, 1]
+    if qre:
+        top = v7_2
+        top = max(top, v12_2)
+        e0 = math.exp(lam * (v7_2 - top))
+        e1 = math.exp(lam * (v12_2 - top))
+        total = 0.0 + e0 + e1
+        prob[3, 0] = e0 / total
+        prob[3, 1] = e1 / total
+    else:
+        best, top = 0, v7_2
+        if v12_2 > top:
+            best, top = 1, v12_2
+        prob[3, 0] = 1.0 if best == 0 else 0.0
+        prob[3, 1] = 1.0 if best == 1 else 0.0
+    v13_0 = v7_0 * prob[3, 0] + v12_0 * prob[3, 1]
+    v13_1 = v7_1 * prob[3, 0] + v12_1 * prob[3, 1]
+    v13_2 = v7_2 * prob[3, 0] + v12_2 * prob[3, 1]
+    v13_3 = v7_3 * prob[3, 0] + v12_3 * prob[3, 1]
+    v14_0 = pay[8, 0]
+    v14_1 = pay[8, 1]
+    v14_2 = pay[8, 2]
+    v14_3 = pay[8, 3]
+    v15_0 = pay[9, 0]
+    v15_1 = pay[9, 1]
+    v15_2 = pay[9, 2]
+    v15_3 = pay[9, 3]
+    v16_0 = ch0 * v14_0 + (1 - ch0) * v15_0
+    v16_1 = ch0 * v14_1 + (1 - ch0) * v15_1
+    v16_2 = ch0 * v14_2 + (1 - ch0) * v15_2
+    v16_3 = ch0 * v14_3 + (1 - ch0) * v15_3
+    v17_0 = pay[10, 0]
+    v17_1 = pay[10, 1]
+    v17_2 = pay[10, 2]
+    v17_3 = pay[10, 3]
+    if qre:
+        top = v16_2
+        top = max(top, v17_2)
+        e0 = math.exp(lam * (v16_2 - top))
+        e1 = math.exp(lam * (v17_2 - top))
+        total = 0.0 + e0 + e1
+        prob[4, 0] = e0 / total
+        prob[4, 1] = e1 / total
+    else:
+        best, top = 0, v16_2
+        if v17_2 > top:
+            best, top = 1, v17_2
+        prob[4, 0] = 1.0 if best == 0 else 0.0
+        prob[4, 1] = 1.0 if best == 1 else 0.0
+    v18_0 = v16_0 * prob[4, 0] + v17_0 * prob[4, 1]
+    v18_1 = v16_1 * prob[4, 0] + v17_1 * prob[4, 1]
+    v18_2 = v16_2 * prob[4, 0] + v17_2 * prob[4, 1]
+    v18_3 = v16_3 * prob[4, 0] + v17_3 * prob[4, 1]
+    v19_0 = pay[11, 0]
+    v19_1 = pay[11, 1]
+    v19_2 = pay[11, 2]
+    v19_3 = pay[11, 3]
+    v20_0 = pay[12, 0]
+    v20_1 = pay[12, 1]
+    v20_2 = pay[12, 2]
+    v20_3 = pay[12, 3]
+    v21_0 = ch1 * v19_0 + (1 - ch1) * v20_0
+    v21_1 = ch1 * v19_1 + (1 - ch1) * v20_1
+    v21_2 = ch1 * v19_2 + (1 - ch1) * v20_2
+    v21_3 = ch1 * v19_3 + (1 - ch1) * v20_3
+    v22_0 = pay[13, 0]
+    v22_1 = pay[13, 1]
+    v22_2 = pay[13, 2]
+    v22_3 = pay[13, 3]
+    if qre:
+        top = v21_2
+        top = max(top, v22_2)
+        e0 = math.exp(lam * (v21_2 - top))
+        e1 = math.exp(lam * (v22_2 - top))
+        total = 0.0 + e0 + e1
+        prob[5, 0] = e0 / total
+        prob[5, 1] = e1 / total
+    else:
+        best, top = 0, v21_2
+        if v22_2 > top:
+            best, top = 1, v22_2
+        prob[5, 0] = 1.0 if best == 0 else 0.0
+        prob[5, 1] = 1.0 if best == 1 else 0.0
+    v23_0 = v21_0 * prob[5, 0] + v22_0 * prob[5, 1]
+    v23_1 = v21_1 * prob[5, 0] + v22_1 * prob[5, 1]
+    v23_2 = v21_2 * prob[5, 0] + v22_2 * prob[5, 1]
+    v23_3 = v21_3 * prob[5, 0] + v22_3 * prob[5, 1]
+    if qre:
+        top = v18_2
+        top = max(top, v23_2)
+        e0 = math.exp(lam * (v18_2 - top))
+        e1 = math.exp(lam * (v23_2 - top))
+        total = 0.0 + e0 + e1
+        prob[6, 0] = e0 / total
+        prob[6, 1] = e1 / total
+    else:
+        best, top = 0, v18_2
+        if v23_2 > top:
+            best, top = 1, v23_2
+        prob[6, 0] = 1.0 if best == 0 else 0.0
+        prob[6, 1] = 1.0 if best == 1 else 0.0
+    v24_0 = v18_0 * prob[6, 0] + v23_0 * prob[6, 1]
+    v24_1 = v18_1 * prob[6, 0] + v23_1 * prob[6, 1]
+    v24_2 = v18_2 * prob[6, 0] + v23_2 * prob[6, 1]
+    v24_3 = v18_3 * prob[6, 0] + v23_3 * prob[6, 1]
+    if qre:
+        top = v13_1
+        top = max(top, v24_1)
+        e0 = math.exp(lam * (v13_1 - top))
+        e1 = math.exp(lam * (v24_1 - top))
+        total = 0.0 + e0 + e1
+        prob[7, 0] = e0 / total
+        prob[7, 1] = e1 / total
+    else:
+        best, top = 0, v13_1
+        if v24_1 > top:
+            best, top = 1, v24_1
+        prob[7, 0] = 1.0 if best == 0 else 0.0
+        prob[7, 1] = 1.0 if best == 1 else 0.0
+    v25_0 = v13_0 * prob[7, 0] + v24_0 * prob[7, 1]
+    v25_1 = v13_1 * prob[7, 0] + v24_1 * prob[7, 1]
+    v25_2 = v13_2 * prob[7, 0] + v24_2 * prob[7, 1]
+    v25_3 = v13_3 * prob[7, 0] + v24_3 * prob[7, 1]
+    v26_0 = pay[14, 0]
+    v26_1 = pay[14, 1]
+    v26_2 = pay[14, 2]
+    v26_3 = pay[14, 3]
+    v27_0 = pay[15, 0]
+    v27_1 = pay[15, 1]
+    v27_2 = pay[15, 2]
+    v27_3 = pay[15, 3]
+    if qre:
+        top = v26_2
+        top = max(top, v27_2)
+        e0 = math.exp(lam * (v26_2 - top))
+        e1 = math.exp(lam * (v27_2 - top))
+        total = 0.0 + e0 + e1
+        prob[8, 0] = e0 / total
+        prob[8, 1] = e1 / total
+    else:
+        best, top = 0, v26_2
+        if v27_2 > top:
+            best, top = 1, v27_2
+        prob[8, 0] = 1.0 if best == 0 else 0.0
+        prob[8, 1] = 1.0 if best == 1 else 0.0
+    v28_0 = v26_0 * prob[8, 0] + v27_0 * prob[8, 1]
+    v28_1 = v26_1 * prob[8, 0] + v27_1 * prob[8, 1]
+    v28_2 = v26_2 * prob[8, 0] + v27_2 * prob[8, 1]
+    v28_3 = v26_3 * prob[8, 0] + v27_3 * prob[8, 1]
+    v29_0 = pay[16, 0]
+    v29_1 = pay[16, 1]
+    v29_2 = pay[16, 2]
+    v29_3 = pay[16, 3]
+    v30_0 = pay[17, 0]
+    v30_1 = pay[17, 1]
+    v30_2 = pay[17, 2]
+    v30_3 = pay[17, 3]
+    if qre:
+        top = v29_2
+        top = max(top, v30_2)
+        e0 = math.exp(lam * (v29_2 - top))
+        e1 = math.exp(lam * (v30_2 - top))
+        total = 0.0 + e0 + e1
+        prob[9, 0] = e0 / total
+        prob[9, 1] = e1 / total
+    else:
+        best, top = 0, v29_2
+        if v30_2 > top:
+            best, top = 1, v30_2
+        prob[9, 0] = 1.0 if best == 0 else 0.0
+        prob[9, 1] = 1.0 if best == 1 else 0.0
+    v31_0 = v29_0 * prob[9, 0] + v30_0 * prob[9, 1]
+    v31_1 = v29_1 * prob[9, 0] + v30_1 * prob[9, 1]
+    v31_2 = v29_2 * prob[9, 0] + v30_2 * prob[9, 1]
+    v31_3 = v29_3 * prob[9, 0] + v30_3 * prob[9, 1]
+    if qre:
+        top = v28_2
+        top = max(top, v31_2)
+        e0 = math.exp(lam * (v28_2 - top))
+        e1 = math.exp(lam * (v31_2 - top))
+        total = 0.0 + e0 + e1
+        prob[10, 0] = e0 / total
+        prob[10, 1] = e1 / total
+    else:
+        best, top = 0, v28_2
+        if v31_2 > top:
+            best, top = 1, v31_2
+        prob[10, 0] = 1.0 if best == 0 else 0.0
+        prob[10, 1] = 1.0 if best == 1 else 0.0
+    v32_0 = v28_0 * prob[10, 0] + v31_0 * prob[10, 1]
+    v32_1 = v28_1 * prob[10, 0] + v31_1 * prob[10, 1]
+    v32_2 = v28_2 * prob[10, 0] + v31_2 * prob[10, 1]
+    v32_3 = v28_3 * prob[10, 0] + v31_3 * prob[10, 1]
+    v33_0 = pay[18, 0]
+    v33_1 = pay[18, 1]
+    v33_2 = pay[18, 2]
+    v33_3 = pay[18, 3]
+    v34_0 = pay[19, 0]
+    v34_1 = pay[19, 1]
+    v34_2 = pay[19, 2]
+    v34_3 = pay[19, 3]
+    if qre:
+        top = v33_2
+        top = max(top, v34_2)
+        e0 = math.exp(lam * (v33_2 - top))
+        e1 = math.exp(lam * (v34_2 - top))
+        total = 0.0 + e0 + e1
+        prob[11, 0] = e0 / total
+        prob[11, 1] = e1 / total
+    else:
+        best, top = 0, v33_2
+        if v34_2 > top:
+            best, top = 1, v34_2
+        prob[11, 0] = 1.0 if best == 0 else 0.0
+        prob[11, 1] = 1.0 if best == 1 else 0.0
+    v35_0 = v33_0 * prob[11, 0] + v34_0 * prob[11, 1]
+    v35_1 = v33_1 * prob[11, 0] + v34_1 * prob[11, 1]
+    v35_2 = v33_2 * prob[11, 0] + v34_2 * prob[11, 1]
+    v35_3 = v33_3 * prob[11, 0] + v34_3 * prob[11, 1]
+    v36_0 = pay[20, 0]
+    v36_1 = pay[20, 1]
+    v36_2 = pay[20, 2]
+    v36_3 = pay[20, 3]
+    v37_0 = pay[21, 0]
+    v37_1 = pay[21, 1]
+    v37_2 = pay[21, 2]
+    v37_3 = pay[21, 3]
+    if qre:
+        top = v36_2
+        top = max(top, v37_2)
+        e0 = math.exp(lam * (v36_2 - top))
+        e1 = math.exp(lam * (v37_2 - top))
+        total = 0.0 + e0 + e1
+        prob[12, 0] = e0 / total
+        prob[12, 1] = e1 / total
+    else:
+        best, top = 0, v36_2
+        if v37_2 > top:
+            best, top = 1, v37_2
+        prob[12, 0] = 1.0 if best == 0 else 0.0
+        prob[12, 1] = 1.0 if best == 1 else 0.0
+    v38_0 = v36_0 * prob[12, 0] + v37_0 * prob[12, 1]
+    v38_1 = v36_1 * prob[12, 0] + v37_1 * prob[12, 1]
+    v38_2 = v36_2 * prob[12, 0] + v37_2 * prob[12, 1]
+    v38_3 = v36_3 * prob[12, 0] + v37_3 * prob[12, 1]
+    if qre:
+        top = v35_2
+        top = max(top, v38_2)
+        e0 = math.exp(lam * (v35_2 - top))
+        e1 = math.exp(lam * (v38_2 - top))
+        total = 0.0 + e0 + e1
+        prob[13, 0] = e0 / total
+        prob[13, 1] = e1 / total
+    else:
+        best, top = 0, v35_2
+        if v38_2 > top:
+            best, top = 1, v38_2
+        prob[13, 0] = 1.0 if best == 0 else 0.0
+        prob[13, 1] = 1.0 if best == 1 else 0.0
+    v39_0 = v35_0 * prob[13, 0] + v38_0 * prob[13, 1]
+    v39_1 = v35_1 * prob[13, 0] + v38_1 * prob[13, 1]
+    v39_2 = v35_2 * prob[13, 0] + v38_2 * prob[13, 1]
+    v39_3 = v35_3 * prob[13, 0] + v38_3 * prob[13, 1]
+    if qre:
+        top = v32_1
+        top = max(top, v39_1)
+        e0 = math.exp(lam * (v32_1 - top))
+        e1 = math.exp(lam * (v39_1 - top))
+        total = 0.0 + e0 + e1
+        prob[14, 0] = e0 / total
+        prob[14, 1] = e1 / total
+    else:
+        best, top = 0, v32_1
+        if v39_1 > top:
+            best, top = 1, v39_1
+        prob[14, 0] = 1.0 if best == 0 else 0.0
+        prob[14, 1] = 1.0 if best == 1 else 0.0
+    v40_0 = v32_0 * prob[14, 0] + v39_0 * prob[14, 1]
+    v40_1 = v32_1 * prob[14, 0] + v39_1 * prob[14, 1]
+    v40_2 = v32_2 * prob[14, 0] + v39_2 * prob[14, 1]
+    v40_3 = v32_3 * prob[14, 0] + v39_3 * prob[14, 1]
+    if qre:
+        top = v2_0
+        top = max(top, v25_0)
+        top = max(top, v40_0)
+        e0 = math.exp(lam * (v2_0 - top))
+        e1 = math.exp(lam * (v25_0 - top))
+        e2 = math.exp(lam * (v40_0 - top))
+        total = 0.0 + e0 + e1 + e2
+        prob[15, 0] = e0 / total
+        prob[15, 1] = e1 / total
+        prob[15, 2] = e2 / total
+    else:
+        best, top = 0, v2_0
+        if v25_0 > top:
+            best, top = 1, v25_0
+        if v40_0 > top:
+            best, top = 2, v40_0
+        prob[15, 0] = 1.0 if best == 0 else 0.0
+        prob[15, 1] = 1.0 if best == 1 else 0.0
+        prob[15, 2] = 1.0 if best == 2 else 0.0
+    v41_0 = v2_0 * prob[15, 0] + v25_0 * prob[15, 1] + v40_0 * prob[15, 2]
+    v41_1 = v2_1 * prob[15, 0] + v25_1 * prob[15, 1] + v40_1 * prob[15, 2]
+    v41_2 = v2_2 * prob[15, 0] + v25_2 * prob[15, 1] + v40_2 * prob[15, 2]
+    v41_3 = v2_3 * prob[15, 0] + v25_3 * prob[15, 1] + v40_3 * prob[15, 2]
+    return (v41_0, v41_1, v41_2, v41_3, v2_0, v2_2, v25_0, v25_2, v40_0, v40_2, v2_3)
 
 
+@njit(**_INLINE)
+def _tree_reach(prob, ch0, ch1, tmass):
+    """The probability of reaching every terminal (``tmass``, in terminal order) from the root."""
+    m41 = 1.0
+    m2 = m41 * prob[15, 0]
+    m25 = m41 * prob[15, 1]
+    m40 = m41 * prob[15, 2]
+    m32 = m40 * prob[14, 0]
+    m39 = m40 * prob[14, 1]
+    m35 = m39 * prob[13, 0]
+    m38 = m39 * prob[13, 1]
+    m36 = m38 * prob[12, 0]
+    m37 = m38 * prob[12, 1]
+    m33 = m35 * prob[11, 0]
+    m34 = m35 * prob[11, 1]
+    m28 = m32 * prob[10, 0]
+    m31 = m32 * prob[10, 1]
+    m29 = m31 * prob[9, 0]
+    m30 = m31 * prob[9, 1]
+    m26 = m28 * prob[8, 0]
+    m27 = m28 * prob[8, 1]
+    m13 = m25 * prob[7, 0]
+    m24 = m25 * prob[7, 1]
+    m18 = m24 * prob[6, 0]
+    m23 = m24 * prob[6, 1]
+    m21 = m23 * prob[5, 0]
+    m22 = m23 * prob[5, 1]
+    m19 = m21 * ch1
+    m20 = m21 * (1 - ch1)
+    m16 = m18 * prob[4, 0]
+    m17 = m18 * prob[4, 1]
+    m14 = m16 * ch0
+    m15 = m16 * (1 - ch0)
+    m7 = m13 * prob[3, 0]
+    m12 = m13 * prob[3, 1]
+    m10 = m12 * prob[2, 0]
+    m11 = m12 * prob[2, 1]
+    m8 = m10 * ch1
+    m9 = m10 * (1 - ch1)
+    m5 = m7 * prob[1, 0]
+    m6 = m7 * prob[1, 1]
+    m3 = m5 * ch0
+    m4 = m5 * (1 - ch0)
+    m0 = m2 * prob[0, 0]
+    m1 = m2 * prob[0, 1]
+    tmass[0] = m0
+    tmass[1] = m1
+    tmass[2] = m3
+    tmass[3] = m4
+    tmass[4] = m6
+    tmass[5] = m8
+    tmass[6] = m9
+    tmass[7] = m11
+    tmass[8] = m14
+    tmass[9] = m15
+    tmass[10] = m17
+    tmass[11] = m19
+    tmass[12] = m20
+    tmass[13] = m22
+    tmass[14] = m26
+    tmass[15] = m27
+    tmass[16] = m29
+    tmass[17] = m30
+    tmass[18] = m33
+    tmass[19] = m34
+    tmass[20] = m36
+    tmass[21] = m37
+
+
+@njit(**_INLINE)
+def _tree_attack_if(prob, ch0, ch1):
+    """Al-Qaeda's attack abroad after Keep, after Distance and after Sever, given the move."""
+    g0_2 = 1.0
+    g0_1 = g0_2 * prob[0, 1]
+    a0 = 0.0 + g0_1
+    g1_25 = 1.0
+    g1_13 = g1_25 * prob[7, 0]
+    g1_24 = g1_25 * prob[7, 1]
+    g1_18 = g1_24 * prob[6, 0]
+    g1_23 = g1_24 * prob[6, 1]
+    g1_22 = g1_23 * prob[5, 1]
+    g1_17 = g1_18 * prob[4, 1]
+    g1_7 = g1_13 * prob[3, 0]
+    g1_12 = g1_13 * prob[3, 1]
+    g1_11 = g1_12 * prob[2, 1]
+    g1_6 = g1_7 * prob[1, 1]
+    a1 = 0.0 + g1_6 + g1_11 + g1_17 + g1_22
+    g2_40 = 1.0
+    g2_32 = g2_40 * prob[14, 0]
+    g2_39 = g2_40 * prob[14, 1]
+    g2_35 = g2_39 * prob[13, 0]
+    g2_38 = g2_39 * prob[13, 1]
+    g2_37 = g2_38 * prob[12, 1]
+    g2_34 = g2_35 * prob[11, 1]
+    g2_28 = g2_32 * prob[10, 0]
+    g2_31 = g2_32 * prob[10, 1]
+    g2_30 = g2_31 * prob[9, 1]
+    g2_27 = g2_28 * prob[8, 1]
+    a2 = 0.0 + g2_27 + g2_30 + g2_34 + g2_37
+    return a0, a1, a2
+
+
+@njit(**_INLINE)
+def _tree_sums(prob, ch0, ch1, tmass, dsums, csums, rsums):
+    """Adds the draw's branch probabilities and reach to the fixed-point node sums."""
+    dsums[0, 0] += np.int64(np.rint(prob[0, 0] * FIXED_POINT))
+    dsums[0, 1] += np.int64(np.rint(prob[0, 1] * FIXED_POINT))
+    dsums[1, 0] += np.int64(np.rint(prob[1, 0] * FIXED_POINT))
+    dsums[1, 1] += np.int64(np.rint(prob[1, 1] * FIXED_POINT))
+    dsums[2, 0] += np.int64(np.rint(prob[2, 0] * FIXED_POINT))
+    dsums[2, 1] += np.int64(np.rint(prob[2, 1] * FIXED_POINT))
+    dsums[3, 0] += np.int64(np.rint(prob[3, 0] * FIXED_POINT))
+    dsums[3, 1] += np.int64(np.rint(prob[3, 1] * FIXED_POINT))
+    dsums[4, 0] += np.int64(np.rint(prob[4, 0] * FIXED_POINT))
+    dsums[4, 1] += np.int64(np.rint(prob[4, 1] * FIXED_POINT))
+    dsums[5, 0] += np.int64(np.rint(prob[5, 0] * FIXED_POINT))
+    dsums[5, 1] += np.int64(np.rint(prob[5, 1] * FIXED_POINT))
+    dsums[6, 0] += np.int64(np.rint(prob[6, 0] * FIXED_POINT))
+    dsums[6, 1] += np.int64(np.rint(prob[6, 1] * FIXED_POINT))
+    dsums[7, 0] += np.int64(np.rint(prob[7, 0] * FIXED_POINT))
+    dsums[7, 1] += np.int64(np.rint(prob[7, 1] * FIXED_POINT))
+    dsums[8, 0] += np.int64(np.rint(prob[8, 0] * FIXED_POINT))
+    dsums[8, 1] += np.int64(np.rint(prob[8, 1] * FIXED_POINT))
+    dsums[9, 0] += np.int64(np.rint(prob[9, 0] * FIXED_POINT))
+    dsums[9, 1] += np.int64(np.rint(prob[9, 1] * FIXED_POINT))
+    dsums[10, 0] += np.int64(np.rint(prob[10, 0] * FIXED_POINT))
+    dsums[10, 1] += np.int64(np.rint(prob[10, 1] * FIXED_POINT))
+    dsums[11, 0] += np.int64(np.rint(prob[11, 0] * FIXED_POINT))
+    dsums[11, 1] += np.int64(np.rint(prob[11, 1] * FIXED_POINT))
+    dsums[12, 0] += np.int64(np.rint(prob[12, 0] * FIXED_POINT))
+    dsums[12, 1] += np.int64(np.rint(prob[12, 1] * FIXED_POINT))
+    dsums[13, 0] += np.int64(np.rint(prob[13, 0] * FIXED_POINT))
+    dsums[13, 1] += np.int64(np.rint(prob[13, 1] * FIXED_POINT))
+    dsums[14, 0] += np.int64(np.rint(prob[14, 0] * FIXED_POINT))
+    dsums[14, 1] += np.int64(np.rint(prob[14, 1] * FIXED_POINT))
+    dsums[15, 0] += np.int64(np.rint(prob[15, 0] * FIXED_POINT))
+    dsums[15, 1] += np.int64(np.rint(prob[15, 1] * FIXED_POINT))
+    dsums[15, 2] += np.int64(np.rint(prob[15, 2] * FIXED_POINT))
+    f0 = np.int64(np.rint(ch0 * FIXED_POINT))
+    g0 = np.int64(np.rint((1 - ch0) * FIXED_POINT))
+    f1 = np.int64(np.rint(ch1 * FIXED_POINT))
+    g1 = np.int64(np.rint((1 - ch1) * FIXED_POINT))
+    csums[0, 0] += f0
+    csums[0, 1] += g0
+    csums[1, 0] += f1
+    csums[1, 1] += g1
+    csums[2, 0] += f0
+    csums[2, 1] += g0
+    csums[3, 0] += f1
+    csums[3, 1] += g1
+    for t in range(22):
+        rsums[t] += np.int64(np.rint(tmass[t] * FIXED_POINT))
+
+
+@njit(**_INLINE)
+def _tree_groups(tmass, out, row, i):
+    """Each outcome group's reach (``sim.kernel.layout().group_names``) into ``out[row + g, i]``."""
+    out[row + 0, i] = (
+        0.0 + tmass[8] + tmass[9] + tmass[10] + tmass[11] + tmass[12] + tmass[13] + tmass[18] +
+        tmass[19] + tmass[20] + tmass[21]
+    )
+    out[row + 1, i] = 0.0 + tmass[2] + tmass[5] + tmass[8] + tmass[11]
+    out[row + 2, i] = (
+        0.0 + tmass[14] + tmass[15] + tmass[16] + tmass[17] + tmass[18] + tmass[19] + tmass[20] +
+        tmass[21]
+    )
+    out[row + 3, i] = 0.0 + tmass[3] + tmass[6] + tmass[9] + tmass[12]
+    out[row + 4, i] = (
+        0.0 + tmass[0] + tmass[2] + tmass[3] + tmass[5] + tmass[6] + tmass[8] + tmass[9] +
+        tmass[11] + tmass[12] + tmass[14] + tmass[16] + tmass[18] + tmass[20]
+    )
+    out[row + 5, i] = (
+        0.0 + tmass[1] + tmass[4] + tmass[7] + tmass[10] + tmass[13] + tmass[15] + tmass[17] +
+        tmass[19] + tmass[21]
+    )
+    out[row + 6, i] = 0.0 + tmass[2] + tmass[3] + tmass[4] + tmass[8] + tmass[9] + tmass[10]
+    out[row + 7, i] = 0.0 + tmass[5] + tmass[6] + tmass[7] + tmass[11] + tmass[12] + tmass[13]
+    out[row + 8, i] = 0.0 + tmass[14] + tmass[15] + tmass[18] + tmass[19]
+    out[row + 9, i] = 0.0 + tmass[16] + tmass[17] + tmass[20] + tmass[21]
+    out[row + 10, i] = 0.0 + tmass[1]
+    out[row + 11, i] = 0.0 + tmass[4] + tmass[7] + tmass[10] + tmass[13]
+    out[row + 12, i] = 0.0 + tmass[17] + tmass[21]
+
+
+@njit(**_INLINE)
+def _tree_lines(pay0, slope, ch0, ch1, prob):
+    """The price search's lines: the leadership's and the faction's values at the five line nodes
+    at c = 0 and their slopes, under ``prob`` (:func:`sim.solve.values_under`), as one tuple of 20
+    (``TA``, ``TB``, ``FA``, ``FB`` blocks)."""
+    z0_0 = pay0[0, 0]
+    z0_1 = pay0[0, 1]
+    z1_0 = pay0[1, 0]
+    z1_1 = pay0[1, 1]
+    z2_0 = z0_0 * prob[0, 0] + z1_0 * prob[0, 1]
+    z2_1 = z0_1 * prob[0, 0] + z1_1 * prob[0, 1]
+    z3_0 = pay0[2, 0]
+    z3_1 = pay0[2, 1]
+    z4_0 = pay0[3, 0]
+    z4_1 = pay0[3, 1]
+    z5_0 = z4_0 + ch0 * (z3_0 - z4_0)
+    z5_1 = z4_1 + ch0 * (z3_1 - z4_1)
+    z6_0 = pay0[4, 0]
+    z6_1 = pay0[4, 1]
+    z7_0 = z5_0 * prob[1, 0] + z6_0 * prob[1, 1]
+    z7_1 = z5_1 * prob[1, 0] + z6_1 * prob[1, 1]
+    z8_0 = pay0[5, 0]
+    z8_1 = pay0[5, 1]
+    z9_0 = pay0[6, 0]
+    z9_1 = pay0[6, 1]
+    z10_0 = z9_0 + ch1 * (z8_0 - z9_0)
+    z10_1 = z9_1 + ch1 * (z8_1 - z9_1)
+    z11_0 = pay0[7, 0]
+    z11_1 = pay0[7, 1]
+    z12_0 = z10_0 * prob[2, 0] + z11_0 * prob[2, 1]
+    z12_1 = z10_1 * prob[2, 0] + z11_1 * prob[2, 1]
+    z13_0 = z7_0 * prob[3, 0] + z12_0 * prob[3, 1]
+    z13_1 = z7_1 * prob[3, 0] + z12_1 * prob[3, 1]
+    z14_0 = pay0[8, 0]
+    z14_1 = pay0[8, 1]
+    z15_0 = pay0[9, 0]
+    z15_1 = pay0[9, 1]
+    z16_0 = z15_0 + ch0 * (z14_0 - z15_0)
+    z16_1 = z15_1 + ch0 * (z14_1 - z15_1)
+    z17_0 = pay0[10, 0]
+    z17_1 = pay0[10, 1]
+    z18_0 = z16_0 * prob[4, 0] + z17_0 * prob[4, 1]
+    z18_1 = z16_1 * prob[4, 0] + z17_1 * prob[4, 1]
+    z19_0 = pay0[11, 0]
+    z19_1 = pay0[11, 1]
+    z20_0 = pay0[12, 0]
+    z20_1 = pay0[12, 1]
+    z21_0 = z20_0 + ch1 * (z19_0 - z20_0)
+    z21_1 = z20_1 + ch1 * (z19_1 - z20_1)
+    z22_0 = pay0[13, 0]
+    z22_1 = pay0[13, 1]
+    z23_0 = z21_0 * prob[5, 0] + z22_0 * prob[5, 1]
+    z23_1 = z21_1 * prob[5, 0] + z22_1 * prob[5, 1]
+    z24_0 = z18_0 * prob[6, 0] + z23_0 * prob[6, 1]
+    z24_1 = z18_1 * prob[6, 0] + z23_1 * prob[6, 1]
+    z26_0 = pay0[14, 0]
+    z26_1 = pay0[14, 1]
+    z27_0 = pay0[15, 0]
+    z27_1 = pay0[15, 1]
+    z28_0 = z26_0 * prob[8, 0] + z27_0 * prob[8, 1]
+    z28_1 = z26_1 * prob[8, 0] + z27_1 * prob[8, 1]
+    z29_0 = pay0[16, 0]
+    z29_1 = pay0[16, 1]
+    z30_0 = pay0[17, 0]
+    z30_1 = pay0[17, 1]
+    z31_0 = z29_0 * prob[9, 0] + z30_0 * prob[9, 1]
+    z31_1 = z29_1 * prob[9, 0] + z30_1 * prob[9, 1]
+    z32_0 = z28_0 * prob[10, 0] + z31_0 * prob[10, 1]
+    z32_1 = z28_1 * prob[10, 0] + z31_1 * prob[10, 1]
+    z33_0 = pay0[18, 0]
+    z33_1 = pay0[18, 1]
+    z34_0 = pay0[19, 0]
+    z34_1 = pay0[19, 1]
+    z35_0 = z33_0 * prob[11, 0] + z34_0 * prob[11, 1]
+    z35_1 = z33_1 * prob[11, 0] + z34_1 * prob[11, 1]
+    z36_0 = pay0[20, 0]
+    z36_1 = pay0[20, 1]
+    z37_0 = pay0[21, 0]
+    z37_1 = pay0[21, 1]
+    z38_0 = z36_0 * prob[12, 0] + z37_0 * prob[12, 1]
+    z38_1 = z36_1 * prob[12, 0] + z37_1 * prob[12, 1]
+    z39_0 = z35_0 * prob[13, 0] + z38_0 * prob[13, 1]
+    z39_1 = z35_1 * prob[13, 0] + z38_1 * prob[13, 1]
+    s0_0 = slope[0, 0]
+    s0_1 = slope[0, 1]
+    s1_0 = slope[1, 0]
+    s1_1 = slope[1, 1]
+    s2_0 = s0_0 * prob[0, 0] + s1_0 * prob[0, 1]
+    s2_1 = s0_1 * prob[0, 0] + s1_1 * prob[0, 1]
+    s3_0 = slope[2, 0]
+    s3_1 = slope[2, 1]
+    s4_0 = slope[3, 0]
+    s4_1 = slope[3, 1]
+    s5_0 = s4_0 + ch0 * (s3_0 - s4_0)
+    s5_1 = s4_1 + ch0 * (s3_1 - s4_1)
+    s6_0 = slope[4, 0]
+    s6_1 = slope[4, 1]
+    s7_0 = s5_0 * prob[1, 0] + s6_0 * prob[1, 1]
+    s7_1 = s5_1 * prob[1, 0] + s6_1 * prob[1, 1]
+    s8_0 = slope[5, 0]
+    s8_1 = slope[5, 1]
+    s9_0 = slope[6, 0]
+    s9_1 = slope[6, 1]
+    s10_0 = s9_0 + ch1 * (s8_0 - s9_0)
+    s10_1 = s9_1 + ch1 * (s8_1 - s9_1)
+    s11_0 = slope[7, 0]
+    s11_1 = slope[7, 1]
+    s12_0 = s10_0 * prob[2, 0] + s11_0 * prob[2, 1]
+    s12_1 = s10_1 * prob[2, 0] + s11_1 * prob[2, 1]
+    s13_0 = s7_0 * prob[3, 0] + s12_0 * prob[3, 1]
+    s13_1 = s7_1 * prob[3, 0] + s12_1 * prob[3, 1]
+    s14_0 = slope[8, 0]
+    s14_1 = slope[8, 1]
+    s15_0 = slope[9, 0]
+    s15_1 = slope[9, 1]
+    s16_0 = s15_0 + ch0 * (s14_0 - s15_0)
+    s16_1 = s15_1 + ch0 * (s14_1 - s15_1)
+    s17_0 = slope[10, 0]
+    s17_1 = slope[10, 1]
+    s18_0 = s16_0 * prob[4, 0] + s17_0 * prob[4, 1]
+    s18_1 = s16_1 * prob[4, 0] + s17_1 * prob[4, 1]
+    s19_0 = slope[11, 0]
+    s19_1 = slope[11, 1]
+    s20_0 = slope[12, 0]
+    s20_1 = slope[12, 1]
+    s21_0 = s20_0 + ch1 * (s19_0 - s20_0)
+    s21_1 = s20_1 + ch1 * (s19_1 - s20_1)
+    s22_0 = slope[13, 0]
+    s22_1 = slope[13, 1]
+    s23_0 = s21_0 * prob[5, 0] + s22_0 * prob[5, 1]
+    s23_1 = s21_1 * prob[5, 0] + s22_1 * prob[5, 1]
+    s24_0 = s18_0 * prob[6, 0] + s23_0 * prob[6, 1]
+    s24_1 = s18_1 * prob[6, 0] + s23_1 * prob[6, 1]
+    s26_0 = slope[14, 0]
+    s26_1 = slope[14, 1]
+    s27_0 = slope[15, 0]
+    s27_1 = slope[15, 1]
+    s28_0 = s26_0 * prob[8, 0] + s27_0 * prob[8, 1]
+    s28_1 = s26_1 * prob[8, 0] + s27_1 * prob[8, 1]
+    s29_0 = slope[16, 0]
+    s29_1 = slope[16, 1]
+    s30_0 = slope[17, 0]
+    s30_1 = slope[17, 1]
+    s31_0 = s29_0 * prob[9, 0] + s30_0 * prob[9, 1]
+    s31_1 = s29_1 * prob[9, 0] + s30_1 * prob[9, 1]
+    s32_0 = s28_0 * prob[10, 0] + s31_0 * prob[10, 1]
+    s32_1 = s28_1 * prob[10, 0] + s31_1 * prob[10, 1]
+    s33_0 = slope[18, 0]
+    s33_1 = slope[18, 1]
+    s34_0 = slope[19, 0]
+    s34_1 = slope[19, 1]
+    s35_0 = s33_0 * prob[11, 0] + s34_0 * prob[11, 1]
+    s35_1 = s33_1 * prob[11, 0] + s34_1 * prob[11, 1]
+    s36_0 = slope[20, 0]
+    s36_1 = slope[20, 1]
+    s37_0 = slope[21, 0]
+    s37_1 = slope[21, 1]
+    s38_0 = s36_0 * prob[12, 0] + s37_0 * prob[12, 1]
+    s38_1 = s36_1 * prob[12, 0] + s37_1 * prob[12, 1]
+    s39_0 = s35_0 * prob[13, 0] + s38_0 * prob[13, 1]
+    s39_1 = s35_1 * prob[13, 0] + s38_1 * prob[13, 1]
+    return ((
+        z2_0, z13_0, z24_0, z32_0, z39_0, s2_0, s13_0, s24_0, s32_0, s39_0, z2_1, z13_1, z24_1,
+        z32_1, z39_1, s2_1, s13_1, s24_1, s32_1, s39_1
+    ))
+# ---- end of the generated section ----
+
+
+# ----------------------------------------------------------------------------- the chunk
 
 
 @njit(**_OPTS)
-def solve_chunk(params, c, verification, pressure, qre, lam, want_prices,
-                kind, player, children, leaf, chance_idx, chance_node, decision, first,
-                members, sever_leaf, attack_leaf, move_nodes, line_nodes, sever_node,
-                out, dsums, csums, rsums):
-    """Every draw (column of ``params``) from its parameters to its outputs (rows of ``out``, in
+def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_prices, out, dsums, csums,
+                rsums):
+    """Every draw (column of ``out``) from its uniforms to its outputs (rows of ``out``, in
     ``sim.kernel.layout().rows`` order), adding its node sums to ``dsums``, ``csums``, ``rsums``."""
-    n_params, n = params.shape
+    n = out.shape[1]
     n_terminals, n_players = len(TERMINALS), 4
-    n_nodes = kind.shape[0]
-    q = np.empty(n_params)
+    q = np.empty(kind.shape[0])
     pay0 = np.empty((n_terminals, n_players))
     pay1 = np.empty((n_terminals, n_players))
     slope = np.empty((n_terminals, n_players))
     chance = np.empty(2)
-    root = n_nodes - 1
     pay = np.empty((n_terminals, n_players))
-    val = np.empty((n_nodes, n_players))
-    prob = np.zeros((dsums.shape[0], 3))
-    util = np.empty(3)
-    mass = np.empty(n_nodes)
+    prob = np.zeros((N_DECISIONS, 3))
     tmass = np.empty(n_terminals)
-    below = np.empty(n_terminals)
-    lines0 = np.empty((n_nodes, 2))
-    lines1 = np.empty((n_nodes, 2))
     edges = np.empty(5)
-    n_groups = members.shape[0]
     for i in range(n):
-        for k in range(n_params):
-            q[k] = params[k, i]
+        _draw(u, kind, spec, given, i, q)
         # The game's line in the concession (sim.model.concession_line), and its value at the
         # lever's concession, with the chip where it is due (ConcessionLine.at).
         material = payoffs(q, 0.0, verification, pressure, pay0, chance)
@@ -523,66 +1197,41 @@ def solve_chunk(params, c, verification, pressure, qre, lam, want_prices,
             for r in range(n_players):
                 slope[t, r] = pay1[t, r] - pay0[t, r]
                 pay[t, r] = pay0[t, r] + c * slope[t, r]
-            if sever_leaf[t]:
+            if t >= FIRST_SEVER:
                 pay[t, TALIBAN] = pay[t, TALIBAN] - due
-        # Backward induction (sim.solve._backward).
-        _backward(pay, chance, qre, lam, kind, player, children, leaf, chance_idx, decision, val, prob, util)
-        # Forward: the reach of every terminal, and the fixed-point sums.
-        _forward(root, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, tmass)
-        for j in range(n_nodes):
-            if kind[j] == DECISION:
-                for a in range(_children(children, j)):
-                    dsums[decision[j], a] += np.int64(np.rint(prob[decision[j], a] * FIXED_POINT))
-            elif kind[j] == CHANCE:
-                p = chance[chance_idx[j]]
-                csums[chance_node[j], 0] += np.int64(np.rint(p * FIXED_POINT))
-                csums[chance_node[j], 1] += np.int64(np.rint((1 - p) * FIXED_POINT))
-        for t in range(n_terminals):
-            rsums[t] += np.int64(np.rint(tmass[t] * FIXED_POINT))
-        row = 0
-        rd = decision[root]
+        ch0, ch1 = chance[0], chance[1]
+        values = _tree_backward(pay, ch0, ch1, qre, lam, prob)
+        _tree_reach(prob, ch0, ch1, tmass)
+        _tree_sums(prob, ch0, ch1, tmass, dsums, csums, rsums)
         for a in range(3):
-            out[row + a, i] = prob[rd, a]
-        out[row + 3, i] = prob[decision[sever_node], 1]
-        row += 4
-        for g in range(n_groups):
-            acc = 0.0
-            for m in range(members.shape[1]):
-                if members[g, m] < 0:
-                    break
-                acc = acc + tmass[members[g, m]]
-            out[row + g, i] = acc
-        row += n_groups
+            out[a, i] = prob[ROOT_DECISION, a]
+        out[3, i] = prob[SEVER_DECISION, 1]
+        _tree_groups(tmass, out, 4, i)
+        row = 4 + N_GROUPS
         # Al-Qaeda's attack abroad after each move, given that the move is played.
-        _forward(root, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, below, True)
-        for mi in range(3):
-            node = move_nodes[mi]
-            acc = 0.0
-            for j in range(first[node], node + 1):
-                if kind[j] == LEAF and attack_leaf[leaf[j]]:
-                    acc = acc + below[leaf[j]]
-            out[row + mi, i] = acc
+        attack_keep, attack_distance, attack_sever = _tree_attack_if(prob, ch0, ch1)
+        out[row, i] = attack_keep
+        out[row + 1, i] = attack_distance
+        out[row + 2, i] = attack_sever
         row += 3
-        for r in range(n_players):
-            out[row + r, i] = val[root, r]
-        row += n_players
-        for mi in range(3):
-            out[row, i] = val[move_nodes[mi], TALIBAN]
-            out[row + 1, i] = val[move_nodes[mi], AL_QAEDA]
-            row += 2
+        for r in range(10):   # the root's four values, then each move's to the leadership and al-Qaeda
+            out[row + r, i] = values[r]
+        row += 10
         # An attack falls on the Taliban where traced to Afghan soil (sim.run.outcome_arrays).
         out[row, i] = out[ATTACKS, i] + out[ATTACKS + 1, i] + q[SEVER_TRACE] * out[ATTACKS + 2, i]
         out[row + 1, i] = material
         out[row + 2, i] = q[AQ_MONEY] / (q[AQ_MONEY] + q[OWN_REVENUE])
         row += 3
+        # What each move is worth against the others (sim.run._derived_values).
+        keep_t, keep_aq, distance_t, sever_t, sever_aq = values[4], values[5], values[6], values[8], values[9]
+        out[row, i] = out[1, i] + out[2, i]
+        out[row + 1, i] = out[DEAL, i] + out[DEAL + 1, i]
+        out[row + 2, i] = keep_t - np.maximum(distance_t, sever_t)
+        out[row + 3, i] = keep_aq - sever_aq
+        out[row + 4, i] = keep_t - sever_t
+        row += 5
         if want_prices:
-            _line_values(pay0, chance, kind, children, leaf, chance_idx, decision, prob, lines0)
-            _line_values(slope, chance, kind, children, leaf, chance_idx, decision, prob, lines1)
-            n0, n1, n2, n3, n4 = line_nodes[0], line_nodes[1], line_nodes[2], line_nodes[3], line_nodes[4]
-            L = (lines0[n0, 0], lines0[n1, 0], lines0[n2, 0], lines0[n3, 0], lines0[n4, 0],
-                 lines1[n0, 0], lines1[n1, 0], lines1[n2, 0], lines1[n3, 0], lines1[n4, 0],
-                 lines0[n0, 1], lines0[n1, 1], lines0[n2, 1], lines0[n3, 1], lines0[n4, 1],
-                 lines1[n0, 1], lines1[n1, 1], lines1[n2, 1], lines1[n3, 1], lines1[n4, 1])
+            L = _tree_lines(pay0, slope, ch0, ch1, prob)
             if qre:
                 price_s = _qre_price(V_SEVER, lam, L, chip, threshold)
                 price_d = _qre_price(V_DISTANCE, lam, L, chip, threshold)
@@ -590,40 +1239,34 @@ def solve_chunk(params, c, verification, pressure, qre, lam, want_prices,
                 price_s, price_d = _spe_prices(L, chip, threshold, edges)
             out[row, i] = price_s
             out[row + 1, i] = price_d
+            out[row + 2, i] = np.minimum(price_d, price_s)
 
 
 @njit(**_OPTS)
-def curve_chunk(params, grid, verification, pressure, qre, lam,
-                kind, player, children, leaf, chance_idx, decision, first, split_members, keep_node, out):
+def curve_chunk(u, kind, spec, given, grid, verification, pressure, qre, lam, split_members, out):
     """Each draw solved at every concession of ``grid`` (the acceptance curve of
     ``sim.analysis.negotiation``): ``out[g, :, i]`` holds P(Keep), P(Distance), P(Sever), P(Split),
     the US's expected utility and its value of Keep. The payoffs are built once per draw; only the
     line's value at each concession changes."""
-    n_params, n = params.shape
+    n = out.shape[2]
     n_terminals, n_players = len(TERMINALS), 4
-    n_nodes = kind.shape[0]
-    root = n_nodes - 1
-    q = np.empty(n_params)
+    q = np.empty(kind.shape[0])
     pay0 = np.empty((n_terminals, n_players))
     pay1 = np.empty((n_terminals, n_players))
     slope = np.empty((n_terminals, n_players))
     pay = np.empty((n_terminals, n_players))
     chance = np.empty(2)
-    val = np.empty((n_nodes, n_players))
-    prob = np.zeros((decision.max() + 1, 3))
-    util = np.empty(3)
-    mass = np.empty(n_nodes)
+    prob = np.zeros((N_DECISIONS, 3))
     tmass = np.empty(n_terminals)
-    rd = decision[root]
     for i in range(n):
-        for k in range(n_params):
-            q[k] = params[k, i]
+        _draw(u, kind, spec, given, i, q)
         payoffs(q, 0.0, verification, pressure, pay0, chance)
         payoffs(q, 1.0, verification, pressure, pay1, chance)
         chip, threshold = q[CHIP_SWITCH] * q[CHIP_VALUE], q[CHIP_THRESHOLD]
         for t in range(n_terminals):
             for r in range(n_players):
                 slope[t, r] = pay1[t, r] - pay0[t, r]
+        ch0, ch1 = chance[0], chance[1]
         for g in range(grid.shape[0]):
             c = grid[g]
             due = chip if c < threshold else 0.0
@@ -632,15 +1275,16 @@ def curve_chunk(params, grid, verification, pressure, qre, lam,
                     pay[t, r] = pay0[t, r] + c * slope[t, r]
                 if t >= FIRST_SEVER:
                     pay[t, TALIBAN] = pay[t, TALIBAN] - due
-            _backward(pay, chance, qre, lam, kind, player, children, leaf, chance_idx, decision, val, prob,
-                      util)
-            _forward(root, first, kind, children, leaf, chance_idx, decision, prob, chance, mass, tmass)
+            values = _tree_backward(pay, ch0, ch1, qre, lam, prob)
+            _tree_reach(prob, ch0, ch1, tmass)
             acc = 0.0
             for m in range(split_members.shape[0]):
                 acc = acc + tmass[split_members[m]]
-            out[g, 0, i] = prob[rd, 0]
-            out[g, 1, i] = prob[rd, 1]
-            out[g, 2, i] = prob[rd, 2]
+            out[g, 0, i] = prob[ROOT_DECISION, 0]
+            out[g, 1, i] = prob[ROOT_DECISION, 1]
+            out[g, 2, i] = prob[ROOT_DECISION, 2]
             out[g, 3, i] = acc
-            out[g, 4, i] = val[root, 3]
-            out[g, 5, i] = val[keep_node, 3]
+            out[g, 4, i] = values[3]
+            out[g, 5, i] = values[10]
+
+

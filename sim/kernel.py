@@ -146,7 +146,9 @@ def _groups(tree: FlatTree) -> dict[str, list[int]]:
 VALUE_ROWS = ("eu_taliban", "eu_faction", "eu_al_qaeda", "eu_us", "keep_taliban", "keep_al_qaeda",
               "distance_taliban", "distance_al_qaeda", "sever_taliban", "sever_al_qaeda", "retaliation",
               "material_net", "funding_dependence")
-PRICE_ROWS = ("price_sever", "price_distance")
+#: Rows the kernel derives from the others (:func:`sim.run._derived_values` has their meaning).
+DERIVED_ROWS = ("distance_or_sever", "deal", "net_alliance_value", "aq_net_gain", "taliban_sever_loss")
+PRICE_ROWS = ("price_sever", "price_distance", "price_distance_or_sever")
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,6 @@ class Layout:
     tree: FlatTree
     group_names: tuple[str, ...]
     group_members: NDArray[np.int64]   # (groups, terminals), -1 padded
-    sever_leaf: NDArray[np.bool_]      # terminals where the chip is charged
     attack_leaf: NDArray[np.bool_]     # terminals after an attack abroad
     move_nodes: NDArray[np.int64]      # the nodes of keep, distance, sever
     line_nodes: NDArray[np.int64]      # keep, distance/stay, distance/split, sever/stay, sever/split
@@ -173,10 +174,9 @@ def layout() -> Layout:
         members[g, :len(idx)] = idx
     names = tuple(groups)
     rows = (*MOVES, "split_if_sever", *names, *(f"external_op_if_{m}" for m in MOVES), *VALUE_ROWS,
-            *PRICE_ROWS)
+            *DERIVED_ROWS, *PRICE_ROWS)
     node = tree.node_of
     return Layout(tree, names, members,
-                  np.array([k.startswith("sever/") for k in tree.terminals]),
                   np.array([k.endswith("attack") for k in tree.terminals]),
                   np.array([node[m] for m in MOVES], dtype=np.int64),
                   np.array([node[p] for p in ("keep", "distance/stay", "distance/split", "sever/stay",
@@ -203,35 +203,65 @@ def _rows(count: int, n: int) -> Array:
     return np.empty((count, n + PAD))[:, :n]
 
 
-def parameter_rows(params: Mapping[str, Array | float], n: int) -> Array:
-    """The kernel's ``(parameters, n)`` matrix from a parameter mapping (arrays or floats)."""
-    out = _rows(len(NAMES), n)
+@dataclass(frozen=True)
+class Draws:
+    """A chunk's parameters as the kernel reads them: draw ``i``'s parameter ``k`` is ``given[k, i]``,
+    a fixed value, or an inverse CDF of the uniform ``u[k, i]``, as ``kind[k]`` says (the constants
+    of each in ``spec[k]``). The kernel computes them draw by draw, so no chunk-sized parameter matrix
+    is written and read back."""
+
+    u: Array
+    kind: NDArray[np.int64]
+    spec: Array
+    given: Array
+
+    @property
+    def n(self) -> int:
+        return self.given.shape[1]
+
+
+def parameter_rows(params: Mapping[str, Array | float], n: int) -> Draws:
+    """The kernel's draws from a parameter mapping (arrays or floats), every row given."""
+    given = _rows(len(NAMES), n)
     for k, name in enumerate(NAMES):
-        out[k] = params[name]
-    return out
+        given[k] = params[name]
+    compiled = _compiled()
+    return Draws(given, np.full(len(NAMES), compiled.GIVEN, dtype=np.int64), np.zeros((len(NAMES), 5)), given)
+
+
+def sampled(scenario: Scenario, u: Array) -> Draws:
+    """The kernel's draws for the uniform rows ``u`` (``(draws, parameters)``, as
+    :meth:`sim.sampling.Design.uniforms` gives them): the same numbers as
+    :func:`sim.sampling.draw_parameters`, the uniform and triangular inverse CDFs compiled and the
+    others (PERT, beta, normal, lognormal) left to :func:`sim.sampling.ppf`."""
+    compiled = _compiled()
+    n = u.shape[0]
+    given = _rows(len(NAMES), n)   # only the rows left to numpy are written
+    kind = np.empty(len(NAMES), dtype=np.int64)
+    spec = np.zeros((len(NAMES), 5))
+    for k, name in enumerate(NAMES):
+        p = scenario.params[name]
+        if not p.uncertain:
+            kind[k], spec[k, compiled.LOW] = compiled.FIXED, p.value
+        elif p.dist.kind in ("uniform", "triangular"):
+            lo, hi, mode = p.dist.low, p.dist.high, p.value
+            # The constants of sim.sampling._uniform and _triangular, computed as they compute them.
+            if p.dist.kind == "uniform":
+                kind[k], spec[k, :2] = compiled.UNIFORM, (lo, hi - lo)
+            else:
+                kind[k] = compiled.TRIANGULAR
+                spec[k] = (lo, hi, (mode - lo) / (hi - lo), (hi - lo) * (mode - lo), (hi - lo) * (hi - mode))
+        else:
+            kind[k] = compiled.GIVEN
+            given[k] = ppf(p, u[:, k])
+    return Draws(u.T, kind, spec, given)
 
 
 def sampled_rows(scenario: Scenario, u: Array) -> Array:
-    """The kernel's parameter matrix for the uniform rows ``u`` (``(draws, parameters)``, as
-    :meth:`sim.sampling.Design.uniforms` gives them): the same numbers as
-    :func:`sim.sampling.draw_parameters`, with the uniform and triangular inverse CDFs compiled."""
-    compiled = _compiled()
-    n = u.shape[0]
-    out = _rows(len(NAMES), n)
-    kind = np.empty(len(NAMES), dtype=np.int64)
-    value, low, high = np.zeros(len(NAMES)), np.zeros(len(NAMES)), np.ones(len(NAMES))
-    for k, name in enumerate(NAMES):
-        p = scenario.params[name]
-        value[k] = p.value
-        if not p.uncertain:
-            kind[k] = compiled.FIXED
-        elif p.dist.kind in ("uniform", "triangular"):
-            kind[k] = compiled.UNIFORM if p.dist.kind == "uniform" else compiled.TRIANGULAR
-            low[k], high[k] = p.dist.low, p.dist.high
-        else:
-            kind[k] = compiled.GIVEN
-            out[k] = ppf(p, u[:, k])
-    compiled.fill_parameters(u.T, kind, value, low, high, out)
+    """The parameter matrix (one row per catalogue parameter) that :func:`sampled` stands for."""
+    draws = sampled(scenario, u)
+    out = _rows(len(NAMES), draws.n)
+    _compiled().fill_parameters(draws.u, draws.kind, draws.spec, draws.given, out)
     return out
 
 
@@ -242,23 +272,27 @@ def _check_solution(concept: str, lam: float) -> None:
         raise ValueError(f"lambda must be non-negative, got {lam}")
 
 
-def fused(params: Array, levers: Mapping[str, float], concept: str, lam: float,
-          prices: bool = True) -> Fused:
-    """Solve every draw (column) of the parameter matrix under ``levers`` and reduce it, in one
-    compiled pass."""
+def output(n: int) -> Array:
+    """A matrix for :func:`fused` to write ``n`` draws' outputs into (one row per output)."""
+    return _rows(len(layout().rows), n)
+
+
+def fused(draws: Draws, levers: Mapping[str, float], concept: str, lam: float,
+          prices: bool = True, out: Array | None = None) -> Fused:
+    """Solve every draw under ``levers`` and reduce it, in one compiled pass; the outputs go to
+    ``out`` (columns of an :func:`output` matrix: a run writes every chunk into one) or a new one."""
     _check_solution(concept, lam)
     lay, tree = layout(), flat_tree()
-    n = params.shape[1]
-    out = _rows(len(lay.rows), n)
+    if out is None:
+        out = output(draws.n)
+    if out.shape != (len(lay.rows), draws.n):
+        raise ValueError(f"the output matrix is {out.shape}, not {(len(lay.rows), draws.n)}")
     dsums = np.zeros((len(tree.decision_paths), 3), dtype=np.int64)
     csums = np.zeros((len(tree.chance_paths), 2), dtype=np.int64)
     rsums = np.zeros(len(tree.terminals), dtype=np.int64)
     _compiled().solve_chunk(
-        params, float(levers["concession"]), float(levers["verification"]), float(levers["pressure"]),
-        concept == "qre", float(lam), prices,
-        tree.kind, tree.player, tree.children, tree.leaf, tree.chance, tree.chance_node, tree.decision,
-        tree.first,
-        lay.group_members, lay.sever_leaf, lay.attack_leaf, lay.move_nodes, lay.line_nodes, lay.sever_node,
+        draws.u, draws.kind, draws.spec, draws.given, float(levers["concession"]),
+        float(levers["verification"]), float(levers["pressure"]), concept == "qre", float(lam), prices,
         out, dsums, csums, rsums)
     return Fused(dict(zip(lay.rows, out, strict=True)), dsums, csums, rsums)
 
@@ -267,16 +301,15 @@ def fused(params: Array, levers: Mapping[str, float], concept: str, lam: float,
 CURVE_ROWS = ("keep", "distance", "sever", "split", "eu_us", "keep_us")
 
 
-def curve(params: Array, grid: Array, levers: Mapping[str, float], concept: str, lam: float) -> Array:
+def curve(draws: Draws, grid: Array, levers: Mapping[str, float], concept: str, lam: float) -> Array:
     """``(len(grid), len(CURVE_ROWS), n)``: every draw solved at each concession of ``grid``."""
     _check_solution(concept, lam)
     tree = flat_tree()
-    out = np.empty((len(grid), len(CURVE_ROWS), params.shape[1]))
+    out = np.empty((len(grid), len(CURVE_ROWS), draws.n))
     _compiled().curve_chunk(
-        params, np.asarray(grid, dtype=float), float(levers["verification"]), float(levers["pressure"]),
-        concept == "qre", float(lam), tree.kind, tree.player, tree.children, tree.leaf, tree.chance,
-        tree.decision, tree.first, np.array(matching(tree.terminals, segment="split"), dtype=np.int64),
-        tree.node_of["keep"], out)
+        draws.u, draws.kind, draws.spec, draws.given, np.asarray(grid, dtype=float),
+        float(levers["verification"]), float(levers["pressure"]), concept == "qre", float(lam),
+        np.array(matching(tree.terminals, segment="split"), dtype=np.int64), out)
     return out
 
 
@@ -286,9 +319,12 @@ def _compiled():
     imported, and the cached machine code loaded, on first use)."""
     from sim import _kernel_numba as compiled
 
-    tree = flat_tree()
+    tree, lay = flat_tree(), layout()
     if (compiled.ORDER != NAMES or tree.terminals != compiled.TERMINALS
-            or layout().rows.index("keep_attack") != compiled.ATTACKS
+            or lay.rows.index("keep_attack") != compiled.ATTACKS
+            or len(lay.group_names) != compiled.N_GROUPS or len(tree.decision_paths) != compiled.N_DECISIONS
+            or lay.rows[4 + compiled.N_GROUPS + 3:] != (*VALUE_ROWS, *DERIVED_ROWS, *PRICE_ROWS)
+            or lay.rows.index("deal_sever") != compiled.DEAL
             or tree.terminals.index(next(t for t in tree.terminals if t.startswith("sever/")))
             != compiled.FIRST_SEVER
             or not set(tree.chance_names) <= set(CHANCES)):

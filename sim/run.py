@@ -191,8 +191,14 @@ def run(
     design = Design(draws, seed, sampler)
     concept, lam = solution_settings(scenario, solution, lam)
 
+    # Every chunk writes its outputs into its columns of one matrix, which the result then reads:
+    # nothing is concatenated (the reference path, which does not write there, is concatenated).
+    matrix = None if REFERENCE else kernel.output(draws)
+
     def chunk(bounds: tuple[int, int]) -> Chunk:
-        return evaluate_block(scenario, design, *bounds, concept, lam)
+        a, b = bounds
+        columns = None if matrix is None else matrix[:, a:b]
+        return evaluate_block(scenario, design, a, b, concept, lam, columns)
 
     bounds = [(a, min(a + chunk_size, draws)) for a in range(0, draws, chunk_size)]
     workers = min(threads or os.cpu_count() or 1, MAX_THREADS, len(bounds))
@@ -202,18 +208,20 @@ def run(
             parts.append(part)
             if progress:
                 progress(b, draws)
-    return assemble(scenario, draws, seed, sampler, concept, lam, parts)
+    whole = None if matrix is None else kernel_rows(dict(zip(kernel.layout().rows, matrix, strict=True)))
+    return assemble(scenario, draws, seed, sampler, concept, lam, parts, whole)
 
 
 def evaluate_block(scenario: Scenario, design: Design, start: int, stop: int, concept: str,
-                   lam: float) -> Chunk:
+                   lam: float, out: Array | None = None) -> Chunk:
     """Rows ``start:stop`` of a run, from their uniforms to their outcomes: the unit of work that
-    threads, processes and dask workers share."""
+    threads, processes and dask workers share. The kernel writes the per-draw outputs into ``out``
+    (columns of a :func:`sim.kernel.output` matrix) if given."""
     if REFERENCE:
         params = draw_parameters(scenario, design.uniforms(start, stop))
         return evaluate_reference(params, scenario.levers, concept, lam, stop - start)
-    rows = kernel.sampled_rows(scenario, design.uniforms(start, stop))
-    return _from_kernel(kernel.fused(rows, scenario.levers, concept, lam), stop - start)
+    draws = kernel.sampled(scenario, design.uniforms(start, stop, scratch=True))
+    return _from_kernel(kernel.fused(draws, scenario.levers, concept, lam, out=out), stop - start)
 
 
 def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: str | None = None,
@@ -282,9 +290,12 @@ def solution_settings(scenario: Scenario, solution: str | None, lam: float | Non
             scenario.lam if lam is None else float(lam))
 
 
-def assemble(scenario, draws, seed, sampler, concept, lam, parts: list[Chunk]) -> Result:
-    """Join per-chunk outputs, in draw order, into one :class:`Result`."""
-    per_draw = {k: np.concatenate([p.per_draw[k] for p in parts]) for k in parts[0].per_draw}
+def assemble(scenario, draws, seed, sampler, concept, lam, parts: list[Chunk],
+             per_draw: dict[str, Array] | None = None) -> Result:
+    """Join per-chunk outputs, in draw order, into one :class:`Result` (``per_draw``: the chunks'
+    outputs already joined)."""
+    if per_draw is None:
+        per_draw = {k: np.concatenate([p.per_draw[k] for p in parts]) for k in parts[0].per_draw}
     # Python integers: the fixed-point sums add up exactly, in any grouping.
     sums = {k: [sum(int(x) for x in col) for col in zip(*(p.sums[k] for p in parts), strict=True)]
             for k in parts[0].sums}
@@ -317,28 +328,30 @@ def evaluate(params, levers, concept: str, lam: float, n: int,
                         n, prices)
 
 
+#: Per-draw outputs that are another output under a second name.
+ALIASES = {"external_op": "aq_attack", "aq_value_keep": "keep_al_qaeda",
+           "aq_value_distance": "distance_al_qaeda"}
+
+
+def per_draw_names() -> tuple[str, ...]:
+    """The per-draw outputs of a chunk, in the order :func:`evaluate_reference` gives them."""
+    return (*MOVES, "distance_or_sever", "split", "split_if_sever", "detected", "deal",
+            *(f"aq_{a}" for a in AQ_RESPONSES), "external_op", *(f"external_op_if_{m}" for m in MOVES),
+            "retaliation", *(f"eu_{pl}" for pl in PLAYERS), "net_alliance_value", "aq_net_gain",
+            "taliban_sever_loss", "aq_value_keep", "aq_value_distance", "price_sever", "price_distance",
+            "price_distance_or_sever", "material_net", "funding_dependence")
+
+
+def kernel_rows(rows: Mapping[str, Array]) -> dict[str, Array]:
+    """The per-draw outputs, by name, from the kernel's rows (views: nothing is copied)."""
+    return {name: rows[ALIASES.get(name, name)] for name in per_draw_names()}
+
+
 def _from_kernel(fused: kernel.Fused, n: int, prices: Mapping[str, Array] | None = None) -> Chunk:
     """A :class:`Chunk` from the kernel's rows (``prices`` given, or else the kernel's)."""
-    r = fused.rows
-    out = {m: r[m] for m in MOVES}
-    out["distance_or_sever"] = out["distance"] + out["sever"]
-    out["split"] = r["split"]
-    out["split_if_sever"] = r["split_if_sever"]
-    out["detected"] = r["detected"]
-    out["deal"] = r["deal_sever"] + r["deal_pledge"]
-    out.update({f"aq_{a}": r[f"aq_{a}"] for a in AQ_RESPONSES})
-    out["external_op"] = out["aq_attack"]
-    out.update({f"external_op_if_{m}": r[f"external_op_if_{m}"] for m in MOVES})
-    out["retaliation"] = r["retaliation"]
-    out.update({f"eu_{pl}": r[f"eu_{pl}"] for pl in PLAYERS})
-    out.update(_derived_values(r["keep_taliban"], r["distance_taliban"], r["sever_taliban"],
-                               r["keep_al_qaeda"], r["distance_al_qaeda"], r["sever_al_qaeda"]))
-    if prices is None:
-        prices = {"price_sever": r["price_sever"], "price_distance": r["price_distance"],
-                  "price_distance_or_sever": np.minimum(r["price_distance"], r["price_sever"])}
-    out.update(prices)
-    out["material_net"] = r["material_net"]
-    out["funding_dependence"] = r["funding_dependence"]
+    out = kernel_rows(fused.rows)
+    if prices is not None:
+        out.update(prices)
     return Chunk(out, _kernel_sums(fused), kernel.flat_tree().terminals)
 
 
