@@ -16,6 +16,8 @@ FIXED_POINT = 4294967296.0
 SCAN = 9
 TOLERANCE = 1e-10
 MAX_STEPS = 200
+#: How far below zero a bound of the lead must be to skip a scan (far above rounding error).
+BOUND_MARGIN = 1e-9
 #: Rows of the per-draw lines (``line_nodes`` order) and of the leadership's move values.
 KEEP, D_STAY, D_SPLIT, S_STAY, S_SPLIT = range(5)
 V_KEEP, V_SEVER, V_DISTANCE = range(3)
@@ -260,17 +262,30 @@ def _stays(L, stay, split, c):
     return 1.0 if L[FA + stay] + L[FB + stay] * c >= L[FA + split] + L[FB + split] * c else 0.0
 
 
+@njit(**_INLINE)
+def _sorted3(a, b, c):
+    if a > b:
+        a, b = b, a
+    if b > c:
+        b, c = c, b
+    if a > b:
+        a, b = b, a
+    return a, b, c
+
+
 @njit(**_OPTS)
-def _spe_prices(L, chip, threshold, edges):
-    """:func:`sim.price._spe_prices` for one draw: exact, piece by piece of [0, 1]."""
-    edges[0] = 0.0
-    edges[1] = _root_in_unit(L[FA + S_STAY] - L[FA + S_SPLIT], L[FB + S_STAY] - L[FB + S_SPLIT])
-    edges[2] = _root_in_unit(L[FA + D_STAY] - L[FA + D_SPLIT], L[FB + D_STAY] - L[FB + D_SPLIT])
-    edges[3] = min(max(threshold, 0.0), 1.0)
-    edges[4] = 1.0
-    edges.sort()
+def _spe_prices(L, chip, threshold):
+    """:func:`sim.price._spe_prices` for one draw: exact, piece by piece of [0, 1] (the pieces cut
+    where the faction turns and at the chip's threshold). A move priced in one piece is not sought
+    in the pieces after it: they start where it was already feasible."""
+    cut_s = _root_in_unit(L[FA + S_STAY] - L[FA + S_SPLIT], L[FB + S_STAY] - L[FB + S_SPLIT])
+    cut_d = _root_in_unit(L[FA + D_STAY] - L[FA + D_SPLIT], L[FB + D_STAY] - L[FB + D_SPLIT])
+    e1, e2, e3 = _sorted3(cut_s, cut_d, min(max(threshold, 0.0), 1.0))
+    edges = (0.0, e1, e2, e3, 1.0)
     price_s, price_d = math.inf, math.inf
     for piece in range(4):
+        if price_s < math.inf and price_d < math.inf:
+            break
         lo, hi = edges[piece], edges[piece + 1]
         mid = (lo + hi) / 2
         stay_s = _stays(L, S_STAY, S_SPLIT, mid)
@@ -279,6 +294,8 @@ def _spe_prices(L, chip, threshold, edges):
         v0 = _move_values(L, 0.0, stay_s, stay_d, chip_on, chip)
         v1 = _move_values(L, 1.0, stay_s, stay_d, chip_on, chip)
         for move in (V_SEVER, V_DISTANCE):
+            if (price_s if move == V_SEVER else price_d) < math.inf:
+                continue
             start, end = lo, hi
             for other in range(3):
                 if other == move:
@@ -294,9 +311,9 @@ def _spe_prices(L, chip, threshold, edges):
                 end = min(end, g_hi)
             if start <= end:
                 if move == V_SEVER:
-                    price_s = min(price_s, start)
+                    price_s = start
                 else:
-                    price_d = min(price_d, start)
+                    price_d = start
     return price_s, price_d
 
 
@@ -318,12 +335,56 @@ def _qre_lead(move, over, c, chip_on, lam, L, chip):
     return _pick(v, move) - best
 
 
+@njit(**_INLINE)
+def _stay_range(L, stay, split, lam, lo, hi):
+    """The faction's logit P(stay) at ``lo`` and at ``hi``, smaller first (it is monotone in c)."""
+    z_lo = lam * ((L[FA + stay] + L[FB + stay] * lo) - (L[FA + split] + L[FB + split] * lo))
+    z_hi = lam * ((L[FA + stay] + L[FB + stay] * hi) - (L[FA + split] + L[FB + split] * hi))
+    s_lo, s_hi = 0.5 * (1 + math.tanh(z_lo / 2)), 0.5 * (1 + math.tanh(z_hi / 2))
+    return min(s_lo, s_hi), max(s_lo, s_hi)
+
+
+@njit(**_INLINE)
+def _mix_range(L, stay, split, s_min, s_max, lo, hi):
+    """Bounds of the leadership's value of a move, split(c) + s (stay(c) - split(c)), over c in
+    [lo, hi] and s in [s_min, s_max]: bilinear in (c, s), so its extremes are at the corners."""
+    least, most = math.inf, -math.inf
+    for c in (lo, hi):
+        base = L[TA + split] + L[TB + split] * c
+        gap = (L[TA + stay] + L[TB + stay] * c) - base
+        for s in (s_min, s_max):
+            v = base + s * gap
+            least, most = min(least, v), max(most, v)
+    return least, most
+
+
+@njit(**_OPTS)
+def _lead_bound(move, over, lo, hi, chip_on, lam, L, chip):
+    """An upper bound of how far ``move`` leads ``over`` (ANY: the better of the other two) on
+    [lo, hi]: below zero, no concession there can price the move, and the scan is skipped."""
+    s_min, s_max = _stay_range(L, S_STAY, S_SPLIT, lam, lo, hi)
+    d_min, d_max = _stay_range(L, D_STAY, D_SPLIT, lam, lo, hi)
+    sever_lo, sever_hi = _mix_range(L, S_STAY, S_SPLIT, s_min, s_max, lo, hi)
+    due = chip if chip_on else 0.0
+    lows = (min(L[TA + KEEP] + L[TB + KEEP] * lo, L[TA + KEEP] + L[TB + KEEP] * hi), sever_lo - due,
+            _mix_range(L, D_STAY, D_SPLIT, d_min, d_max, lo, hi)[0])
+    highs = (max(L[TA + KEEP] + L[TB + KEEP] * lo, L[TA + KEEP] + L[TB + KEEP] * hi), sever_hi - due,
+             _mix_range(L, D_STAY, D_SPLIT, d_min, d_max, lo, hi)[1])
+    rival = -math.inf
+    for k in range(3):
+        if k != move and (over == ANY or k == over):
+            rival = max(rival, _pick(lows, k))
+    return _pick(highs, move) - rival
+
+
 @njit(**_OPTS)
 def _first_crossing(move, over, lo, hi, chip_on, strict_end, lam, L, chip):
     """Where the lead first turns non-negative on [lo, hi] (``inf`` if it does not): a scan of
     ``SCAN`` points finds the first cell, then a safeguarded Illinois (regula falsi) search shrinks
     it below ``TOLERANCE``, keeping the right end where the lead is non-negative."""
     if (lo >= hi) if strict_end else (lo > hi):
+        return math.inf
+    if _lead_bound(move, over, lo, hi, chip_on, lam, L, chip) < -BOUND_MARGIN:
         return math.inf
     a, fa, b, fb = lo, 0.0, hi, 0.0
     found = -1
@@ -1184,7 +1245,6 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
     pay = np.empty((n_terminals, n_players))
     prob = np.zeros((N_DECISIONS, 3))
     tmass = np.empty(n_terminals)
-    edges = np.empty(5)
     for i in range(n):
         _draw(u, kind, spec, given, i, q)
         # The game's line in the concession (sim.model.concession_line), and its value at the
@@ -1236,7 +1296,7 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
                 price_s = _qre_price(V_SEVER, lam, L, chip, threshold)
                 price_d = _qre_price(V_DISTANCE, lam, L, chip, threshold)
             else:
-                price_s, price_d = _spe_prices(L, chip, threshold, edges)
+                price_s, price_d = _spe_prices(L, chip, threshold)
             out[row, i] = price_s
             out[row + 1, i] = price_d
             out[row + 2, i] = np.minimum(price_d, price_s)

@@ -48,7 +48,7 @@ class _Rows:
     def __init__(self, rows: np.ndarray, start: int):
         self.rows, self.start = rows, start
 
-    def uniforms(self, a: int, b: int) -> np.ndarray:
+    def uniforms(self, a: int, b: int, scratch: bool = False) -> np.ndarray:
         return self.rows[a - self.start: b - self.start]
 
 
