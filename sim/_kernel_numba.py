@@ -320,12 +320,26 @@ def _spe_prices(L, chip, threshold):
 # ----------------------------------------------------------------------------- prices, QRE
 
 
+#: Columns of a row of the scan's table: the three move values, then the faction's two P(stay).
+T_STAY_S, T_STAY_D = 3, 4
+
+
 @njit(**_INLINE)
-def _qre_lead(move, over, c, chip_on, lam, L, chip):
-    """How far ``move`` leads ``over`` (ANY: the better of the other two) at ``c``."""
+def _qre_values(c, chip_on, lam, L, chip):
+    """The leadership's values of Keep, Sever and Distance at ``c`` under the faction's logit
+    response, and the faction's P(stay) after Sever and after Distance."""
     z_s = lam * ((L[FA + S_STAY] + L[FB + S_STAY] * c) - (L[FA + S_SPLIT] + L[FB + S_SPLIT] * c))
     z_d = lam * ((L[FA + D_STAY] + L[FB + D_STAY] * c) - (L[FA + D_SPLIT] + L[FB + D_SPLIT] * c))
-    v = _move_values(L, c, 0.5 * (1 + math.tanh(z_s / 2)), 0.5 * (1 + math.tanh(z_d / 2)), chip_on, chip)
+    # The two-action logit as 1 / (1 + e^-z): the reference's 0.5 (1 + tanh(z / 2)) to rounding, at
+    # a third of the cost (an overflow of e^-z gives 0, as it should).
+    stay_s, stay_d = 1 / (1 + math.exp(-z_s)), 1 / (1 + math.exp(-z_d))
+    keep, sever, distance = _move_values(L, c, stay_s, stay_d, chip_on, chip)
+    return keep, sever, distance, stay_s, stay_d
+
+
+@njit(**_INLINE)
+def _lead(v, move, over):
+    """How far ``move`` leads ``over`` (ANY: the better of the other two) among the values ``v``."""
     if over != ANY:
         return _pick(v, move) - _pick(v, over)
     best = -math.inf
@@ -336,12 +350,43 @@ def _qre_lead(move, over, c, chip_on, lam, L, chip):
 
 
 @njit(**_INLINE)
-def _stay_range(L, stay, split, lam, lo, hi):
-    """The faction's logit P(stay) at ``lo`` and at ``hi``, smaller first (it is monotone in c)."""
-    z_lo = lam * ((L[FA + stay] + L[FB + stay] * lo) - (L[FA + split] + L[FB + split] * lo))
-    z_hi = lam * ((L[FA + stay] + L[FB + stay] * hi) - (L[FA + split] + L[FB + split] * hi))
-    s_lo, s_hi = 0.5 * (1 + math.tanh(z_lo / 2)), 0.5 * (1 + math.tanh(z_hi / 2))
-    return min(s_lo, s_hi), max(s_lo, s_hi)
+def _qre_lead(move, over, c, chip_on, lam, L, chip):
+    v = _qre_values(c, chip_on, lam, L, chip)
+    return _lead((v[0], v[1], v[2]), move, over)
+
+
+@njit(**_INLINE)
+def _qre_lead_slope(move, over, c, chip_on, lam, L, chip):
+    """:func:`_qre_lead` at ``c`` (the same arithmetic) and its derivative in ``c``: for Newton."""
+    v = _qre_values(c, chip_on, lam, L, chip)
+    values = (v[0], v[1], v[2])
+    rival = over
+    if over == ANY:
+        best = -math.inf
+        for k in range(3):
+            if k != move and _pick(values, k) > best:
+                best, rival = _pick(values, k), k
+    stay_s, stay_d = v[T_STAY_S], v[T_STAY_D]
+    sever_gap = (L[TA + S_STAY] + L[TB + S_STAY] * c) - (L[TA + S_SPLIT] + L[TB + S_SPLIT] * c)
+    distance_gap = (L[TA + D_STAY] + L[TB + D_STAY] * c) - (L[TA + D_SPLIT] + L[TB + D_SPLIT] * c)
+    slopes = (L[TB + KEEP],
+              stay_s * (1 - stay_s) * lam * (L[FB + S_STAY] - L[FB + S_SPLIT]) * sever_gap
+              + stay_s * L[TB + S_STAY] + (1 - stay_s) * L[TB + S_SPLIT],
+              stay_d * (1 - stay_d) * lam * (L[FB + D_STAY] - L[FB + D_SPLIT]) * distance_gap
+              + stay_d * L[TB + D_STAY] + (1 - stay_d) * L[TB + D_SPLIT])
+    return _lead(values, move, over), _pick(slopes, move) - _pick(slopes, rival)
+
+
+@njit(**_INLINE)
+def _grid(table, have, piece, j, lo, hi, chip_on, lam, L, chip):
+    """Row ``j`` of the scan's table for ``piece`` (0: [0, theta), chip due; 1: [theta, 1]),
+    computed on first use: every search of a draw scans the same points."""
+    if not have[piece, j]:
+        v = _qre_values(lo + (j / (SCAN - 1)) * (hi - lo), chip_on, lam, L, chip)
+        for k in range(5):
+            table[piece, j, k] = v[k]
+        have[piece, j] = True
+    return table[piece, j, 0], table[piece, j, 1], table[piece, j, 2]
 
 
 @njit(**_INLINE)
@@ -359,17 +404,19 @@ def _mix_range(L, stay, split, s_min, s_max, lo, hi):
 
 
 @njit(**_OPTS)
-def _lead_bound(move, over, lo, hi, chip_on, lam, L, chip):
+def _lead_bound(move, over, lo, hi, first, last, chip_on, L, chip):
     """An upper bound of how far ``move`` leads ``over`` (ANY: the better of the other two) on
-    [lo, hi]: below zero, no concession there can price the move, and the scan is skipped."""
-    s_min, s_max = _stay_range(L, S_STAY, S_SPLIT, lam, lo, hi)
-    d_min, d_max = _stay_range(L, D_STAY, D_SPLIT, lam, lo, hi)
+    [lo, hi], given the scan's table rows ``first`` (at lo) and ``last`` (at hi): the faction's
+    P(stay) is monotone in c, so it lies between its values at the ends. Below zero, no concession
+    there can price the move, and the scan is skipped."""
+    s_min, s_max = min(first[T_STAY_S], last[T_STAY_S]), max(first[T_STAY_S], last[T_STAY_S])
+    d_min, d_max = min(first[T_STAY_D], last[T_STAY_D]), max(first[T_STAY_D], last[T_STAY_D])
     sever_lo, sever_hi = _mix_range(L, S_STAY, S_SPLIT, s_min, s_max, lo, hi)
+    distance_lo, distance_hi = _mix_range(L, D_STAY, D_SPLIT, d_min, d_max, lo, hi)
     due = chip if chip_on else 0.0
-    lows = (min(L[TA + KEEP] + L[TB + KEEP] * lo, L[TA + KEEP] + L[TB + KEEP] * hi), sever_lo - due,
-            _mix_range(L, D_STAY, D_SPLIT, d_min, d_max, lo, hi)[0])
-    highs = (max(L[TA + KEEP] + L[TB + KEEP] * lo, L[TA + KEEP] + L[TB + KEEP] * hi), sever_hi - due,
-             _mix_range(L, D_STAY, D_SPLIT, d_min, d_max, lo, hi)[1])
+    keep_lo, keep_hi = L[TA + KEEP] + L[TB + KEEP] * lo, L[TA + KEEP] + L[TB + KEEP] * hi
+    lows = (min(keep_lo, keep_hi), sever_lo - due, distance_lo)
+    highs = (max(keep_lo, keep_hi), sever_hi - due, distance_hi)
     rival = -math.inf
     for k in range(3):
         if k != move and (over == ANY or k == over):
@@ -378,62 +425,62 @@ def _lead_bound(move, over, lo, hi, chip_on, lam, L, chip):
 
 
 @njit(**_OPTS)
-def _first_crossing(move, over, lo, hi, chip_on, strict_end, lam, L, chip):
+def _first_crossing(move, over, piece, lo, hi, chip_on, strict_end, lam, L, chip, table, have):
     """Where the lead first turns non-negative on [lo, hi] (``inf`` if it does not): a scan of
-    ``SCAN`` points finds the first cell, then a safeguarded Illinois (regula falsi) search shrinks
-    it below ``TOLERANCE``, keeping the right end where the lead is non-negative."""
+    ``SCAN`` points finds the first cell, then a safeguarded Newton search shrinks it below
+    ``TOLERANCE``, keeping the right end where the lead is non-negative."""
     if (lo >= hi) if strict_end else (lo > hi):
         return math.inf
-    if _lead_bound(move, over, lo, hi, chip_on, lam, L, chip) < -BOUND_MARGIN:
+    _grid(table, have, piece, 0, lo, hi, chip_on, lam, L, chip)
+    _grid(table, have, piece, SCAN - 1, lo, hi, chip_on, lam, L, chip)
+    end = lo + 1.0 * (hi - lo)   # the last point the scan reads
+    if _lead_bound(move, over, lo, end, table[piece, 0], table[piece, SCAN - 1], chip_on, L,
+                   chip) < -BOUND_MARGIN:
         return math.inf
-    a, fa, b, fb = lo, 0.0, hi, 0.0
+    a, b, fb = lo, hi, 0.0
     found = -1
     for j in range(SCAN):
+        fx = _lead(_grid(table, have, piece, j, lo, hi, chip_on, lam, L, chip), move, over)
         x = lo + (j / (SCAN - 1)) * (hi - lo)
-        fx = _qre_lead(move, over, x, chip_on, lam, L, chip)
         if fx >= 0:
             found = j
             b, fb = x, fx
             break
-        a, fa = x, fx
+        a = x
     if found < 0:
         return math.inf
     if found == 0:
         return lo
-    side = 0
+    # Safeguarded Newton from the cell's non-negative end: a step that leaves the bracket is
+    # replaced by bisection, and each step reaches a quarter of the tolerance past the root's
+    # estimate, towards the end that has not moved, so that the bracket closes around it.
+    x, fx, dx = b, fb, _qre_lead_slope(move, over, b, chip_on, lam, L, chip)[1]
     for _ in range(MAX_STEPS):
         width = b - a
         if width <= TOLERANCE:
             break
-        x = b - fb * width / (fb - fa)
+        x = x - fx / dx if dx != 0 else a + width / 2
         if not (a < x < b):
             x = a + width / 2
-        # Brent's safeguard: never step closer than half the tolerance to an end, so that a search
-        # converging on one side still closes the bracket.
+        x = x - TOLERANCE / 4 if fx >= 0 else x + TOLERANCE / 4
         x = min(max(x, a + TOLERANCE / 2), b - TOLERANCE / 2)
-        fx = _qre_lead(move, over, x, chip_on, lam, L, chip)
+        fx, dx = _qre_lead_slope(move, over, x, chip_on, lam, L, chip)
         if fx >= 0:
-            b, fb = x, fx
-            if side == 1:
-                fa = fa / 2   # Illinois: the end kept twice has its value halved
-            side = 1
+            b = x
         else:
-            a, fa = x, fx
-            if side == -1:
-                fb = fb / 2
-            side = -1
+            a = x
     if strict_end and not b < hi:
         return math.inf
     return b
 
 
 @njit(**_OPTS)
-def _first_lead(move, over, lam, L, chip, threshold):
+def _first_lead(move, over, lam, L, chip, threshold, table, have):
     theta = min(max(threshold, 0.0), 1.0)
-    before = _first_crossing(move, over, 0.0, theta, True, True, lam, L, chip)
+    before = _first_crossing(move, over, 0, 0.0, theta, True, True, lam, L, chip, table, have)
     if math.isfinite(before):
         return before
-    return _first_crossing(move, over, theta, 1.0, False, False, lam, L, chip)
+    return _first_crossing(move, over, 1, theta, 1.0, False, False, lam, L, chip, table, have)
 
 
 @njit(**_INLINE)
@@ -446,17 +493,19 @@ def _best_from(move, candidate, lam, L, chip, threshold):
 
 
 @njit(**_OPTS)
-def _qre_price(move, lam, L, chip, threshold):
+def _qre_price(move, lam, L, chip, threshold, table, have):
     """:func:`sim.price._qre_prices` for one draw and move: the first concession at which the move
-    leads the better of the other two, with the pairwise leads as a second chance."""
-    price = _best_from(move, _first_lead(move, ANY, lam, L, chip, threshold), lam, L, chip, threshold)
+    leads the better of the other two, with the pairwise leads as a second chance. ``table`` and
+    ``have`` hold the draw's scan (``have`` cleared for a new draw)."""
+    price = _best_from(move, _first_lead(move, ANY, lam, L, chip, threshold, table, have), lam, L, chip,
+                       threshold)
     if math.isfinite(price):
         return price
     if move == V_SEVER:
-        again = max(_first_lead(V_SEVER, V_KEEP, lam, L, chip, threshold),
-                    _first_lead(V_SEVER, V_DISTANCE, lam, L, chip, threshold))
+        again = max(_first_lead(V_SEVER, V_KEEP, lam, L, chip, threshold, table, have),
+                    _first_lead(V_SEVER, V_DISTANCE, lam, L, chip, threshold, table, have))
     else:
-        again = _first_lead(V_DISTANCE, V_KEEP, lam, L, chip, threshold)
+        again = _first_lead(V_DISTANCE, V_KEEP, lam, L, chip, threshold, table, have)
     return _best_from(move, again, lam, L, chip, threshold)
 
 
@@ -1245,6 +1294,8 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
     pay = np.empty((n_terminals, n_players))
     prob = np.zeros((N_DECISIONS, 3))
     tmass = np.empty(n_terminals)
+    table = np.empty((2, SCAN, 5))
+    have = np.zeros((2, SCAN), dtype=np.bool_)
     for i in range(n):
         _draw(u, kind, spec, given, i, q)
         # The game's line in the concession (sim.model.concession_line), and its value at the
@@ -1293,8 +1344,9 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
         if want_prices:
             L = _tree_lines(pay0, slope, ch0, ch1, prob)
             if qre:
-                price_s = _qre_price(V_SEVER, lam, L, chip, threshold)
-                price_d = _qre_price(V_DISTANCE, lam, L, chip, threshold)
+                have[:, :] = False
+                price_s = _qre_price(V_SEVER, lam, L, chip, threshold, table, have)
+                price_d = _qre_price(V_DISTANCE, lam, L, chip, threshold, table, have)
             else:
                 price_s, price_d = _spe_prices(L, chip, threshold)
             out[row, i] = price_s
