@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
 
 TALIBAN, FACTION, AL_QAEDA = 0, 1, 2
 FIXED_POINT = 4294967296.0
@@ -22,10 +22,6 @@ BOUND_MARGIN = 1e-9
 KEEP, D_STAY, D_SPLIT, S_STAY, S_SPLIT = range(5)
 V_KEEP, V_SEVER, V_DISTANCE = range(3)
 ANY = -1
-#: Row of the first of the groups keep_attack, distance_attack, underground_attack (sim.kernel checks).
-ATTACKS = 14
-#: Row of the group deal_sever (deal_pledge follows it; sim.kernel checks).
-DEAL = 6
 
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy"}
 #: Small helpers are inlined into their callers: a call passing arrays costs a reference count each.
@@ -83,35 +79,49 @@ GIVEN, FIXED, UNIFORM, TRIANGULAR = range(4)
 LOW, HIGH, CUT, LEFT_AREA, RIGHT_AREA = range(5)
 
 
+#: Draws whose parameters are computed together: reading each parameter's uniforms a tile at a time
+#: keeps the reads sequential (draw by draw, they would jump between 64 rows of the block), and the
+#: tile (parameters by draws) stays in the first-level cache.
+TILE = 64
+
+
 @njit(**_INLINE)
-def _draw(u, kind, spec, given, i, q):
-    """Draw ``i``'s parameters into ``q``: each a fixed value (in ``spec[k, LOW]``), a uniform or a
-    triangular inverse CDF of ``u[k, i]``, or ``given[k, i]`` (:mod:`sim.sampling` has the reference
-    of each, and ``sim.kernel.inverse_cdfs`` the constants)."""
+def _draw_tile(u, kind, spec, given, start, stop, qt):
+    """Column ``i - start`` of ``qt`` holds draw ``i``'s parameters, for draws ``start:stop``: each a
+    fixed value (in ``spec[k, LOW]``), a uniform or a triangular inverse CDF of ``u[k, i]``, or
+    ``given[k, i]`` (:mod:`sim.sampling` has the reference of each, and ``sim.kernel.sampled`` the
+    constants). Both sides of the triangle are computed and one kept: a branch on a uniform would
+    be mispredicted every other draw."""
     for k in range(kind.shape[0]):
         how = kind[k]
+        low, high, cut = spec[k, LOW], spec[k, HIGH], spec[k, CUT]
+        left, right = spec[k, LEFT_AREA], spec[k, RIGHT_AREA]
+        row = qt[k]
         if how == GIVEN:
-            q[k] = given[k, i]
+            for i in range(start, stop):
+                row[i - start] = given[k, i]
         elif how == FIXED:
-            q[k] = spec[k, LOW]
+            for i in range(start, stop):
+                row[i - start] = low
         elif how == UNIFORM:
-            q[k] = spec[k, LOW] + u[k, i] * spec[k, HIGH]
+            for i in range(start, stop):
+                row[i - start] = low + u[k, i] * high
         else:
-            x = u[k, i]
-            if x < spec[k, CUT]:
-                q[k] = spec[k, LOW] + math.sqrt(x * spec[k, LEFT_AREA])
-            else:
-                q[k] = spec[k, HIGH] - math.sqrt((1 - x) * spec[k, RIGHT_AREA])
+            for i in range(start, stop):
+                x = u[k, i]
+                below, above = low + math.sqrt(x * left), high - math.sqrt((1 - x) * right)
+                row[i - start] = below if x < cut else above
 
 
 @njit(**_OPTS)
 def fill_parameters(u, kind, spec, given, params):
     """The whole parameter matrix (one column per draw), as :func:`solve_chunk` reads it."""
-    q = np.empty(kind.shape[0])
-    for i in range(params.shape[1]):
-        _draw(u, kind, spec, given, i, q)
-        for k in range(kind.shape[0]):
-            params[k, i] = q[k]
+    n = params.shape[1]
+    qt = np.empty((kind.shape[0], TILE))
+    for start in range(0, n, TILE):
+        stop = min(start + TILE, n)
+        _draw_tile(u, kind, spec, given, start, stop, qt)
+        params[:, start:stop] = qt[:, :stop - start]
 
 
 @njit(**_INLINE)
@@ -403,7 +413,13 @@ def _mix_range(L, stay, split, s_min, s_max, lo, hi):
     return least, most
 
 
-@njit(**_OPTS)
+#: Types of the price search's arguments. Its functions are compiled for these alone: called with
+#: constants (a move, a piece, a flag), numba would otherwise compile one copy per combination.
+_L, _F, _I, _B = types.UniTuple(types.float64, 20), types.float64, types.int64, types.boolean
+_TABLE, _HAVE = types.float64[:, :, ::1], types.boolean[:, ::1]
+
+
+@njit(_F(_I, _I, _F, _F, types.float64[::1], types.float64[::1], _B, _L, _F), **_OPTS)
 def _lead_bound(move, over, lo, hi, first, last, chip_on, L, chip):
     """An upper bound of how far ``move`` leads ``over`` (ANY: the better of the other two) on
     [lo, hi], given the scan's table rows ``first`` (at lo) and ``last`` (at hi): the faction's
@@ -424,7 +440,7 @@ def _lead_bound(move, over, lo, hi, first, last, chip_on, L, chip):
     return _pick(highs, move) - rival
 
 
-@njit(**_OPTS)
+@njit(_F(_I, _I, _I, _F, _F, _B, _B, _F, _L, _F, _TABLE, _HAVE), **_OPTS)
 def _first_crossing(move, over, piece, lo, hi, chip_on, strict_end, lam, L, chip, table, have):
     """Where the lead first turns non-negative on [lo, hi] (``inf`` if it does not): a scan of
     ``SCAN`` points finds the first cell, then a safeguarded Newton search shrinks it below
@@ -474,7 +490,7 @@ def _first_crossing(move, over, piece, lo, hi, chip_on, strict_end, lam, L, chip
     return b
 
 
-@njit(**_OPTS)
+@njit(_F(_I, _I, _F, _L, _F, _F, _TABLE, _HAVE), **_OPTS)
 def _first_lead(move, over, lam, L, chip, threshold, table, have):
     theta = min(max(threshold, 0.0), 1.0)
     before = _first_crossing(move, over, 0, 0.0, theta, True, True, lam, L, chip, table, have)
@@ -492,7 +508,7 @@ def _best_from(move, candidate, lam, L, chip, threshold):
     return math.inf
 
 
-@njit(**_OPTS)
+@njit(_F(_I, _F, _L, _F, _F, _TABLE, _HAVE), **_OPTS)
 def _qre_price(move, lam, L, chip, threshold, table, have):
     """:func:`sim.price._qre_prices` for one draw and move: the first concession at which the move
     leads the better of the other two, with the pairwise leads as a second chance. ``table`` and
@@ -515,7 +531,10 @@ def _qre_price(move, lam, L, chip, threshold, table, have):
 N_DECISIONS = 16
 ROOT_DECISION = 15
 SEVER_DECISION = 14
-N_GROUPS = 13
+N_GROUPS = 8
+INTERNAL_GROUPS = (
+    'deal_sever', 'deal_pledge', 'keep_attack', 'distance_attack', 'underground_attack'
+)
 
 
 @njit(**_INLINE)
@@ -1080,32 +1099,34 @@ def _tree_sums(prob, ch0, ch1, tmass, dsums, csums, rsums):
 
 @njit(**_INLINE)
 def _tree_groups(tmass, out, row, i):
-    """Each outcome group's reach (``sim.kernel.layout().group_names``) into ``out[row + g, i]``."""
+    """Each reported group's reach (``sim.kernel.layout().group_names``) into ``out[row + g, i]``;
+    returns the INTERNAL_GROUPS' reach."""
     out[row + 0, i] = (
         0.0 + tmass[8] + tmass[9] + tmass[10] + tmass[11] + tmass[12] + tmass[13] + tmass[18] +
         tmass[19] + tmass[20] + tmass[21]
     )
     out[row + 1, i] = 0.0 + tmass[2] + tmass[5] + tmass[8] + tmass[11]
     out[row + 2, i] = (
-        0.0 + tmass[14] + tmass[15] + tmass[16] + tmass[17] + tmass[18] + tmass[19] + tmass[20] +
-        tmass[21]
-    )
-    out[row + 3, i] = 0.0 + tmass[3] + tmass[6] + tmass[9] + tmass[12]
-    out[row + 4, i] = (
         0.0 + tmass[0] + tmass[2] + tmass[3] + tmass[5] + tmass[6] + tmass[8] + tmass[9] +
         tmass[11] + tmass[12] + tmass[14] + tmass[16] + tmass[18] + tmass[20]
     )
-    out[row + 5, i] = (
+    out[row + 3, i] = (
         0.0 + tmass[1] + tmass[4] + tmass[7] + tmass[10] + tmass[13] + tmass[15] + tmass[17] +
         tmass[19] + tmass[21]
     )
-    out[row + 6, i] = 0.0 + tmass[2] + tmass[3] + tmass[4] + tmass[8] + tmass[9] + tmass[10]
-    out[row + 7, i] = 0.0 + tmass[5] + tmass[6] + tmass[7] + tmass[11] + tmass[12] + tmass[13]
-    out[row + 8, i] = 0.0 + tmass[14] + tmass[15] + tmass[18] + tmass[19]
-    out[row + 9, i] = 0.0 + tmass[16] + tmass[17] + tmass[20] + tmass[21]
-    out[row + 10, i] = 0.0 + tmass[1]
-    out[row + 11, i] = 0.0 + tmass[4] + tmass[7] + tmass[10] + tmass[13]
-    out[row + 12, i] = 0.0 + tmass[17] + tmass[21]
+    out[row + 4, i] = 0.0 + tmass[2] + tmass[3] + tmass[4] + tmass[8] + tmass[9] + tmass[10]
+    out[row + 5, i] = 0.0 + tmass[5] + tmass[6] + tmass[7] + tmass[11] + tmass[12] + tmass[13]
+    out[row + 6, i] = 0.0 + tmass[14] + tmass[15] + tmass[18] + tmass[19]
+    out[row + 7, i] = 0.0 + tmass[16] + tmass[17] + tmass[20] + tmass[21]
+    h8 = (
+        0.0 + tmass[14] + tmass[15] + tmass[16] + tmass[17] + tmass[18] + tmass[19] + tmass[20] +
+        tmass[21]
+    )
+    h9 = 0.0 + tmass[3] + tmass[6] + tmass[9] + tmass[12]
+    h10 = 0.0 + tmass[1]
+    h11 = 0.0 + tmass[4] + tmass[7] + tmass[10] + tmass[13]
+    h12 = 0.0 + tmass[17] + tmass[21]
+    return (h8, h9, h10, h11, h12)
 
 
 @njit(**_INLINE)
@@ -1269,10 +1290,10 @@ def _tree_lines(pay0, slope, ch0, ch1, prob):
     s38_1 = s36_1 * prob[12, 0] + s37_1 * prob[12, 1]
     s39_0 = s35_0 * prob[13, 0] + s38_0 * prob[13, 1]
     s39_1 = s35_1 * prob[13, 0] + s38_1 * prob[13, 1]
-    return ((
+    return (
         z2_0, z13_0, z24_0, z32_0, z39_0, s2_0, s13_0, s24_0, s32_0, s39_0, z2_1, z13_1, z24_1,
         z32_1, z39_1, s2_1, s13_1, s24_1, s32_1, s39_1
-    ))
+    )
 # ---- end of the generated section ----
 
 
@@ -1286,7 +1307,7 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
     ``sim.kernel.layout().rows`` order), adding its node sums to ``dsums``, ``csums``, ``rsums``."""
     n = out.shape[1]
     n_terminals, n_players = len(TERMINALS), 4
-    q = np.empty(kind.shape[0])
+    qt = np.empty((kind.shape[0], TILE))
     pay0 = np.empty((n_terminals, n_players))
     pay1 = np.empty((n_terminals, n_players))
     slope = np.empty((n_terminals, n_players))
@@ -1297,7 +1318,9 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
     table = np.empty((2, SCAN, 5))
     have = np.zeros((2, SCAN), dtype=np.bool_)
     for i in range(n):
-        _draw(u, kind, spec, given, i, q)
+        if i % TILE == 0:
+            _draw_tile(u, kind, spec, given, i, min(i + TILE, n), qt)
+        q = qt[:, i % TILE]
         # The game's line in the concession (sim.model.concession_line), and its value at the
         # lever's concession, with the chip where it is due (ConcessionLine.at).
         material = payoffs(q, 0.0, verification, pressure, pay0, chance)
@@ -1317,7 +1340,8 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
         for a in range(3):
             out[a, i] = prob[ROOT_DECISION, a]
         out[3, i] = prob[SEVER_DECISION, 1]
-        _tree_groups(tmass, out, 4, i)
+        internal = _tree_groups(tmass, out, 4, i)   # INTERNAL_GROUPS
+        deal_sever, deal_pledge, keep_attack, distance_attack, underground_attack = internal
         row = 4 + N_GROUPS
         # Al-Qaeda's attack abroad after each move, given that the move is played.
         attack_keep, attack_distance, attack_sever = _tree_attack_if(prob, ch0, ch1)
@@ -1329,14 +1353,14 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
             out[row + r, i] = values[r]
         row += 10
         # An attack falls on the Taliban where traced to Afghan soil (sim.run.outcome_arrays).
-        out[row, i] = out[ATTACKS, i] + out[ATTACKS + 1, i] + q[SEVER_TRACE] * out[ATTACKS + 2, i]
+        out[row, i] = keep_attack + distance_attack + q[SEVER_TRACE] * underground_attack
         out[row + 1, i] = material
         out[row + 2, i] = q[AQ_MONEY] / (q[AQ_MONEY] + q[OWN_REVENUE])
         row += 3
         # What each move is worth against the others (sim.run._derived_values).
         keep_t, keep_aq, distance_t, sever_t, sever_aq = values[4], values[5], values[6], values[8], values[9]
         out[row, i] = out[1, i] + out[2, i]
-        out[row + 1, i] = out[DEAL, i] + out[DEAL + 1, i]
+        out[row + 1, i] = deal_sever + deal_pledge
         out[row + 2, i] = keep_t - np.maximum(distance_t, sever_t)
         out[row + 3, i] = keep_aq - sever_aq
         out[row + 4, i] = keep_t - sever_t
@@ -1362,7 +1386,7 @@ def curve_chunk(u, kind, spec, given, grid, verification, pressure, qre, lam, sp
     line's value at each concession changes."""
     n = out.shape[2]
     n_terminals, n_players = len(TERMINALS), 4
-    q = np.empty(kind.shape[0])
+    qt = np.empty((kind.shape[0], TILE))
     pay0 = np.empty((n_terminals, n_players))
     pay1 = np.empty((n_terminals, n_players))
     slope = np.empty((n_terminals, n_players))
@@ -1371,7 +1395,9 @@ def curve_chunk(u, kind, spec, given, grid, verification, pressure, qre, lam, sp
     prob = np.zeros((N_DECISIONS, 3))
     tmass = np.empty(n_terminals)
     for i in range(n):
-        _draw(u, kind, spec, given, i, q)
+        if i % TILE == 0:
+            _draw_tile(u, kind, spec, given, i, min(i + TILE, n), qt)
+        q = qt[:, i % TILE]
         payoffs(q, 0.0, verification, pressure, pay0, chance)
         payoffs(q, 1.0, verification, pressure, pay1, chance)
         chip, threshold = q[CHIP_SWITCH] * q[CHIP_VALUE], q[CHIP_THRESHOLD]

@@ -142,6 +142,8 @@ def _groups(tree: FlatTree) -> dict[str, list[int]]:
     return groups
 
 
+#: Groups the kernel sums only to derive other outputs (deal, retaliation): not kept per draw.
+INTERNAL_GROUPS = ("deal_sever", "deal_pledge", "keep_attack", "distance_attack", "underground_attack")
 #: Rows of the kernel's output matrix besides the groups.
 VALUE_ROWS = ("eu_taliban", "eu_faction", "eu_al_qaeda", "eu_us", "keep_taliban", "keep_al_qaeda",
               "distance_taliban", "distance_al_qaeda", "sever_taliban", "sever_al_qaeda", "retaliation",
@@ -156,8 +158,8 @@ class Layout:
     """Index arrays the compiled kernel reads, and the names of its output rows."""
 
     tree: FlatTree
-    group_names: tuple[str, ...]
-    group_members: NDArray[np.int64]   # (groups, terminals), -1 padded
+    group_names: tuple[str, ...]       # the groups a run reports (rows of the output)
+    group_members: NDArray[np.int64]   # (groups, terminals), -1 padded: reported, then INTERNAL_GROUPS
     attack_leaf: NDArray[np.bool_]     # terminals after an attack abroad
     move_nodes: NDArray[np.int64]      # the nodes of keep, distance, sever
     line_nodes: NDArray[np.int64]      # keep, distance/stay, distance/split, sever/stay, sever/split
@@ -169,10 +171,10 @@ class Layout:
 def layout() -> Layout:
     tree = flat_tree()
     groups = _groups(tree)
+    names = tuple(g for g in groups if g not in INTERNAL_GROUPS)
     members = np.full((len(groups), len(tree.terminals)), -1, dtype=np.int64)
-    for g, idx in enumerate(groups.values()):
-        members[g, :len(idx)] = idx
-    names = tuple(groups)
+    for g, name in enumerate((*names, *INTERNAL_GROUPS)):
+        members[g, :len(groups[name])] = groups[name]
     rows = (*MOVES, "split_if_sever", *names, *(f"external_op_if_{m}" for m in MOVES), *VALUE_ROWS,
             *DERIVED_ROWS, *PRICE_ROWS)
     node = tree.node_of
@@ -321,10 +323,9 @@ def _compiled():
 
     tree, lay = flat_tree(), layout()
     if (compiled.ORDER != NAMES or tree.terminals != compiled.TERMINALS
-            or lay.rows.index("keep_attack") != compiled.ATTACKS
             or len(lay.group_names) != compiled.N_GROUPS or len(tree.decision_paths) != compiled.N_DECISIONS
             or lay.rows[4 + compiled.N_GROUPS + 3:] != (*VALUE_ROWS, *DERIVED_ROWS, *PRICE_ROWS)
-            or lay.rows.index("deal_sever") != compiled.DEAL
+            or compiled.INTERNAL_GROUPS != INTERNAL_GROUPS
             or tree.terminals.index(next(t for t in tree.terminals if t.startswith("sever/")))
             != compiled.FIRST_SEVER
             or not set(tree.chance_names) <= set(CHANCES)):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.kernel import CHANCE, DECISION, LEAF, FlatTree, flat_tree, layout
+from sim.kernel import CHANCE, DECISION, INTERNAL_GROUPS, LEAF, FlatTree, flat_tree, layout
 from sim.model import MOVES
 
 TARGET = Path(__file__).with_name("_kernel_numba.py")
@@ -51,7 +51,7 @@ class _Writer:
         if len("    " * indent + line) <= WIDTH:
             self(line, indent)
             return
-        self(head + "(", indent)
+        self(head if head.endswith("(") else head + "(", indent)
         row = ""
         for k, part in enumerate(parts):
             piece = part + (sep.rstrip() if k < len(parts) - 1 else "")
@@ -60,7 +60,7 @@ class _Writer:
                 row = ""
             row = f"{row} {piece}" if row else piece
         self(row, indent + 1)
-        self(")" + tail, indent)
+        self(tail if head.endswith("(") else ")" + tail, indent)
 
 
 def _kids(tree: FlatTree, j: int) -> list[int]:
@@ -222,9 +222,17 @@ def _groups(w: _Writer) -> None:
     lay = layout()
     w("@njit(**_INLINE)", 0)
     w("def _tree_groups(tmass, out, row, i):", 0)
-    w('"""Each outcome group\'s reach (``sim.kernel.layout().group_names``) into ``out[row + g, i]``."""')
+    w('"""Each reported group\'s reach (``sim.kernel.layout().group_names``) into ``out[row + g, i]``;')
+    w('returns the INTERNAL_GROUPS\' reach."""')
+    internal = []
     for g, members in enumerate(lay.group_members):
-        w.joined(f"out[row + {g}, i] = ", _sum([f"tmass[{int(m)}]" for m in members if m >= 0]), " + ")
+        terms = _sum([f"tmass[{int(m)}]" for m in members if m >= 0])
+        if g < len(lay.group_names):
+            w.joined(f"out[row + {g}, i] = ", terms, " + ")
+        else:
+            internal.append(f"h{g}")
+            w.joined(f"h{g} = ", terms, " + ")
+    w.joined("return (", internal, ", ", ")")
 
 
 def _lines(w: _Writer, tree: FlatTree) -> None:
@@ -256,6 +264,7 @@ def render() -> str:
     w(f"ROOT_DECISION = {int(tree.decision[tree.root])}", 0)
     w(f"SEVER_DECISION = {int(tree.decision[lay.sever_node])}", 0)
     w(f"N_GROUPS = {len(lay.group_names)}", 0)
+    w.joined("INTERNAL_GROUPS = (", [repr(g) for g in INTERNAL_GROUPS], ", ", ")", indent=0)
     for part in (_backward, _reach, _attacks, _sums):
         w("", 0)
         w("", 0)
