@@ -22,7 +22,9 @@ machine pays the compilation.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -42,6 +44,9 @@ AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "undergro
 CHANCES = ("detect_lie_low", "detect_active")
 #: Elements of padding per row of the kernel's arrays (see :func:`_rows`).
 PAD = 24
+#: Most threads a curve shares its draws among, and the fewest draws worth a thread.
+MAX_THREADS = 4
+TILE_DRAWS = 4096
 
 
 # ----------------------------------------------------------------------------- the tree, flattened
@@ -306,12 +311,21 @@ CURVE_ROWS = ("keep", "distance", "sever", "split", "eu_us", "keep_us")
 def curve(draws: Draws, grid: Array, levers: Mapping[str, float], concept: str, lam: float) -> Array:
     """``(len(grid), len(CURVE_ROWS), n)``: every draw solved at each concession of ``grid``."""
     _check_solution(concept, lam)
-    tree = flat_tree()
+    tree, compiled = flat_tree(), _compiled()
     out = np.empty((len(grid), len(CURVE_ROWS), draws.n))
-    _compiled().curve_chunk(
-        draws.u, draws.kind, draws.spec, draws.given, np.asarray(grid, dtype=float),
-        float(levers["verification"]), float(levers["pressure"]), concept == "qre", float(lam),
-        np.array(matching(tree.terminals, segment="split"), dtype=np.int64), out)
+    grid = np.asarray(grid, dtype=float)
+    split = np.array(matching(tree.terminals, segment="split"), dtype=np.int64)
+
+    def part(bounds: tuple[int, int]) -> None:
+        compiled.curve_chunk(draws.u, draws.kind, draws.spec, draws.given, grid,
+                             float(levers["verification"]), float(levers["pressure"]), concept == "qre",
+                             float(lam), split, *bounds, out)
+
+    # The kernel releases the GIL: the draws are shared out among threads, each writing its columns.
+    workers = max(1, min(os.cpu_count() or 1, MAX_THREADS, draws.n // TILE_DRAWS))
+    edges = np.linspace(0, draws.n, workers + 1).astype(int)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(part, zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True)))
     return out
 
 

@@ -245,13 +245,20 @@ def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: 
 
 def sample_prices(drawn: Sample, levers: Mapping[str, float], solution: str | None = None,
                   lam: float | None = None, *, chunk_size: int = BLOCK) -> dict[str, Array]:
-    """The ``price_*`` arrays of a sample alone (they do not depend on ``levers["concession"]``)."""
+    """The ``price_*`` arrays of a sample alone (they do not depend on ``levers["concession"]``),
+    solved in pieces on threads (the kernel releases the GIL; the pieces change no number)."""
     concept, lam = solution_settings(drawn.scenario, solution, lam)
-    parts = []
-    for a in range(0, drawn.draws, chunk_size):
-        b = min(a + chunk_size, drawn.draws)
+    n = drawn.draws
+    workers = max(1, min(os.cpu_count() or 1, MAX_THREADS, -(-n // chunk_size)))
+    step = min(chunk_size, -(-n // workers))   # every thread gets work, whatever the draws
+
+    def prices(a: int) -> dict[str, Array]:
+        b = min(a + step, n)
         chunk = evaluate(_slice(drawn.params, a, b), dict(levers), concept, lam, b - a)
-        parts.append({k: v for k, v in chunk.per_draw.items() if k.startswith("price_")})
+        return {k: v for k, v in chunk.per_draw.items() if k.startswith("price_")}
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(prices, range(0, n, step)))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from sim import kernel
 from sim.intervals import Interval, interval_from_sums
 from sim.model import MOVES
 from sim.run import FIXED_POINT, INTERVAL_OUTCOMES, QUANTILES, Chunk, Estimate, Readings
@@ -81,15 +82,13 @@ class Tally(Readings):
     def of_rows(cls, settings: Settings, per_draw: Mapping[str, np.ndarray], start: int, stop: int,
                 run_draws: int, nodes: dict[str, list[int]], reach_keys: tuple[str, ...]) -> Tally:
         names = [k for k in per_draw if not k.startswith("price_")]
-        values = np.stack([per_draw[k] for k in names])
-        if not np.all(np.abs(values) <= MAX_MAGNITUDE):
-            raise ValueError(f"a per-draw output is not finite or exceeds {MAX_MAGNITUDE:g} in size")
+        sums, squares = _fixed_sums(np.stack([per_draw[k] for k in names]))
         spans = _replicate_spans(settings, run_draws, start, stop)
-        by_replicate = [_fixed_sums(np.stack([per_draw[k][a:b] for k in REPLICATED])) for a, b in spans]
+        by_replicate = [_fixed_sums(np.stack([per_draw[k][a:b] for k in REPLICATED]))[0] for a, b in spans]
         return cls(
             settings, stop - start,
-            dict(zip(names, _fixed_sums(values), strict=True)),
-            dict(zip(names, _fixed_sums(values * values), strict=True)),
+            dict(zip(names, sums, strict=True)),
+            dict(zip(names, squares, strict=True)),
             {k: [part[i] for part in by_replicate] for i, k in enumerate(REPLICATED)},
             {m: _price_histogram(per_draw[f"price_{m}"]) for m in PRICE_MOVES},
             nodes, reach_keys)
@@ -238,21 +237,22 @@ def _replicate_spans(settings: Settings, run_draws: int, start: int, stop: int) 
     return [(a, max(a, b)) for a, b in spans]
 
 
-def _fixed_sums(values: np.ndarray) -> list[int]:
-    """Exact row sums of ``(k, n)`` values in units of ``2**-32``, as Python integers."""
-    fixed = np.rint(values * FIXED_POINT).astype(np.int64)
-    if fixed.shape[1] == 0:
-        return [0] * fixed.shape[0]
-    parts = np.add.reduceat(fixed, np.arange(0, fixed.shape[1], _ROWS), axis=1)
-    return [sum(row) for row in parts.tolist()]
+def _fixed_sums(values: np.ndarray) -> tuple[list[int], list[int]]:
+    """Exact row sums of ``(k, n)`` values and of their squares in units of ``2**-32``, as Python
+    integers (added in int64 ``_ROWS`` columns at a time, in one compiled pass)."""
+    blocks = -(-values.shape[1] // _ROWS)
+    sums = np.zeros((values.shape[0], blocks), dtype=np.int64)
+    squares = np.zeros_like(sums)
+    if not kernel._compiled().fixed_sums(values, _ROWS, MAX_MAGNITUDE, sums, squares):
+        raise ValueError(f"a per-draw output is not finite or exceeds {MAX_MAGNITUDE:g} in size")
+    return [sum(row) for row in sums.tolist()], [sum(row) for row in squares.tolist()]
 
 
 def _price_histogram(prices: np.ndarray) -> np.ndarray:
-    finite = np.isfinite(prices)
-    if np.any(np.isnan(prices)) or np.any((prices[finite] < 0) | (prices[finite] > 1)):
+    counts = np.zeros(_BINS + 2, dtype=np.int64)
+    if not kernel._compiled().price_counts(np.ascontiguousarray(prices), _BINS, counts):
         raise ValueError("a price is neither in [0, 1] nor 'none up to 1'")
-    bins = np.where(finite, np.rint(np.where(finite, prices, 0) * _BINS), _BINS + 1).astype(np.int64)
-    return np.bincount(bins, minlength=_BINS + 2)
+    return counts
 
 
 def _order_statistic(n: int, q: float) -> int:
