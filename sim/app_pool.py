@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -39,6 +40,8 @@ Progress = Callable[[int, int], None]
 WORKER_CACHE_BYTES = 600 * 2**20
 #: The lambda used for a subgame-perfect run, where it plays no part (as the app always did).
 SPE_LAMBDA = 10.0
+#: Seconds between a worker's checks that the server that started it is still there.
+PARENT_CHECK_SECONDS = 1.0
 
 
 # ----------------------------------------------------------------------------- what a worker computes
@@ -106,10 +109,22 @@ _worker_progress: Any = None
 _worker_kept: RunCache | None = None
 
 
-def _start_worker(progress_queue: Any) -> None:
+def _start_worker(progress_queue: Any, server: int) -> None:
     global _worker_progress, _worker_kept
     _worker_progress = progress_queue
     _worker_kept = RunCache(WORKER_CACHE_BYTES, max_running=1)
+    threading.Thread(target=_exit_with_parent, args=(server,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Ends this worker once the server ``parent`` that started it has gone (killed, it cannot shut
+    its pool down, and an idle worker would wait for work for ever): the worker is then re-parented,
+    so ``getppid`` changes. The server passes its own id, since a worker still importing when the
+    server dies would otherwise take its new parent for the server. A thread, as the worker's main
+    thread may be busy with a run; the kernel releases the interpreter lock while it solves."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _analyse_in_worker(job: int, scenario: Scenario) -> Analysis:
@@ -149,7 +164,7 @@ class SharedPool:
         self.workers = workers
         self._queue = context.Queue()
         self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                                             initargs=(self._queue,))
+                                             initargs=(self._queue, os.getpid()))
         others = set(multiprocessing.active_children())
         with _plain_main():  # every worker starts now: one per call until all are busy
             started = [self._executor.submit(_ready) for _ in range(workers)]

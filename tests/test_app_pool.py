@@ -59,3 +59,48 @@ def test_the_pool_is_one_per_process_with_a_worker_per_core_shared_by_every_sess
     assert os.getpid() not in pools[0].pids
     job = pools[0].analyse(scenario.updated({"run.draws": 3_000}))
     assert job.result(timeout=300).result.draws == 3_000 and job.progress() == 1.0
+
+
+KILLED_SERVER = """
+import os, sys
+sys.path.insert(0, {root!r})
+from sim.app_pool import shared_pool
+pool = shared_pool()
+print(" ".join(str(p) for p in sorted(pool.pids)), flush=True)
+import time
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie has ended: its state is Z until its new parent reaps it
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_workers_end_when_their_server_is_killed_without_shutting_its_pool_down():
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    server = subprocess.Popen([sys.executable, "-c", KILLED_SERVER.format(root=root)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        pids = [int(p) for p in server.stdout.readline().split()]
+        assert len(pids) == os.cpu_count() and all(_alive(p) for p in pids)
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in pids), "a pool worker outlived its killed server"
