@@ -348,17 +348,21 @@ def _compiled():
 
 
 def warm() -> None:
-    """Compile (or load from the cache) every specialisation a run, a sample and a curve use: an
-    install step, so that no test or first visitor pays the compilation inside a timeout."""
+    """Compile (or load from the cache) every specialisation a run, a sample, a tally and a curve
+    use: an install step, so that no test or first visitor pays the compilation inside a timeout."""
     from sim.run import evaluate, evaluate_block
     from sim.sampling import BLOCK, Design, draw_parameters
     from sim.scenario import load_scenario
+    from sim.tally import Tally, settings_of
 
     scenario = load_scenario("baseline-2018")
     design = Design(BLOCK + 64, 1)
     for concept in ("spe", "qre"):
         evaluate_block(scenario, design, 0, 64, concept, 10.0)              # inside a block
-        evaluate_block(scenario, design, BLOCK - 32, BLOCK + 32, concept, 10.0)   # across two
+        chunk = evaluate_block(scenario, design, BLOCK - 32, BLOCK + 32, concept, 10.0)   # across two
+        Tally.of_chunk(settings_of(scenario, BLOCK + 64, 1, concept, 10.0, "random"), chunk, BLOCK - 32,
+                       BLOCK + 32, BLOCK + 64)
         params = draw_parameters(scenario, design.uniforms(0, 64))
         evaluate(params, scenario.levers, concept, 10.0, 64)
         curve(parameter_rows(params, 64), np.linspace(0, 1, 3), scenario.levers, concept, 10.0)
+    sampled_rows(scenario, design.uniforms(0, 64))
