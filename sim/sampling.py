@@ -54,6 +54,8 @@ class Design:
         """Rows ``start:stop`` (``(rows, parameters)``). With ``scratch``, rows within one block may be
         a view of this thread's reusable buffer: the caller must be done with them before its
         thread asks for uniforms again."""
+        if not 0 <= start < stop <= self.draws:
+            raise ValueError(f"rows {start}:{stop} are not within the design's {self.draws} rows")
         if self._whole is not None:
             return self._whole[start:stop]
         first, last = start // BLOCK, (stop - 1) // BLOCK
@@ -64,29 +66,45 @@ class Design:
         offset = first * BLOCK
         return rows[start - offset: stop - offset]
 
+    def _columns(self, b: int) -> int:
+        """How many of block ``b``'s rows the design has (all but in a short last block)."""
+        return min(BLOCK, self.draws - b * BLOCK)
+
     def _block(self, b: int) -> NDArray[np.float64]:
         last = self._last  # one read: threads may be replacing it
         if last is not None and last[0] == b:  # chunks smaller than a block share it
             return last[1]
-        block = self._generator(b).random((DIM, BLOCK)).T
-        self._last = (b, block)
-        return block
+        block = np.empty((DIM, self._columns(b)))
+        self._fill(b, block)
+        self._last = (b, block.T)
+        return block.T
 
-    def _generator(self, b: int) -> np.random.Generator:
-        # Block b's numbers are generated parameter-major, so that each parameter's column is
-        # contiguous in memory.
-        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(b,)))
+    def _fill(self, b: int, out: NDArray[np.float64]) -> None:
+        """Block ``b``'s first ``out.shape[1]`` rows into ``out``, parameter-major (so that each
+        parameter's column is contiguous in memory): the numbers of
+        ``default_rng(SeedSequence(seed, spawn_key=(b,))).random((DIM, BLOCK))``. A short block draws
+        only the rows it has and skips the rest of each parameter's (``PCG64.advance``: one 64-bit
+        step a number), so a small run does not draw a whole block."""
+        bits = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(b,)))
+        generator, rows = np.random.Generator(bits), out.shape[1]
+        if rows == BLOCK:
+            generator.random(out=out)
+            return
+        for k in range(DIM):
+            generator.random(out=out[k])
+            bits.advance(BLOCK - rows)
 
     def _scratch(self, b: int) -> NDArray[np.float64]:
         """Block ``b`` in this thread's buffer (the same numbers as :meth:`_block`)."""
-        if getattr(_SCRATCH, "key", None) != (self.seed, b):
+        rows = self._columns(b)
+        if getattr(_SCRATCH, "key", None) != (self.seed, b, rows):
             buffer = getattr(_SCRATCH, "buffer", None)
             if buffer is None:
                 buffer = _SCRATCH.buffer = np.empty((DIM, BLOCK))
             _SCRATCH.key = None   # until the buffer is refilled
-            self._generator(b).random(out=buffer)
-            _SCRATCH.key = (self.seed, b)
-        return _SCRATCH.buffer.T
+            self._fill(b, buffer if rows == BLOCK else buffer[:, :rows])
+            _SCRATCH.key = (self.seed, b, rows)
+        return _SCRATCH.buffer.T[:rows]
 
 
 def replicate_bounds(draws: int, sampler: str) -> list[tuple[int, int]]:

@@ -98,3 +98,17 @@ def test_changing_one_parameter_leaves_every_other_draw_unchanged():
 def test_an_unknown_sampler_is_refused_by_name():
     with pytest.raises(ValueError, match="unknown sampler 'halton'"):
         Design(10, seed=0, sampler="halton")
+
+
+@pytest.mark.parametrize("draws", [1, 1_000, BLOCK + 1_000, 3 * BLOCK])
+def test_a_short_last_block_draws_the_same_numbers_as_the_whole_block(draws):
+    last = (draws - 1) // BLOCK
+    whole = np.random.default_rng(np.random.SeedSequence(9, spawn_key=(last,))).random((DIM, BLOCK)).T
+    expected = whole[:draws - last * BLOCK]
+    np.testing.assert_array_equal(Design(draws, 9).uniforms(last * BLOCK, draws), expected)
+    np.testing.assert_array_equal(Design(draws, 9).uniforms(last * BLOCK, draws, scratch=True), expected)
+
+
+def test_rows_outside_the_design_are_refused():
+    with pytest.raises(ValueError, match="not within"):
+        Design(100, 1).uniforms(50, 101)
