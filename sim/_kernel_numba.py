@@ -348,15 +348,22 @@ def _qre_values(c, chip_on, lam, L, chip):
 
 
 @njit(**_INLINE)
-def _lead(v, move, over):
-    """How far ``move`` leads ``over`` (ANY: the better of the other two) among the values ``v``."""
+def _rival(v, move, over):
+    """The move ``move`` is measured against: ``over``, or (ANY) the better of the other two among
+    the values ``v`` (the first on a tie)."""
     if over != ANY:
-        return _pick(v, move) - _pick(v, over)
-    best = -math.inf
+        return over
+    rival, best = -1, -math.inf
     for k in range(3):
         if k != move and _pick(v, k) > best:
-            best = _pick(v, k)
-    return _pick(v, move) - best
+            rival, best = k, _pick(v, k)
+    return rival
+
+
+@njit(**_INLINE)
+def _lead(v, move, over):
+    """How far ``move`` leads ``over`` (ANY: the better of the other two) among the values ``v``."""
+    return _pick(v, move) - _pick(v, _rival(v, move, over))
 
 
 @njit(**_INLINE)
@@ -370,12 +377,7 @@ def _qre_lead_slope(move, over, c, chip_on, lam, L, chip):
     """:func:`_qre_lead` at ``c`` (the same arithmetic) and its derivative in ``c``: for Newton."""
     v = _qre_values(c, chip_on, lam, L, chip)
     values = (v[0], v[1], v[2])
-    rival = over
-    if over == ANY:
-        best = -math.inf
-        for k in range(3):
-            if k != move and _pick(values, k) > best:
-                best, rival = _pick(values, k), k
+    rival = _rival(values, move, over)
     stay_s, stay_d = v[T_STAY_S], v[T_STAY_D]
     sever_gap = (L[TA + S_STAY] + L[TB + S_STAY] * c) - (L[TA + S_SPLIT] + L[TB + S_SPLIT] * c)
     distance_gap = (L[TA + D_STAY] + L[TB + D_STAY] * c) - (L[TA + D_SPLIT] + L[TB + D_SPLIT] * c)
@@ -384,7 +386,13 @@ def _qre_lead_slope(move, over, c, chip_on, lam, L, chip):
               + stay_s * L[TB + S_STAY] + (1 - stay_s) * L[TB + S_SPLIT],
               stay_d * (1 - stay_d) * lam * (L[FB + D_STAY] - L[FB + D_SPLIT]) * distance_gap
               + stay_d * L[TB + D_STAY] + (1 - stay_d) * L[TB + D_SPLIT])
-    return _lead(values, move, over), _pick(slopes, move) - _pick(slopes, rival)
+    return _pick(values, move) - _pick(values, rival), _pick(slopes, move) - _pick(slopes, rival)
+
+
+@njit(**_INLINE)
+def _scan_point(lo, hi, j):
+    """The ``j``-th of the scan's ``SCAN`` evenly spaced points on [lo, hi]."""
+    return lo + (j / (SCAN - 1)) * (hi - lo)
 
 
 @njit(**_INLINE)
@@ -392,7 +400,7 @@ def _grid(table, have, piece, j, lo, hi, chip_on, lam, L, chip):
     """Row ``j`` of the scan's table for ``piece`` (0: [0, theta), chip due; 1: [theta, 1]),
     computed on first use: every search of a draw scans the same points."""
     if not have[piece, j]:
-        v = _qre_values(lo + (j / (SCAN - 1)) * (hi - lo), chip_on, lam, L, chip)
+        v = _qre_values(_scan_point(lo, hi, j), chip_on, lam, L, chip)
         for k in range(5):
             table[piece, j, k] = v[k]
         have[piece, j] = True
@@ -449,7 +457,7 @@ def _first_crossing(move, over, piece, lo, hi, chip_on, strict_end, lam, L, chip
         return math.inf
     _grid(table, have, piece, 0, lo, hi, chip_on, lam, L, chip)
     _grid(table, have, piece, SCAN - 1, lo, hi, chip_on, lam, L, chip)
-    end = lo + 1.0 * (hi - lo)   # the last point the scan reads
+    end = _scan_point(lo, hi, SCAN - 1)   # the last point the scan reads
     if _lead_bound(move, over, lo, end, table[piece, 0], table[piece, SCAN - 1], chip_on, L,
                    chip) < -BOUND_MARGIN:
         return math.inf
@@ -457,7 +465,7 @@ def _first_crossing(move, over, piece, lo, hi, chip_on, strict_end, lam, L, chip
     found = -1
     for j in range(SCAN):
         fx = _lead(_grid(table, have, piece, j, lo, hi, chip_on, lam, L, chip), move, over)
-        x = lo + (j / (SCAN - 1)) * (hi - lo)
+        x = _scan_point(lo, hi, j)
         if fx >= 0:
             found = j
             b, fb = x, fx

@@ -44,7 +44,8 @@ AQ_RESPONSES = ("restrain", "attack", "lie_low", "active", "relocate", "undergro
 CHANCES = ("detect_lie_low", "detect_active")
 #: Elements of padding per row of the kernel's arrays (see :func:`_rows`).
 PAD = 24
-#: Most threads a curve shares its draws among, and the fewest draws worth a thread.
+#: Most threads a run or a curve uses (each holds a chunk of draws in memory), and the fewest draws
+#: of a curve worth a thread.
 MAX_THREADS = 4
 TILE_DRAWS = 4096
 
@@ -210,6 +211,12 @@ def _rows(count: int, n: int) -> Array:
     return np.empty((count, n + PAD))[:, :n]
 
 
+def thread_count(tasks: int, threads: int | None = None) -> int:
+    """Threads for ``tasks`` independent pieces of work: ``threads`` (default one per core), at most
+    :data:`MAX_THREADS` and at most one per piece."""
+    return max(1, min(threads or os.cpu_count() or 1, MAX_THREADS, tasks))
+
+
 @dataclass(frozen=True)
 class Draws:
     """A chunk's parameters as the kernel reads them: draw ``i``'s parameter ``k`` is ``given[k, i]``,
@@ -322,7 +329,7 @@ def curve(draws: Draws, grid: Array, levers: Mapping[str, float], concept: str, 
                              float(lam), split, *bounds, out)
 
     # The kernel releases the GIL: the draws are shared out among threads, each writing its columns.
-    workers = max(1, min(os.cpu_count() or 1, MAX_THREADS, draws.n // TILE_DRAWS))
+    workers = thread_count(draws.n // TILE_DRAWS)
     edges = np.linspace(0, draws.n, workers + 1).astype(int)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(part, zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True)))

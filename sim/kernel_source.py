@@ -140,20 +140,25 @@ def _backward(w: _Writer, tree: FlatTree) -> None:
     assert [int(x) for x in lay.move_nodes] == moves
 
 
-def _mass(w: _Writer, tree: FlatTree, start: int, name: str) -> None:
-    """Lines setting ``{name}{j}`` (mass at node ``j``) for ``start``'s subtree, parents first."""
+def _mass(w: _Writer, tree: FlatTree, start: int, name: str, ends: list[int] | None = None) -> None:
+    """Lines setting ``{name}{j}`` (mass at node ``j``) for ``start``'s subtree, parents first; with
+    ``ends``, only at the nodes on a way to one of those nodes."""
+    nodes = range(int(tree.first[start]), start + 1)   # a subtree is a range of post-order numbers
+    wanted = set(nodes) if ends is None else {j for j in nodes
+                                                 if any(int(tree.first[j]) <= x <= j for x in ends)}
     w(f"{name}{start} = 1.0")
-    for j in range(start, int(tree.first[start]) - 1, -1):
-        kind = int(tree.kind[j])
-        kids = _kids(tree, j)
-        if kind == CHANCE:
-            q = _chance(tree, j)
-            w(f"{name}{kids[0]} = {name}{j} * {q}")
-            w(f"{name}{kids[1]} = {name}{j} * (1 - {q})")
-        elif kind == DECISION:
-            d = int(tree.decision[j])
-            for a, c in enumerate(kids):
-                w(f"{name}{c} = {name}{j} * prob[{d}, {a}]")
+    for j in reversed(nodes):
+        kind, kids = int(tree.kind[j]), _kids(tree, j)
+        if kind == LEAF or j not in wanted:
+            continue
+        for a, c in enumerate(kids):
+            if c not in wanted:
+                continue
+            if kind == CHANCE:
+                factor = _chance(tree, j) if a == 0 else f"(1 - {_chance(tree, j)})"
+            else:
+                factor = f"prob[{int(tree.decision[j])}, {a}]"
+            w(f"{name}{c} = {name}{j} * {factor}")
 
 
 def _leaves(tree: FlatTree, start: int) -> list[int]:
@@ -178,20 +183,7 @@ def _attacks(w: _Writer, tree: FlatTree) -> None:
     for i, node in enumerate(int(x) for x in lay.move_nodes):
         name = f"g{i}_"
         attack_leaves = [j for j in _leaves(tree, node) if lay.attack_leaf[int(tree.leaf[j])]]
-        # Only the nodes on a way to an attack: a node's subtree is the range first[j] .. j.
-        wanted = {j for j in range(int(tree.first[node]), node + 1)
-                  if any(int(tree.first[j]) <= x <= j for x in attack_leaves)}
-        w(f"{name}{node} = 1.0")
-        for j in range(node, int(tree.first[node]) - 1, -1):
-            kind, kids = int(tree.kind[j]), _kids(tree, j)
-            if kind == LEAF or j not in wanted:
-                continue
-            d = int(tree.decision[j])
-            for a, c in enumerate(kids):
-                if c in wanted:
-                    factor = (_chance(tree, j) if a == 0 else f"(1 - {_chance(tree, j)})") if kind == CHANCE \
-                        else f"prob[{d}, {a}]"
-                    w(f"{name}{c} = {name}{j} * {factor}")
+        _mass(w, tree, node, name, attack_leaves)
         w.joined(f"a{i} = ", _sum([f"{name}{j}" for j in attack_leaves]), " + ")
         results.append(f"a{i}")
     w(f"return {', '.join(results)}")

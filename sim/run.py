@@ -46,8 +46,7 @@ INTERVAL_OUTCOMES = ("keep", "distance", "sever", "split", "deal")
 #: mutation check uses it: it mutates sim/model.py, which the reference reads and the kernel mirrors;
 #: tests/test_kernel.py holds the two equal).
 REFERENCE = os.environ.get("ALLIANCE_SIM_KERNEL") == "reference"
-#: Most threads a run uses by default (each holds a chunk of draws in memory).
-MAX_THREADS = 4
+MAX_THREADS = kernel.MAX_THREADS
 
 
 @dataclass(frozen=True)
@@ -201,7 +200,7 @@ def run(
         return evaluate_block(scenario, design, a, b, concept, lam, columns)
 
     bounds = [(a, min(a + chunk_size, draws)) for a in range(0, draws, chunk_size)]
-    workers = min(threads or os.cpu_count() or 1, MAX_THREADS, len(bounds))
+    workers = kernel.thread_count(len(bounds), threads)
     parts: list[Chunk] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for (_, b), part in zip(bounds, pool.map(chunk, bounds), strict=True):
@@ -249,7 +248,7 @@ def sample_prices(drawn: Sample, levers: Mapping[str, float], solution: str | No
     solved in pieces on threads (the kernel releases the GIL; the pieces change no number)."""
     concept, lam = solution_settings(drawn.scenario, solution, lam)
     n = drawn.draws
-    workers = max(1, min(os.cpu_count() or 1, MAX_THREADS, -(-n // chunk_size)))
+    workers = kernel.thread_count(-(-n // chunk_size))
     step = min(chunk_size, -(-n // workers))   # every thread gets work, whatever the draws
 
     def prices(a: int) -> dict[str, Array]:

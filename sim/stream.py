@@ -14,9 +14,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim import kernel
 from sim.run import (
     INTERVAL_OUTCOMES,
-    MAX_THREADS,
     evaluate_block,
     run_settings,
     solution_settings,
@@ -85,7 +85,7 @@ def tally_rows(settings: Settings, design: Design, start: int, stop: int, run_dr
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
     bounds = [(a, min(a + chunk_size, stop)) for a in range(start, stop, chunk_size)]
-    workers = min(threads or os.cpu_count() or 1, MAX_THREADS, len(bounds))
+    workers = kernel.thread_count(len(bounds), threads)
     keep_draws = writer is not None
 
     def work(rows: tuple[int, int]) -> tuple[Tally, pyarrow.Table | None]:
