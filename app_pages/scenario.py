@@ -15,7 +15,7 @@ from sim.charts import histogram, histogram_rows, outcome_bars, outcome_rows
 from sim.efg import scenario_efg
 from sim.explain import HEADLINE_HELP, Analysis, utility_headlines
 from sim.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
-from sim.present.brief import brief_page, reproduce_command
+from sim.present.brief import Brief, brief_for, brief_html, reproduce_command
 from sim.present.layout import PAGE_CSS
 from sim.present.numbers import headline_figures, percent_text
 from sim.present.play import line_of_play_text
@@ -38,6 +38,8 @@ SCROLL_SCRIPT = (f"<script>setTimeout(() => document.getElementById('{ANSWER_ANC
                  "?.scrollIntoView({behavior: 'smooth'}), 400);</script>")
 UTILITY_POINTS = ("**Utility points** are the Taliban leadership's yardstick for gains and costs: 1.0 is "
                   "about what it would value a phased US withdrawal.")
+BRIEF_HELP = ("The scenario, levers in words, headline figures with 95% intervals, prices, line of play, "
+              "what separates keeping from a Sever, a restoring link and the command line.")
 CONCEPT_NAMES = {"spe": "Subgame-perfect equilibrium", "qre": "Logit quantal response (QRE)"}
 
 
@@ -271,6 +273,13 @@ def game_tree(analysis: Analysis) -> None:
         st.graphviz_chart(tree_dot(analysis.tree), width="stretch")
 
 
+def pdf_of(brief: Brief) -> bytes:
+    """The brief as a PDF; fpdf2 takes about a second to import, so only when a student asks."""
+    from sim.present.brief_pdf import brief_pdf
+
+    return brief_pdf(brief)
+
+
 def page_link(query: dict[str, str]) -> str:
     """The address that restores this view (this server's own, with the settings as its query)."""
     base = (st.context.url or "http://localhost:8501/").split("?")[0]
@@ -283,12 +292,17 @@ def import_export(scenario: Scenario, analysis: Analysis) -> None:
     command = reproduce_command(preset, edits, scenario, f"{name}.yaml")
     link = page_link(app_state.to_query(preset, edits))
     start = start_words()[0]
-    st.container(key="brief_download").download_button(
-        "Download brief (one page to print or cite)",
-        lambda: brief_page(scenario, start, edits, analysis.result, analysis.tree, link, command),
-        file_name=f"{name}-brief.html", mime="text/html", on_click="ignore", type="primary",
-        key="brief", help="The scenario, levers in words, headline figures with 95% intervals, prices, "
-        "line of play, what separates keeping from a Sever, a restoring link and the command line.")
+
+    def brief() -> Brief:
+        return brief_for(scenario, start, edits, analysis.result, analysis.tree, link, command)
+
+    with st.container(key="brief_download", horizontal=True):
+        st.download_button(
+            "Download brief (one page to print or cite)", lambda: brief_html(brief()),
+            file_name=f"{name}-brief.html", mime="text/html", on_click="ignore", type="primary",
+            key="brief", help=BRIEF_HELP)
+        st.download_button("Brief as PDF", lambda: pdf_of(brief()), file_name=f"{name}-brief.pdf",
+                           mime="application/pdf", on_click="ignore", key="brief_pdf", help=BRIEF_HELP)
     with st.container(key="import_export"):
         import_export_inputs(scenario, analysis, name)
 

@@ -1,13 +1,15 @@
 """The scenario page for a first-time student (AppTest): the starting questions, the words under the
-levers, the description of edits, and the memo brief that the command line reproduces."""
+levers, the description of edits, and the memo brief (HTML and PDF) that the command line reproduces."""
 
 from __future__ import annotations
 
+import io
 import json
 import shlex
 import subprocess
 import sys
 
+import pypdf
 import pytest
 from conftest import ROOT, new_app, open_parameter_groups
 from streamlit.runtime.media_file_manager import MediaFileManager
@@ -84,6 +86,12 @@ def test_the_brief_holds_the_headlines_on_screen_and_its_command_reproduces_them
     command = page.split("<code>")[1].split("</code>")[0]
     assert command.startswith("alliance-sim run baseline-2018 ")
     assert "concession=0.6" in page and "?preset=baseline-2018" in page
+    pdf = pypdf.PdfReader(io.BytesIO(deferred["baseline-2018-brief.pdf"]()))
+    assert len(pdf.pages) == 1
+    printed = pdf.pages[0].extract_text()
+    for text in shown:
+        assert text in printed
+    assert command in printed.replace("\n", " ")
 
     words = shlex.split(command)[2:]
     out = subprocess.run([sys.executable, "-m", "sim", "run", *words], cwd=ROOT, capture_output=True,

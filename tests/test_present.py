@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
+
 import numpy as np
+import pypdf
 import pytest
 
 from sim.explain import analyse, decision_terms
 from sim.present.brief import brief_html, build_brief, contrast_side, reproduce_command, term_gaps
+from sim.present.brief_pdf import brief_pdf, latin1
 from sim.present.numbers import (
     median_interval,
     percent_text,
@@ -118,3 +123,39 @@ def test_the_brief_holds_the_figures_the_levers_and_escapes_user_text(solved):
     assert "concession=0.6" in page and "alliance-sim run x" in page
     assert contrast_side(analysis.result)[0] in ("Sever", "Distance or Sever")
     assert "<script" not in page and "http" not in page.split("<body>")[0]
+
+
+def _pdf_text(data: bytes) -> tuple[int, str]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return len(reader.pages), "".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_brief_is_one_page_with_the_figures_the_levers_and_the_command(solved):
+    scenario, analysis, terms = solved
+    brief = build_brief(scenario, "baseline-2018", {"levers.concession": 0.6}, analysis.result, analysis.tree,
+                        terms, "http://127.0.0.1:8501/?preset=baseline-2018&concession=0.6",
+                        "alliance-sim run baseline-2018 --draws 4000")
+    data = brief_pdf(brief)
+    assert data.startswith(b"%PDF-")
+    pages, text = _pdf_text(data)
+    assert pages == 1
+    for figure in brief.outcomes + brief.prices:
+        assert f"{figure.label} {figure.text}" in text
+    assert "a phased withdrawal" in text and "Negotiations" in text
+    assert "alliance-sim run baseline-2018 --draws 4000" in text and "concession=0.6" in text
+    assert brief.line_of_play[0] in text
+
+
+def test_the_pdf_brief_stays_on_one_page_and_prints_any_name(solved):
+    """A user's name outside Latin-1 and every parameter moved: still one page, nothing lost silently."""
+    scenario, analysis, terms = solved
+    edits = {f"parameters.{name}.value": 0.5 for name in scenario.params}
+    brief = build_brief(dataclasses.replace(scenario, name="what-if \u2013 \u0645\u0646"), "my file",
+                        edits, analysis.result, analysis.tree, terms, "http://127.0.0.1:8501/",
+                        "alliance-sim")
+    assert len(brief.sections) > 12
+    pages, text = _pdf_text(brief_pdf(brief))
+    assert pages == 1
+    assert "what-if - ??" in text
+    assert f"and {len(brief.sections) - 11} more settings" in text
+    assert latin1("\u201cchip\u201d \u2265 0.5") == '"chip" >= 0.5'

@@ -200,9 +200,10 @@ prices are US concessions on a 0-1 scale (0 nothing, 1 full withdrawal with sanc
 """
 
 
-def brief_page(scenario: Scenario, start: str, edits: Mapping[str, Any], result: Result,
-               tree: TreeProbabilities, link: str, command: str) -> str:
-    """The brief's HTML for a solved ``scenario``; draws the sample again for the payoff terms."""
+def brief_for(scenario: Scenario, start: str, edits: Mapping[str, Any], result: Result,
+              tree: TreeProbabilities, link: str, command: str) -> Brief:
+    """The brief of a solved ``scenario``; draws the sample again for the payoff terms."""
     drawn = sample(scenario)
     terms = decision_terms(drawn.params, scenario.levers, result)
-    return brief_html(build_brief(scenario, start, edits, result, tree, terms, link, command))
+    return build_brief(scenario, start, edits, result, tree, terms, link, command)
+
