@@ -1,7 +1,8 @@
 """Mutation check of the fact tests: every sign or term mutation of ``sim/model.py`` must be caught.
 
 Each mutation edits one line of the model in a temporary copy of the repository and runs
-``pytest tests/test_facts.py`` there (stopping at the first failure), through the numpy reference
+``pytest tests/test_facts.py`` there (stopping at the first failure; the test that last caught the
+mutation first, then all the others), through the numpy reference
 of the hot path (``ALLIANCE_SIM_KERNEL=reference``: see :mod:`sim.kernel`). A mutation that leaves every
 fact test passing means the facts do not test the mechanism it breaks. Prints a table of
 mutation -> failing test, and exits 0 only when every mutation is caught.
@@ -32,25 +33,39 @@ class Mutation:
     name: str
     find: str
     replace: str
+    #: The fact test that caught this mutation when the table was last printed: run first, so that
+    #: a caught mutant stops early. Should it no longer catch it, every other fact test runs after it.
+    aim: str
 
 
 MUTATIONS = (
-    Mutation("pledge relief removed", '(1 - p["pledge_relief"]) * t["isolation"]', 't["isolation"]'),
+    Mutation("pledge relief removed", '(1 - p["pledge_relief"]) * t["isolation"]', 't["isolation"]',
+             "test_fact1_in_2018_with_nothing_offered_the_taliban_pledges_and_does_not_sever"),
     Mutation("bonds made only personal", 'p["shared_history_bond"] * p["years_together"]',
-             '0.0 * p["years_together"]'),
+             '0.0 * p["years_together"]',
+             "test_fact4_after_bin_ladens_death_and_omars_revelation_the_alliance_is_kept"),
     Mutation("legitimacy shield sign flipped", '(1 - p["legitimacy_shield"] * p["leader_legitimacy"])',
-             '(1 + p["legitimacy_shield"] * p["leader_legitimacy"])'),
-    Mutation("Haqqani rank ignored", 'p["haqqani_closeness"] * p["haqqani_rank"]', 'p["haqqani_closeness"]'),
+             '(1 + p["legitimacy_shield"] * p["leader_legitimacy"])',
+             "test_fact1_in_2018_with_nothing_offered_the_taliban_pledges_and_does_not_sever"),
+    Mutation("Haqqani rank ignored", 'p["haqqani_closeness"] * p["haqqani_rank"]', 'p["haqqani_closeness"]',
+             "test_fact4_fails_in_2011_if_the_bond_was_only_the_founders_personal_one"),
     Mutation("money made irrelevant", '"funding": p["funding_weight"] * funding_dependence(p)',
-             '"funding": 0.0'),
-    Mutation("pledge binds al-Qaeda", '(1 - p["pledge_restraint"]) * p["external_ops_value"]', '0.0'),
+             '"funding": 0.0',
+             "test_fact2_fails_when_al_qaeda_money_is_pivotal_as_in_the_1990s"),
+    Mutation("pledge binds al-Qaeda", '(1 - p["pledge_restraint"]) * p["external_ops_value"]', '0.0',
+             "test_fact11_after_a_pledge_al_qaeda_still_attacks_abroad_where_it_values_it"),
     Mutation("chip charged at every offer", "np.where(np.asarray(concession) < threshold, chip, 0.0)",
-             "chip + 0 * np.asarray(concession)"),
+             "chip + 0 * np.asarray(concession)",
+             "test_fact12_with_the_chip_hypothesis_on_the_sever_curve_jumps_at_the_threshold"),
     Mutation("retaliation after a pledge dropped", 'taliban_voided - p["retaliation_cost"] - lost',
-             "taliban_voided - lost"),
-    Mutation("pledge as costly as a sever", 'share * break_cost(t)', 'break_cost(t)'),
-    Mutation("al-Qaeda's haven prospect dropped", '+ p["haven_prospect"]', '- p["haven_prospect"]'),
-    Mutation("deal sign flipped", '"deal": c * p["concession_value"]', '"deal": -c * p["concession_value"]'),
+             "taliban_voided - lost",
+             "test_fact11_a_pledge_buys_the_taliban_no_immunity_from_us_retaliation"),
+    Mutation("pledge as costly as a sever", 'share * break_cost(t)', 'break_cost(t)',
+             "test_fact1_in_2018_with_nothing_offered_the_taliban_pledges_and_does_not_sever"),
+    Mutation("al-Qaeda's haven prospect dropped", '+ p["haven_prospect"]', '- p["haven_prospect"]',
+             "test_fact3_al_qaeda_loses_more_than_the_taliban_from_a_sever_in_nine_draws_in_ten"),
+    Mutation("deal sign flipped", '"deal": c * p["concession_value"]', '"deal": -c * p["concession_value"]',
+             "test_fact2_the_material_reading_severs_at_a_moderate_offer_and_the_full_model_does_not"),
 )
 
 
@@ -75,13 +90,17 @@ def run_one(mutation: Mutation, source: str) -> tuple[Mutation, list[str]]:
         # mirrors it and tests/test_kernel.py holds the two equal, so a mutant needs no recompiling.
         env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1",
                "ALLIANCE_SIM_KERNEL": "reference"}
-        proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-             "tests/test_facts.py"],
-            cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
-    failed = re.findall(r"^FAILED (\S+)", proc.stdout, flags=re.MULTILINE)
-    if proc.returncode not in (0, 1) and not failed:
-        failed = [f"(pytest exited {proc.returncode}: the mutant does not run)"]
+        # pytest runs the tests of a file in the file's order whatever order they are named in, so
+        # the aimed test gets a run of its own first.
+        for tests in (f"tests/test_facts.py::{mutation.aim}", "tests/test_facts.py"):
+            proc = subprocess.run(
+                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+                 tests], cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+            failed = re.findall(r"^FAILED (\S+)", proc.stdout, flags=re.MULTILINE)
+            if proc.returncode not in (0, 1) and not failed:
+                failed = [f"(pytest exited {proc.returncode}: the mutant does not run)"]
+            if failed:
+                break
     return mutation, failed
 
 
@@ -90,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, choices=range(1, 9), metavar="1-8")
     args = parser.parse_args(argv)
     source = (ROOT / MODEL).read_text(encoding="utf-8")
-    for m in MUTATIONS:  # fail fast on a mutation that no longer matches the model
+    facts = (ROOT / "tests/test_facts.py").read_text(encoding="utf-8")
+    for m in MUTATIONS:  # fail fast on a mutation that no longer matches the model or its fact
         apply(m, source)
+        if f"def {m.aim}(" not in facts:
+            raise SystemExit(f"mutation '{m.name}' aims at {m.aim}, which is not in tests/test_facts.py")
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(lambda m: run_one(m, source), MUTATIONS))
     width = max(len(m.name) for m in MUTATIONS)
