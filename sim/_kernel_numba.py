@@ -26,6 +26,13 @@ ANY = -1
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy"}
 #: Small helpers are inlined into their callers: a call passing arrays costs a reference count each.
 _INLINE = {**_OPTS, "inline": "always"}
+#: Argument types of the entry points called from Python, each compiled for these alone. A uniform
+#: block comes C-contiguous (a whole block), Fortran-ordered (a Latin hypercube's design) or strided
+#: (a column slice); typed by layout, each would be compiled on its own (about 35 s, in whichever
+#: process first meets it, a test or a pool worker). Layout 'A' takes all three.
+_ANY = types.float64[:, :]
+_KIND, _SPEC, _SUMS = types.int64[::1], types.float64[:, ::1], types.int64[:, ::1]
+_F8, _B1, _I8 = types.float64, types.boolean, types.int64
 
 
 # ----------------------------------------------------------------------------- parameters and payoffs
@@ -113,7 +120,7 @@ def _draw_tile(u, kind, spec, given, start, stop, qt):
                 row[i - start] = below if x < cut else above
 
 
-@njit(**_OPTS)
+@njit(types.void(_ANY, _KIND, _SPEC, _ANY, _ANY), **_OPTS)
 def fill_parameters(u, kind, spec, given, params):
     """The whole parameter matrix (one column per draw), as :func:`solve_chunk` reads it."""
     n = params.shape[1]
@@ -1347,7 +1354,8 @@ def _tree_lines(pay0, slope, ch0, ch1, prob):
 # ----------------------------------------------------------------------------- the chunk
 
 
-@njit(**_OPTS)
+@njit(types.void(_ANY, _KIND, _SPEC, _ANY, _F8, _F8, _F8, _B1, _F8, _B1, _ANY, _SUMS, _SUMS, _KIND),
+      **_OPTS)
 def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_prices, out, dsums, csums,
                 rsums):
     """Every draw (column of ``out``) from its uniforms to its outputs (rows of ``out``, in
@@ -1425,7 +1433,8 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
             out[row + 2, i] = np.minimum(price_d, price_s)
 
 
-@njit(**_OPTS)
+@njit(types.void(_ANY, _KIND, _SPEC, _ANY, types.float64[:], _F8, _F8, _B1, _F8, _KIND, _I8, _I8,
+                 types.float64[:, :, ::1]), **_OPTS)
 def curve_chunk(u, kind, spec, given, grid, verification, pressure, qre, lam, split_members, start, stop,
                 out):
     """Each draw solved at every concession of ``grid`` (the acceptance curve of
