@@ -31,8 +31,9 @@ import numpy as np
 from sim.app_cache import RunCache
 from sim.app_state import DEFAULT_PRESET, preset_scenario, sample_key
 from sim.explain import Analysis, explain_result
+from sim.kernel import sampled_parameters
 from sim.run import Sample, assemble, evaluate, run_settings
-from sim.sampling import BLOCK, Design, draw_parameters
+from sim.sampling import BLOCK, Design
 from sim.scenario import Scenario, preset_names
 
 Progress = Callable[[int, int], None]
@@ -78,7 +79,7 @@ def analyse_setting(scenario: Scenario, progress: Progress | None = None,
     for start in range(0, draws, BLOCK):
         stop = min(start + BLOCK, draws)
         params = (_rows(drawn.params, start, stop) if drawn
-                  else draw_parameters(scenario, design.uniforms(start, stop)))
+                  else sampled_parameters(scenario, design.uniforms(start, stop)))
         drawn_parts.append(params)
         parts.append(evaluate(params, levers, concept, lam, stop - start,
                               _rows(prices, start, stop) if prices else None))

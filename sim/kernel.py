@@ -279,6 +279,14 @@ def sampled_rows(scenario: Scenario, u: Array) -> Array:
     return out
 
 
+def sampled_parameters(scenario: Scenario, u: Array) -> dict[str, Array | float]:
+    """:func:`sim.sampling.draw_parameters`, the same mapping and numbers, with the inverse CDFs
+    compiled: a row of :func:`sampled_rows` for an uncertain parameter, the value for a fixed one."""
+    rows = sampled_rows(scenario, u)
+    return {name: rows[k] if scenario.params[name].uncertain else scenario.params[name].value
+            for k, name in enumerate(NAMES)}
+
+
 def _check_solution(concept: str, lam: float) -> None:
     if concept not in ("spe", "qre"):
         raise ValueError(f"unknown solution concept '{concept}' (choose spe or qre)")

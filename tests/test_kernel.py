@@ -69,8 +69,14 @@ def test_the_compiled_inverse_cdfs_draw_the_reference_values():
         scenario = load_scenario(preset)
         u = Design(70_000, 9).uniforms(1_000, 70_000)   # across a block boundary
         rows = kernel.sampled_rows(scenario, u)
-        for k, (name, want) in enumerate(draw_parameters(scenario, u).items()):
+        reference = draw_parameters(scenario, u)
+        for k, (name, want) in enumerate(reference.items()):
             np.testing.assert_array_equal(rows[k], np.broadcast_to(want, (69_000,)), err_msg=name)
+        mapping = kernel.sampled_parameters(scenario, u)
+        assert mapping.keys() == reference.keys()
+        for name, want in reference.items():
+            assert type(mapping[name]) is type(want), name
+            np.testing.assert_array_equal(mapping[name], want, err_msg=name)
 
 
 def test_prices_given_to_the_kernel_are_kept_and_not_searched_again():
