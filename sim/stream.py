@@ -90,7 +90,9 @@ def tally_rows(settings: Settings, design: Design, start: int, stop: int, run_dr
 
     def work(rows: tuple[int, int]) -> tuple[Tally, pyarrow.Table | None]:
         a, b = rows
-        chunk = evaluate_block(settings.scenario, design, a, b, settings.solution, settings.lam)
+        # Without a writer, nothing of the chunk outlives its tally: its outputs go to a reused matrix.
+        out = None if keep_draws else kernel.reused("outputs", len(kernel.layout().rows), b - a, padded=True)
+        chunk = evaluate_block(settings.scenario, design, a, b, settings.solution, settings.lam, out=out)
         tally = Tally.of_chunk(settings, chunk, a, b, run_draws)
         table = draw_table(settings.scenario, design, a, b, chunk.per_draw) if keep_draws else None
         return tally, table

@@ -82,7 +82,8 @@ class Tally(Readings):
     def of_rows(cls, settings: Settings, per_draw: Mapping[str, np.ndarray], start: int, stop: int,
                 run_draws: int, nodes: dict[str, list[int]], reach_keys: tuple[str, ...]) -> Tally:
         names = [k for k in per_draw if not k.startswith("price_")]
-        sums, squares = _fixed_sums(np.stack([per_draw[k] for k in names]))
+        stacked = np.stack([per_draw[k] for k in names], out=kernel.reused("tally", len(names), stop - start))
+        sums, squares = _fixed_sums(stacked)
         spans = _replicate_spans(settings, run_draws, start, stop)
         by_replicate = [_fixed_sums(np.stack([per_draw[k][a:b] for k in REPLICATED]))[0] for a, b in spans]
         return cls(

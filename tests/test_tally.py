@@ -228,3 +228,25 @@ def test_a_summary_run_does_not_grow_in_memory_with_its_draws():
     print(f"peak RSS: {small:.0f} MiB at 10^5 draws, {large:.0f} MiB at 10^6")
     # Keeping every draw would add ~450 bytes a draw: some 430 MiB more at 10^6.
     assert large < small + 200
+
+
+def test_a_chunks_matrices_are_reused_per_thread_and_tag_and_a_big_one_is_not_kept():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.kernel import REUSE_COLUMNS, reused
+
+    first = reused("test", 3, 100)
+    assert reused("test", 3, 100) is first and reused("other", 3, 100) is not first
+    assert reused("test", 3, 99) is not first and reused("test", 3, 99).shape == (3, 99)
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(reused, "test", 3, 99).result() is not reused("test", 3, 99)
+    big = reused("test", 1, REUSE_COLUMNS + 1)
+    assert reused("test", 1, REUSE_COLUMNS + 1) is not big and reused("test", 3, 99).shape == (3, 99)
+
+
+def test_a_summary_run_with_reused_matrices_equals_its_run_chunk_by_chunk_whatever_the_threads():
+    """Reusing a thread's matrices changes no number: two threads, short chunks and a short last one."""
+    scenario = sim.load_scenario("baseline-2018")
+    one = run_summary(scenario, draws=70_001, seed=4, threads=1)
+    two = run_summary(scenario, draws=70_001, seed=4, threads=2)
+    assert one.summary() == two.summary() and one.sums == two.sums and one.squares == two.squares
