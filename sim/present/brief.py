@@ -206,4 +206,3 @@ def brief_for(scenario: Scenario, start: str, edits: Mapping[str, Any], result: 
     drawn = sample(scenario)
     terms = decision_terms(drawn.params, scenario.levers, result)
     return build_brief(scenario, start, edits, result, tree, terms, link, command)
-
