@@ -311,7 +311,11 @@ def cold_start_figures(repeats: int) -> list[Figure]:
     runs = [cli("run", "--preset", SCENARIO, "--draws", "1000") for _ in range(repeats)]
     failed = next((r.refusal() for r in runs if r.refusal()), None)
     times = [r.seconds for r in runs]
-    label = "cold start: run baseline-2018 --draws 1000, new process"
+    from sim import aot
+
+    build = ("ahead-of-time kernel" if aot.load() is not None
+             else "JIT kernel from numba's cache (no python -m sim.aot)")
+    label = f"cold start: run baseline-2018 --draws 1000, new process, {build}"
     return [figure("cold_start_best", f"{label}, best of {repeats}", 1000, "s", failed or min(times)),
             figure("cold_start_median", f"{label}, median of {repeats}", 1000, "s",
                    failed or statistics.median(times))]

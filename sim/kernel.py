@@ -17,7 +17,8 @@ in parallel on threads) and without a temporary array per operation:
 The numpy implementation in :mod:`sim.solve` and :mod:`sim.price` stays as the reference:
 ``tests/test_kernel.py`` checks the two agree (SPE bit for bit, QRE prices within 1e-9).
 The compiled code is cached on disk next to this module (``cache=True``): only the first run on a
-machine pays the compilation.
+machine pays the compilation. An ahead-of-time build of the same functions (:mod:`sim.aot`) serves
+the main thread without importing numba, which is what a short run's start-up is mostly made of.
 """
 
 from __future__ import annotations
@@ -368,12 +369,36 @@ def curve(draws: Draws, grid: Array, levers: Mapping[str, float], concept: str, 
     return out
 
 
-@cache
 def _compiled():
-    """The compiled module, checked against the tree and the catalogue it was written for (numba is
-    imported, and the cached machine code loaded, on first use)."""
-    from sim import _kernel_numba as compiled
+    """The compiled kernel for the calling thread: the ahead-of-time build (:mod:`sim.aot`) in the
+    main thread if one is installed for this source, else the JIT build. The ahead-of-time build
+    holds the GIL while it runs, so threads, which may run beside others, always get the JIT one."""
+    if threading.current_thread() is threading.main_thread():
+        ahead = _ahead_of_time()
+        if ahead is not None:
+            return ahead
+    return _jit()
 
+
+@cache
+def _ahead_of_time():
+    from sim import aot
+
+    built = aot.load()
+    return None if built is None else checked(built)
+
+
+@cache
+def _jit():
+    """The JIT module (numba is imported, and the cached machine code loaded, on first use)."""
+    from sim import _kernel_numba
+
+    return checked(_kernel_numba)
+
+
+def checked(compiled):
+    """``compiled`` (a build of :mod:`sim._kernel_numba`), checked against the tree and the catalogue
+    it was written for."""
     tree, lay = flat_tree(), layout()
     if (compiled.ORDER != NAMES or tree.terminals != compiled.TERMINALS
             or len(lay.group_names) != compiled.N_GROUPS or len(tree.decision_paths) != compiled.N_DECISIONS
@@ -388,7 +413,13 @@ def _compiled():
 
 def warm() -> None:
     """Compile (or load from the cache) every specialisation a run, a sample, a tally and a curve
-    use: an install step, so that no test or first visitor pays the compilation inside a timeout."""
+    use: an install step, so that no test or first visitor pays the compilation inside a timeout.
+    It runs in a thread of its own, since the main thread would use an ahead-of-time build."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(_warm_jit).result()
+
+
+def _warm_jit() -> None:
     from sim.run import evaluate, evaluate_block
     from sim.sampling import BLOCK, Design, draw_parameters
     from sim.scenario import load_scenario

@@ -91,11 +91,11 @@ def test_prices_given_to_the_kernel_are_kept_and_not_searched_again():
 def test_the_kernel_refuses_a_tree_or_catalogue_it_was_not_written_for(monkeypatch):
     from sim import _kernel_numba
 
-    kernel._compiled.cache_clear()
+    kernel._jit.cache_clear()
     monkeypatch.setattr(_kernel_numba, "ORDER", _kernel_numba.ORDER[::-1])
     with pytest.raises(RuntimeError, match="no longer matches"):
-        kernel._compiled()
-    kernel._compiled.cache_clear()
+        kernel._jit()
+    kernel._jit.cache_clear()
 
 
 def test_the_flattened_tree_has_every_terminal_once_in_the_order_of_play():

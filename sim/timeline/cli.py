@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sim.scenario import MAX_SEED
-from sim.timeline.engine import MAX_YEARS, project
-from sim.timeline.summary import render
+from sim.timeline.limits import MAX_YEARS
 
 #: Most trajectories one command runs (each year solves the stage game for all of them).
 MAX_TRAJECTORIES = 200_000
@@ -26,6 +25,9 @@ def add_timeline_parser(sub, scenario_arguments, whole_number, output_options) -
 
 
 def cmd_timeline(args: argparse.Namespace, scenario, emit) -> int:
+    from sim.timeline.engine import project
+    from sim.timeline.summary import render
+
     projection = project(scenario, years=args.years, draws=args.draws, seed=args.seed, solution=args.solution)
     emit(render(projection, args.format), args.out)
     return 0

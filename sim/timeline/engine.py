@@ -21,6 +21,7 @@ from sim.model import build_game
 from sim.run import FIXED_POINT, sample, solution_settings
 from sim.scenario import Scenario
 from sim.solve import solve
+from sim.timeline.limits import MAX_YEARS
 from sim.timeline.spec import NUMERIC_STATE, Event, Timeline, parse_timeline
 
 Array = NDArray[np.float64]
@@ -31,7 +32,6 @@ UNIFORMS = ("leader_death", "aq_leader_death", "is_surge", "takeover", "terminal
             "detection")
 BLOCK = 4096
 STREAM = 8   # spawn_key prefix of the timeline's streams (parameter sampling uses one-level keys)
-MAX_YEARS = 60
 DEFAULT_YEARS = 15
 LEVER_NAMES = ("concession", "verification", "pressure")
 DEAL_FATES = ("signed", "delivered", "voided_by_detection", "voided_by_attack")
