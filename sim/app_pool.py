@@ -14,6 +14,8 @@ same worker.
 
 from __future__ import annotations
 
+import atexit
+import dataclasses
 import itertools
 import multiprocessing
 import os
@@ -31,8 +33,9 @@ import numpy as np
 from sim.app_cache import RunCache
 from sim.app_state import DEFAULT_PRESET, preset_scenario, sample_key
 from sim.explain import Analysis, explain_result
-from sim.kernel import sampled_parameters
-from sim.run import Sample, assemble, evaluate, run_settings
+from sim.handover import HandedOver, Unreadable, sweep
+from sim.kernel import parameter_matrix, parameters_of, sampled_rows
+from sim.run import assemble, evaluate_matrix, run_settings
 from sim.sampling import BLOCK, Design
 from sim.scenario import Scenario, preset_names
 
@@ -72,47 +75,43 @@ def analyse_setting(scenario: Scenario, progress: Progress | None = None,
     drawn_key = ("draws", sample_key(scenario))
     others = tuple(sorted((k, v) for k, v in levers.items() if k != "concession"))
     price_key = ("prices", drawn_key[1], others, concept, lam)
-    drawn: Sample | None = kept.held(drawn_key) if kept else None
-    prices: dict[str, np.ndarray] | None = kept.held(price_key) if kept and drawn else None
+    # The draws' parameters, one matrix (a row per parameter) that the kernel reads in place: each
+    # block of columns is sampled into it and solved, with nothing joined or copied afterwards.
+    held: np.ndarray | None = kept.held(drawn_key) if kept else None
+    prices: dict[str, np.ndarray] | None = kept.held(price_key) if kept and held is not None else None
+    rows = held if held is not None else parameter_matrix(draws)
     design = Design(draws, seed, sampler)
-    parts, drawn_parts = [], []
+    parts = []
     for start in range(0, draws, BLOCK):
         stop = min(start + BLOCK, draws)
-        params = (_rows(drawn.params, start, stop) if drawn
-                  else sampled_parameters(scenario, design.uniforms(start, stop)))
-        drawn_parts.append(params)
-        parts.append(evaluate(params, levers, concept, lam, stop - start,
-                              _rows(prices, start, stop) if prices else None))
+        block = rows[:, start:stop]
+        if held is None:
+            sampled_rows(scenario, design.uniforms(start, stop, scratch=True), out=block)
+        given = _rows(prices, start, stop) if prices else None
+        parts.append(evaluate_matrix(block, levers, concept, lam, given))
         if progress:
             progress(stop, draws)
     result = assemble(scenario, draws, seed, sampler, concept, lam, parts)
-    if drawn is None:
-        drawn = Sample(scenario, draws, seed, sampler, _joined(drawn_parts))
     if kept is not None:
-        kept.get(drawn_key, lambda: drawn)
+        kept.get(drawn_key, lambda: rows)
         kept.get(price_key, lambda: {k: v for k, v in result.per_draw.items() if k.startswith("price_")})
-    return explain_result(result, drawn.params, levers)
+    return explain_result(result, parameters_of(scenario, rows), levers)
 
 
 def _rows(values: dict[str, Any], start: int, stop: int) -> dict[str, Any]:
     return {k: (v[start:stop] if isinstance(v, np.ndarray) else v) for k, v in values.items()}
 
 
-def _joined(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """Chunks of drawn parameters joined in draw order (a fixed parameter stays one number)."""
-    return {k: (np.concatenate([p[k] for p in parts]) if isinstance(v, np.ndarray) else v)
-            for k, v in parts[0].items()}
-
-
 # ----------------------------------------------------------------------------- inside a worker
 
 _worker_progress: Any = None
 _worker_kept: RunCache | None = None
+_worker_server: int = 0
 
 
 def _start_worker(progress_queue: Any, server: int) -> None:
-    global _worker_progress, _worker_kept
-    _worker_progress = progress_queue
+    global _worker_progress, _worker_kept, _worker_server
+    _worker_progress, _worker_server = progress_queue, server
     _worker_kept = RunCache(WORKER_CACHE_BYTES, max_running=1)
     threading.Thread(target=_exit_with_parent, args=(server,), name="parent-watch", daemon=True).start()
 
@@ -125,13 +124,18 @@ def _exit_with_parent(parent: int) -> None:
     thread may be busy with a run; the kernel releases the interpreter lock while it solves."""
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_SECONDS)
+    sweep()   # a result handed over as the server died
     os._exit(0)
 
 
 def _analyse_in_worker(job: int, scenario: Scenario) -> Analysis:
     def report(done: int, total: int) -> None:
         _worker_progress.put((job, done, total))
-    return analyse_setting(scenario, report, _worker_kept)
+    analysis = analyse_setting(scenario, report, _worker_kept)
+    # The per-draw arrays (26 MB at 10^5 draws) go back through shared memory (sim.handover).
+    per_draw = HandedOver(analysis.result.per_draw, _worker_server)
+    result = dataclasses.replace(analysis.result, per_draw=per_draw)
+    return dataclasses.replace(analysis, result=result)
 
 
 # ----------------------------------------------------------------------------- the server's side
@@ -163,6 +167,8 @@ class SharedPool:
     def __init__(self, workers: int):
         context = multiprocessing.get_context("spawn")
         self.workers = workers
+        sweep()   # what the workers of a server that died had handed over
+        atexit.register(sweep, os.getpid())   # and what this one leaves unread
         self._queue = context.Queue()
         self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                              initargs=(self._queue, os.getpid()))
@@ -212,6 +218,8 @@ class Job:
     def result(self, timeout: float | None = None) -> Analysis:
         value = self.future.result(timeout)
         self.pool.forget(self.id)
+        if isinstance(value.result.per_draw, Unreadable):
+            raise RuntimeError(value.result.per_draw.reason)
         return value
 
 

@@ -296,20 +296,44 @@ def sampled(scenario: Scenario, u: Array) -> Draws:
     return Draws(u.T, kind, spec, given)
 
 
-def sampled_rows(scenario: Scenario, u: Array) -> Array:
-    """The parameter matrix (one row per catalogue parameter) that :func:`sampled` stands for."""
+def parameter_matrix(n: int) -> Array:
+    """An uninitialised matrix of ``n`` draws' parameters (one row per catalogue parameter), for
+    :func:`sampled_rows` to fill a block of columns at a time and :func:`given_rows` to solve."""
+    return _rows(len(NAMES), n)
+
+
+def sampled_rows(scenario: Scenario, u: Array, out: Array | None = None) -> Array:
+    """The parameter matrix (one row per catalogue parameter) that :func:`sampled` stands for,
+    written into ``out`` (columns of a :func:`parameter_matrix`) if given."""
     draws = sampled(scenario, u)
-    out = _rows(len(NAMES), draws.n)
+    if out is None:
+        out = _rows(len(NAMES), draws.n)
+    if out.shape != (len(NAMES), draws.n):
+        raise ValueError(f"the parameter matrix is {out.shape}, not {(len(NAMES), draws.n)}")
     _compiled().fill_parameters(draws.u, draws.kind, draws.spec, draws.given, out)
     return out
+
+
+def given_rows(rows: Array) -> Draws:
+    """The kernel's draws from a whole parameter matrix (:func:`sampled_rows`), every row given and
+    nothing copied (:func:`parameter_rows` copies a mapping's values into a new matrix)."""
+    if rows.ndim != 2 or rows.shape[0] != len(NAMES):
+        raise ValueError(f"a parameter matrix has {len(NAMES)} rows, not {rows.shape}")
+    compiled = _compiled()
+    return Draws(rows, np.full(len(NAMES), compiled.GIVEN, dtype=np.int64), np.zeros((len(NAMES), 5)), rows)
+
+
+def parameters_of(scenario: Scenario, rows: Array) -> dict[str, Array | float]:
+    """:func:`sim.sampling.draw_parameters`'s mapping for a parameter matrix: a row (a view) for an
+    uncertain parameter, the value for a fixed one."""
+    return {name: rows[k] if scenario.params[name].uncertain else scenario.params[name].value
+            for k, name in enumerate(NAMES)}
 
 
 def sampled_parameters(scenario: Scenario, u: Array) -> dict[str, Array | float]:
     """:func:`sim.sampling.draw_parameters`, the same mapping and numbers, with the inverse CDFs
     compiled: a row of :func:`sampled_rows` for an uncertain parameter, the value for a fixed one."""
-    rows = sampled_rows(scenario, u)
-    return {name: rows[k] if scenario.params[name].uncertain else scenario.params[name].value
-            for k, name in enumerate(NAMES)}
+    return parameters_of(scenario, sampled_rows(scenario, u))
 
 
 def _check_solution(concept: str, lam: float) -> None:

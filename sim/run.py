@@ -29,6 +29,7 @@ from sim.model import (
     material_net,
     taliban_terms,
 )
+from sim.parameters import NAMES
 from sim.price import reservation_prices
 from sim.sampling import BLOCK, Design, draw_parameters, replicate_bounds, uncertain_names
 from sim.scenario import MAX_DRAWS, MAX_SUMMARY_DRAWS, Scenario
@@ -335,6 +336,17 @@ def evaluate(params, levers, concept: str, lam: float, n: int,
         return evaluate_reference(params, levers, concept, lam, n, prices)
     return _from_kernel(kernel.fused(kernel.parameter_rows(params, n), levers, concept, lam, prices is None),
                         n, prices)
+
+
+def evaluate_matrix(rows: Array, levers, concept: str, lam: float,
+                    prices: Mapping[str, Array] | None = None) -> Chunk:
+    """:func:`evaluate` on a parameter matrix (``sim.kernel.sampled_rows``: one row per catalogue
+    parameter, a column per draw), which the kernel reads where it is."""
+    n = rows.shape[1]
+    if REFERENCE:
+        return evaluate_reference(dict(zip(NAMES, rows, strict=True)), levers, concept, lam, n, prices)
+    fused = kernel.fused(kernel.given_rows(rows), levers, concept, lam, prices is None)
+    return _from_kernel(fused, n, prices)
 
 
 #: Per-draw outputs that are another output under a second name.
