@@ -8,7 +8,8 @@ and p95 latency and the server's peak resident memory; asserts nothing. Bounded 
 run stops after ``--timeout`` seconds.
 
 Before the rounds, one session opens the default view, so the server has started its worker pool and
-solved the default preset: the figures are those of a warm server.
+solved the default preset, and the script waits until the server and its workers are idle (they solve
+the other presets at start-up, one after another): the figures are those of a warm server.
 
 Run: ``PYTHONPATH=. python scripts/load_app.py`` (8 sessions of 10^5 draws: the target is a p95 under
 3 s on 2 cores); ``--draws 1000000`` checks memory at the app's cap (a few minutes on 2 cores).
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import threading
 import time
 
@@ -77,6 +79,28 @@ async def one_round(port: int, queries: list[str], deadline: float) -> list[tupl
     return [task.result() for task in done]
 
 
+async def until_idle(pid: int, deadline: float, below: float = 10.0, quiet: float = 1.5) -> float:
+    """Wait until the server ``pid`` and its children use under ``below`` % of one core for ``quiet``
+    seconds in a row (or ``deadline`` passes); returns the seconds waited."""
+    start, calm = time.monotonic(), 0.0
+    server = psutil.Process(pid)
+
+    def cpu_seconds() -> float:
+        total = 0.0
+        for p in [server, *server.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += sum(p.cpu_times()[:2])
+        return total
+
+    before = cpu_seconds()
+    while calm < quiet and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        now = cpu_seconds()
+        calm = calm + 0.5 if (now - before) / 0.5 * 100 < below else 0.0
+        before = now
+    return time.monotonic() - start
+
+
 def describe(label: str, seconds: list[float]) -> str:
     p50, p95 = np.percentile(seconds, [50, 95])
     return f"  {label:<34} p50 {p50:6.1f} s   p95 {p95:6.1f} s   ({len(seconds)} sessions)"
@@ -102,6 +126,8 @@ def main() -> None:
 
         async def both_rounds():
             await one_round(port, [""], deadline)  # the default view: the server is warm
+            waited = await until_idle(server.pid, deadline)
+            print(f"the server's start-up runs ended {waited:.0f} s after the default view was shown")
             return await one_round(port, queries, deadline), await one_round(port, queries, deadline)
 
         first, again = asyncio.run(both_rounds())

@@ -98,15 +98,22 @@ def test_every_page_loads_cold_without_errors_or_requests_off_the_machine(browse
 def test_a_new_session_on_a_warm_server_sees_numbers_quickly(browser, server_url):
     if server_url + "/" not in OPENED:  # make the server warm: it has shown the default view once
         cold_load(browser, server_url + "/", METRIC, LAPTOP)[0].context.close()
-    page = browser.new_context(viewport=LAPTOP).new_page()
-    start = time.perf_counter()
-    page.goto(server_url + "/")
-    page.locator(METRIC).first.wait_for(timeout=LOAD_MS)
-    took = time.perf_counter() - start
-    print(f"\ntime to first numbers, new session on a warm server: {took:.2f} s "
+    context = browser.new_context(viewport=LAPTOP)
+    took = []
+    # A browser new to the app (its cache empty), then the same browser in a new tab: a new session
+    # whose browser already holds Streamlit's scripts, as a returning student's does.
+    for _ in range(2):
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(server_url + "/")
+        page.locator(METRIC).first.wait_for(timeout=LOAD_MS)
+        took.append(time.perf_counter() - start)
+        assert "%" in page.locator(METRIC).first.inner_text()
+        page.close()
+    print(f"\ntime to first numbers, new session on a warm server: {took[0]:.2f} s in a browser new to "
+          f"the app, {took[1]:.2f} s in one that has opened it before "
           f"(machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    assert "%" in page.locator(METRIC).first.inner_text()
-    page.context.close()
+    context.close()
 
 
 def box(page: Page, selector: str) -> dict:
