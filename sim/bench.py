@@ -7,8 +7,9 @@ machine may be shared, so the figures that matter are **ratios taken within one 
 
 * **the floor**: what no Monte Carlo of the scenario can avoid, drawing its K uniforms per draw
   (``rng.random((K, 16384))`` chunk after chunk, numpy's default generator, this process, nothing
-  else), against SPE and QRE end to end (:func:`sim.run`, one thread and the default threads, each
-  the best of as many runs as the floor);
+  else), against SPE and QRE end to end (:func:`sim.run`, one thread and the default threads): each
+  the best of as many runs, all five timed in turn, so that a shared machine's drift over the
+  minute they take favours none of them;
 * Gambit per draw on the same tree (read from :mod:`sim.efg`'s ``.efg`` text) against ours;
 * peak RSS of ``alliance-sim run`` at 10^6 and at ``--scale-draws`` draws (10^8 by default; 10^9
   for the issue's completion figure, which takes hours here), each in a fresh process;
@@ -54,7 +55,7 @@ SEED = 2018
 #: Columns of one chunk of the floor's uniforms.
 FLOOR_CHUNK = 16_384
 #: Repeats of the cheap figures (the floor): the best is the least disturbed by other work.
-FLOOR_REPEATS = 3
+FLOOR_REPEATS = 5
 #: ``(operator, bound)`` of the issue's targets, by figure name.
 TARGETS: dict[str, tuple[str, float]] = {
     "floor_over_spe_1_thread": (">=", 0.2),
@@ -136,28 +137,45 @@ def seconds(work: Callable[[], object], repeats: int = 1) -> float:
     return best
 
 
-def floor_seconds(k: int, draws: int, seed: int = SEED) -> float:
+def floor_work(k: int, draws: int, seed: int = SEED) -> Callable[[], None]:
     """The floor: ``k`` uniforms per draw for ``draws`` draws, ``FLOOR_CHUNK`` columns at a time."""
     def work() -> None:
         rng = np.random.default_rng(seed)
         for a in range(0, draws, FLOOR_CHUNK):
             rng.random((k, min(FLOOR_CHUNK, draws - a)))
-    return seconds(work, FLOOR_REPEATS)
+    return work
 
 
-def end_to_end(scenario: Scenario, draws: int) -> dict[tuple[str, int | None], float]:
-    """Seconds of ``sim.run`` for SPE and QRE, on one thread (1) and the default threads (None): best
-    of ``FLOOR_REPEATS``, as the floor is, so that both sides of a ratio are measured alike."""
-    return {(concept, threads): seconds(lambda c=concept, t=threads: run(
-                scenario, draws=draws, seed=SEED, solution=c, lam=QRE_LAMBDA, threads=t), FLOOR_REPEATS)
-            for threads in (1, None) for concept in ("spe", "qre")}
+def interleaved(works: dict[Any, Callable[[], object]], repeats: int) -> dict[Any, float]:
+    """Best wall-clock time of each of ``works``, run in turn ``repeats`` times: every work is timed
+    across the same stretch of the run, so a machine that speeds up or slows down meanwhile (it is
+    shared) favours none of them, and the ratios between them hold."""
+    best = dict.fromkeys(works, float("inf"))
+    for _ in range(repeats):
+        for key, work in works.items():
+            best[key] = min(best[key], seconds(work))
+    return best
+
+
+def end_to_end(scenario: Scenario, draws: int, floor: Callable[[], None] | None = None
+               ) -> dict[tuple[str, int | None], float]:
+    """Seconds of ``sim.run`` for SPE and QRE, on one thread (1) and the default threads (None), and
+    of ``floor`` if given (key ``("floor", None)``): each the best of ``FLOOR_REPEATS``, interleaved."""
+    works: dict[tuple[str, int | None], Callable[[], object]] = {
+        (concept, threads): (lambda c=concept, t=threads: run(
+            scenario, draws=draws, seed=SEED, solution=c, lam=QRE_LAMBDA, threads=t))
+        for threads in (1, None) for concept in ("spe", "qre")}
+    if floor is not None:
+        works = {("floor", None): floor, **works}
+    return interleaved(works, FLOOR_REPEATS)
 
 
 def floor_figures(scenario: Scenario, draws: int) -> tuple[list[Figure], dict]:
     k = len(uncertain_names(scenario))
-    floor = floor_seconds(k, draws)
-    ends = end_to_end(scenario, draws)
-    out = [figure("floor", f"the floor: {k} uniforms per draw, best of {FLOOR_REPEATS}", draws, "s", floor)]
+    ends = end_to_end(scenario, draws, floor_work(k, draws))
+    floor = ends.pop(("floor", None))
+    out = [figure("floor", f"the floor: {k} uniforms per draw, best of {FLOOR_REPEATS} (timed in turn with "
+                  "the runs below)", draws, "s", floor)]
     for (concept, threads), secs in ends.items():
         where = "1 thread" if threads == 1 else "default threads"
         tag = "1_thread" if threads == 1 else "default_threads"
