@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import streamlit as st
 
 from sim.app_cache import RunCache, return_large_arrays_to_the_system
 from sim.app_pool import Job, run_key, shared_pool, started_preset_runs
-from sim.app_state import from_query, preset_scenario
+from sim.app_state import escape_markdown, from_query, preset_scenario
 from sim.explain import Analysis
-from sim.scenario import Scenario
+from sim.scenario import Scenario, printable
 
 BASE, PRESET, EDITS, NOTICES = "base", "preset", "edits", "link_notices"
 #: The last scenario made from the starting scenario and the edits, with them.
@@ -125,7 +126,12 @@ def analysis_of(scenario: Scenario) -> Analysis:
     key = run_key(scenario)
     presets = started_preset_runs()
     preset = presets.job(key) if presets else None
-    if preset is not None:
-        return wait_for(preset, "Solving the preset for every draw (once per server)...")
-    return _runs().get(key, lambda: wait_for(shared_pool().analyse(scenario),
-                                            "Solving the game for every draw..."))
+    try:
+        if preset is not None:
+            return wait_for(preset, "Solving the preset for every draw (once per server)...")
+        return _runs().get(key, lambda: wait_for(shared_pool().analyse(scenario),
+                                                "Solving the game for every draw..."))
+    except (RuntimeError, BrokenProcessPool) as exc:   # a worker lost, its draws lost: nothing kept
+        st.error(f"This run could not be finished ({escape_markdown(printable(str(exc), 300))}). Your "
+                 "settings are kept: change one, or reload the page, to run it again.")
+        st.stop()

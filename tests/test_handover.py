@@ -100,3 +100,32 @@ def test_a_pool_job_whose_draws_were_lost_says_so(lost):
             job.result()
     else:
         assert job.result().result.per_draw["keep"].shape == (2,)
+
+
+def test_the_page_says_when_a_run_could_not_be_finished_instead_of_showing_a_traceback(monkeypatch):
+    from concurrent.futures import Future
+
+    from conftest import new_app
+
+    from app_pages import _state
+    from sim.app_pool import Job
+
+    class LosingPool:
+        def analyse(self, scenario):
+            future = Future()
+            future.set_exception(RuntimeError("the run's draws could not be read back from /dev/shm/x: gone"))
+            return Job(self, 0, future)
+
+        def forget(self, job):
+            pass
+
+        def progress(self, job):
+            return 0.0
+
+    at = new_app(seed="918273", concession="0.45")   # a setting no other test has solved
+    monkeypatch.setattr(_state, "shared_pool", lambda: LosingPool())
+    at.run()
+    assert not at.exception
+    shown = "\n".join(e.value for e in at.error)
+    assert "This run could not be finished" in shown and "could not be read back" in shown
+    assert at.slider(key="w:levers.concession").value == 0.45   # the settings are kept
