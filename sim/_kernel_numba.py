@@ -543,7 +543,7 @@ def _qre_price(move, lam, L, chip, threshold, table, have):
 # ----------------------------------------------------------------------------- tallies (sim.tally)
 
 
-@njit(**_OPTS)
+@njit(types.boolean(_ANY, _I8, _F8, _SUMS, _SUMS), **_OPTS)
 def fixed_sums(values, block, magnitude, sums, squares):
     """``sums[k, b]`` and ``squares[k, b]``: the sums over columns ``b * block ..`` of row ``k`` of
     ``values``, each value and its square rounded on its own to units of ``2**-32`` (as
@@ -564,7 +564,7 @@ def fixed_sums(values, block, magnitude, sums, squares):
     return True
 
 
-@njit(**_OPTS)
+@njit(types.boolean(types.float64[::1], _I8, types.int64[::1]), **_OPTS)
 def price_counts(prices, bins, counts):
     """Adds each price to ``counts``: bin ``rint(price * bins)`` for a price in [0, 1], bin
     ``bins + 1`` for none up to 1 (``inf``). False if a price is neither."""

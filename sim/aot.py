@@ -81,7 +81,7 @@ def load() -> SimpleNamespace | None:
     except (OSError, ImportError, ValueError):
         return None
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in constants.items()}
-    return SimpleNamespace(**values, **{f: getattr(module, f) for f in ENTRY_POINTS}, AHEAD_OF_TIME=True)
+    return SimpleNamespace(**values, **{f: getattr(module, f) for f in ENTRY_POINTS})
 
 
 def _constants(module) -> dict:
@@ -95,20 +95,7 @@ def _constants(module) -> dict:
     return out
 
 
-def _signatures(jit) -> dict:
-    """Each entry point's one signature: the explicit one of the JIT build, or the types the
-    tallies pass (:mod:`sim.tally`)."""
-    from numba import types
-
-    rows, sums = types.float64[:, :], types.int64[:, ::1]
-    given = {
-        "fixed_sums": types.boolean(rows, types.int64, types.float64, sums, sums),
-        "price_counts": types.boolean(types.float64[::1], types.int64, types.int64[::1]),
-    }
-    return {f: given.get(f) or getattr(jit, f).nopython_signatures[0] for f in ENTRY_POINTS}
-
-
-def build(quiet: bool = False) -> Path:
+def build() -> Path:
     """Compile the entry points for this machine into ``sim/_kernel_aot_<digest>`` (about a minute
     of CPU), replacing any earlier build; returns the module's path."""
     with warnings.catch_warnings():
@@ -125,8 +112,8 @@ def build(quiet: bool = False) -> Path:
         cc.output_dir = tmp
         cc.target_cpu = "host"   # as numba's own cache; the digest names the CPU it was built for
         cc.verbose = False
-        for f, signature in _signatures(jit).items():
-            cc.export(f, signature)(getattr(jit, f).py_func)
+        for f in ENTRY_POINTS:   # each with the one signature the JIT build declares
+            cc.export(f, getattr(jit, f).nopython_signatures[0])(getattr(jit, f).py_func)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             cc.compile()
@@ -137,8 +124,6 @@ def build(quiet: bool = False) -> Path:
         shutil.move(str(built), target)
     _constants_path(name).write_text(json.dumps(_constants(jit), indent=1), encoding="utf-8")
     load.cache_clear()
-    if not quiet:
-        print(f"built {target.name}", file=sys.stderr)
     return target
 
 
@@ -156,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if ok else 1
     start = time.perf_counter()
     try:
-        path = build(quiet=True)
+        path = build()
     except Exception as exc:   # a compiler missing, pycc gone: say so; runs fall back to the JIT
         print(f"the ahead-of-time build failed ({type(exc).__name__}: {exc}); runs use the JIT "
               "build, which starts about a second slower", file=sys.stderr)

@@ -264,8 +264,7 @@ def parameter_rows(params: Mapping[str, Array | float], n: int) -> Draws:
     given = _rows(len(NAMES), n)
     for k, name in enumerate(NAMES):
         given[k] = params[name]
-    compiled = _compiled()
-    return Draws(given, np.full(len(NAMES), compiled.GIVEN, dtype=np.int64), np.zeros((len(NAMES), 5)), given)
+    return given_rows(given)
 
 
 def sampled(scenario: Scenario, u: Array) -> Draws:
@@ -315,8 +314,8 @@ def sampled_rows(scenario: Scenario, u: Array, out: Array | None = None) -> Arra
 
 
 def given_rows(rows: Array) -> Draws:
-    """The kernel's draws from a whole parameter matrix (:func:`sampled_rows`), every row given and
-    nothing copied (:func:`parameter_rows` copies a mapping's values into a new matrix)."""
+    """The kernel's draws from a whole parameter matrix (:func:`sampled_rows`, or one that
+    :func:`parameter_rows` has filled from a mapping), every row given and nothing copied."""
     if rows.ndim != 2 or rows.shape[0] != len(NAMES):
         raise ValueError(f"a parameter matrix has {len(NAMES)} rows, not {rows.shape}")
     compiled = _compiled()
@@ -328,12 +327,6 @@ def parameters_of(scenario: Scenario, rows: Array) -> dict[str, Array | float]:
     uncertain parameter, the value for a fixed one."""
     return {name: rows[k] if scenario.params[name].uncertain else scenario.params[name].value
             for k, name in enumerate(NAMES)}
-
-
-def sampled_parameters(scenario: Scenario, u: Array) -> dict[str, Array | float]:
-    """:func:`sim.sampling.draw_parameters`, the same mapping and numbers, with the inverse CDFs
-    compiled: a row of :func:`sampled_rows` for an uncertain parameter, the value for a fixed one."""
-    return parameters_of(scenario, sampled_rows(scenario, u))
 
 
 def _check_solution(concept: str, lam: float) -> None:

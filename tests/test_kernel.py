@@ -72,7 +72,7 @@ def test_the_compiled_inverse_cdfs_draw_the_reference_values():
         reference = draw_parameters(scenario, u)
         for k, (name, want) in enumerate(reference.items()):
             np.testing.assert_array_equal(rows[k], np.broadcast_to(want, (69_000,)), err_msg=name)
-        mapping = kernel.sampled_parameters(scenario, u)
+        mapping = kernel.parameters_of(scenario, rows)
         assert mapping.keys() == reference.keys()
         for name, want in reference.items():
             assert type(mapping[name]) is type(want), name
