@@ -24,7 +24,8 @@ import threading
 import time
 import types
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -180,6 +181,9 @@ class SharedPool:
         #: The worker processes' ids.
         self.pids = frozenset(p.pid for p in multiprocessing.active_children() if p not in others)
         self._ids = itertools.count()
+        #: True once a worker has died (killed, out of memory): the executor then takes no more work,
+        #: and :func:`shared_pool` starts a new pool in its place.
+        self.broken = False
         self._progress: dict[int, tuple[int, int]] = {}
         self._lock = threading.Lock()
         threading.Thread(target=self._listen, name="pool-progress", daemon=True).start()
@@ -187,13 +191,21 @@ class SharedPool:
     def analyse(self, scenario: Scenario) -> Job:
         """Start :func:`analyse_setting` of ``scenario`` in a worker."""
         job = next(self._ids)
-        return Job(self, job, self._executor.submit(_analyse_in_worker, job, scenario))
+        try:
+            return Job(self, job, self._executor.submit(_analyse_in_worker, job, scenario))
+        except BrokenProcessPool:
+            self.broken = True
+            raise
 
     def progress(self, job: int) -> float:
         """The share of the job's draws done so far."""
         with self._lock:
             done, total = self._progress.get(job, (0, 1))
         return done / total
+
+    def shutdown(self) -> None:
+        """Stop the workers, without waiting for them (a broken pool's may be gone already)."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     def forget(self, job: int) -> None:
         with self._lock:
@@ -215,8 +227,16 @@ class Job:
     def progress(self) -> float:
         return 1.0 if self.future.done() else self.pool.progress(self.id)
 
+    def failed(self) -> bool:
+        """True if the job has ended without a result (its worker died, or it was cancelled)."""
+        return self.future.done() and (self.future.cancelled() or self.future.exception() is not None)
+
     def result(self, timeout: float | None = None) -> Analysis:
-        value = self.future.result(timeout)
+        try:
+            value = self.future.result(timeout)
+        except BrokenProcessPool:
+            self.pool.broken = True
+            raise
         self.pool.forget(self.id)
         if isinstance(value.result.per_draw, Unreadable):
             raise RuntimeError(value.result.per_draw.reason)
@@ -229,9 +249,12 @@ _pool_lock = threading.Lock()
 
 
 def shared_pool() -> SharedPool:
-    """This process's pool (created on first use, one worker per core)."""
+    """This process's pool (created on first use, one worker per core, and again if a worker died)."""
     global _pool, _pool_pid
     with _pool_lock:
+        if _pool is not None and _pool_pid == os.getpid() and _pool.broken:
+            _pool.shutdown()
+            _pool = None
         if _pool is None or _pool_pid != os.getpid():
             _pool, _pool_pid = SharedPool(os.cpu_count() or 1), os.getpid()
         return _pool
@@ -255,16 +278,18 @@ class PresetRuns:
         return job
 
     def _run_in_turn(self, first: Job, names: list[str]) -> None:
-        first.future.exception()  # waits for it, however it ends
-        for name in names:
-            try:
+        try:
+            first.future.exception()  # waits for it, however it ends
+            for name in names:
                 self._start(name).future.exception()
-            except RuntimeError:  # the pool has shut down: the server is stopping
-                return
+        except (RuntimeError, CancelledError):  # the pool has shut down, or broken: no more presets
+            return
 
     def job(self, key: tuple) -> Job | None:
-        """The run of the preset setting ``key`` (see :func:`run_key`) if it has started, else ``None``."""
-        return self._jobs.get(key)
+        """The run of the preset setting ``key`` (see :func:`run_key`) if it has started and not failed,
+        else ``None`` (the caller then runs it in the pool, as any other setting)."""
+        job = self._jobs.get(key)
+        return None if job is None or job.failed() else job
 
 
 _presets: PresetRuns | None = None

@@ -104,3 +104,22 @@ def test_the_workers_end_when_their_server_is_killed_without_shutting_its_pool_d
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(_alive(p) for p in pids), "a pool worker outlived its killed server"
+
+
+def test_a_pool_whose_worker_died_is_replaced_and_the_next_run_succeeds(scenario):
+    import signal
+    import time
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = shared_pool()
+    for pid in pool.pids:   # a worker killed (out of memory, say): the executor takes no more work
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    with pytest.raises(BrokenProcessPool):
+        while time.monotonic() < deadline:   # the executor notices at its next look at its workers
+            pool.analyse(scenario.updated({"run.draws": 1_000})).result(timeout=60)
+            time.sleep(0.2)
+    assert pool.broken
+    fresh = shared_pool()
+    assert fresh is not pool and not fresh.broken and not fresh.pids & pool.pids
+    assert same_numbers(fresh.analyse(scenario).result(timeout=300).result, run(scenario))
