@@ -1348,6 +1348,91 @@ def _tree_lines(pay0, slope, ch0, ch1, prob):
         z2_0, z13_0, z24_0, z32_0, z39_0, s2_0, s13_0, s24_0, s32_0, s39_0, z2_1, z13_1, z24_1,
         z32_1, z39_1, s2_1, s13_1, s24_1, s32_1, s39_1
     )
+
+
+@njit(**_INLINE)
+def _tree_us_lines(pay0, slope, ch0, ch1, prob):
+    """The US's values at the five line nodes at c = 0 and their slopes, as :func:`_tree_lines`
+    computes the leadership's (one tuple of 10: ``UA`` then ``UB``)."""
+    z0_3 = pay0[0, 3]
+    z1_3 = pay0[1, 3]
+    z2_3 = z0_3 * prob[0, 0] + z1_3 * prob[0, 1]
+    z3_3 = pay0[2, 3]
+    z4_3 = pay0[3, 3]
+    z5_3 = z4_3 + ch0 * (z3_3 - z4_3)
+    z6_3 = pay0[4, 3]
+    z7_3 = z5_3 * prob[1, 0] + z6_3 * prob[1, 1]
+    z8_3 = pay0[5, 3]
+    z9_3 = pay0[6, 3]
+    z10_3 = z9_3 + ch1 * (z8_3 - z9_3)
+    z11_3 = pay0[7, 3]
+    z12_3 = z10_3 * prob[2, 0] + z11_3 * prob[2, 1]
+    z13_3 = z7_3 * prob[3, 0] + z12_3 * prob[3, 1]
+    z14_3 = pay0[8, 3]
+    z15_3 = pay0[9, 3]
+    z16_3 = z15_3 + ch0 * (z14_3 - z15_3)
+    z17_3 = pay0[10, 3]
+    z18_3 = z16_3 * prob[4, 0] + z17_3 * prob[4, 1]
+    z19_3 = pay0[11, 3]
+    z20_3 = pay0[12, 3]
+    z21_3 = z20_3 + ch1 * (z19_3 - z20_3)
+    z22_3 = pay0[13, 3]
+    z23_3 = z21_3 * prob[5, 0] + z22_3 * prob[5, 1]
+    z24_3 = z18_3 * prob[6, 0] + z23_3 * prob[6, 1]
+    z26_3 = pay0[14, 3]
+    z27_3 = pay0[15, 3]
+    z28_3 = z26_3 * prob[8, 0] + z27_3 * prob[8, 1]
+    z29_3 = pay0[16, 3]
+    z30_3 = pay0[17, 3]
+    z31_3 = z29_3 * prob[9, 0] + z30_3 * prob[9, 1]
+    z32_3 = z28_3 * prob[10, 0] + z31_3 * prob[10, 1]
+    z33_3 = pay0[18, 3]
+    z34_3 = pay0[19, 3]
+    z35_3 = z33_3 * prob[11, 0] + z34_3 * prob[11, 1]
+    z36_3 = pay0[20, 3]
+    z37_3 = pay0[21, 3]
+    z38_3 = z36_3 * prob[12, 0] + z37_3 * prob[12, 1]
+    z39_3 = z35_3 * prob[13, 0] + z38_3 * prob[13, 1]
+    s0_3 = slope[0, 3]
+    s1_3 = slope[1, 3]
+    s2_3 = s0_3 * prob[0, 0] + s1_3 * prob[0, 1]
+    s3_3 = slope[2, 3]
+    s4_3 = slope[3, 3]
+    s5_3 = s4_3 + ch0 * (s3_3 - s4_3)
+    s6_3 = slope[4, 3]
+    s7_3 = s5_3 * prob[1, 0] + s6_3 * prob[1, 1]
+    s8_3 = slope[5, 3]
+    s9_3 = slope[6, 3]
+    s10_3 = s9_3 + ch1 * (s8_3 - s9_3)
+    s11_3 = slope[7, 3]
+    s12_3 = s10_3 * prob[2, 0] + s11_3 * prob[2, 1]
+    s13_3 = s7_3 * prob[3, 0] + s12_3 * prob[3, 1]
+    s14_3 = slope[8, 3]
+    s15_3 = slope[9, 3]
+    s16_3 = s15_3 + ch0 * (s14_3 - s15_3)
+    s17_3 = slope[10, 3]
+    s18_3 = s16_3 * prob[4, 0] + s17_3 * prob[4, 1]
+    s19_3 = slope[11, 3]
+    s20_3 = slope[12, 3]
+    s21_3 = s20_3 + ch1 * (s19_3 - s20_3)
+    s22_3 = slope[13, 3]
+    s23_3 = s21_3 * prob[5, 0] + s22_3 * prob[5, 1]
+    s24_3 = s18_3 * prob[6, 0] + s23_3 * prob[6, 1]
+    s26_3 = slope[14, 3]
+    s27_3 = slope[15, 3]
+    s28_3 = s26_3 * prob[8, 0] + s27_3 * prob[8, 1]
+    s29_3 = slope[16, 3]
+    s30_3 = slope[17, 3]
+    s31_3 = s29_3 * prob[9, 0] + s30_3 * prob[9, 1]
+    s32_3 = s28_3 * prob[10, 0] + s31_3 * prob[10, 1]
+    s33_3 = slope[18, 3]
+    s34_3 = slope[19, 3]
+    s35_3 = s33_3 * prob[11, 0] + s34_3 * prob[11, 1]
+    s36_3 = slope[20, 3]
+    s37_3 = slope[21, 3]
+    s38_3 = s36_3 * prob[12, 0] + s37_3 * prob[12, 1]
+    s39_3 = s35_3 * prob[13, 0] + s38_3 * prob[13, 1]
+    return (z2_3, z13_3, z24_3, z32_3, z39_3, s2_3, s13_3, s24_3, s32_3, s39_3)
 # ---- end of the generated section ----
 
 
@@ -1433,24 +1518,36 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
             out[row + 2, i] = np.minimum(price_d, price_s)
 
 
-@njit(types.void(_ANY, _KIND, _SPEC, _ANY, types.float64[:], _F8, _F8, _B1, _F8, _KIND, _I8, _I8,
+#: Rows of a draw's US lines (``_tree_us_lines``): values at c = 0, then slopes, by line node.
+UA, UB = 0, 5
+
+
+@njit(**_INLINE)
+def _us_at(U, node, c):
+    return U[UA + node] + U[UB + node] * c
+
+
+@njit(types.void(_ANY, _KIND, _SPEC, _ANY, types.float64[:], _F8, _F8, _B1, _F8, _I8, _I8,
                  types.float64[:, :, ::1]), **_OPTS)
-def curve_chunk(u, kind, spec, given, grid, verification, pressure, qre, lam, split_members, start, stop,
-                out):
+def curve_chunk(u, kind, spec, given, grid, verification, pressure, qre, lam, start, stop, out):
     """Each draw solved at every concession of ``grid`` (the acceptance curve of
     ``sim.analysis.negotiation``): ``out[g, :, i]`` holds P(Keep), P(Distance), P(Sever), P(Split),
     the US's expected utility and its value of Keep, for the draws ``start:stop`` (threads share
-    the chunk). The payoffs are built once per draw; only the line's value at each concession
-    changes."""
+    the chunk).
+
+    Al-Qaeda's payoffs do not move with the concession, so neither do its choices nor, below the
+    faction, anything but straight lines in c (what the price search reads). Each draw is solved
+    once, for those lines; at each concession only the faction's and the leadership's choices are
+    made again, on the lines' values there, as :func:`_tree_backward` makes them (SPE: the first
+    best; QRE: the logit response, the faction's as ``_qre_values`` computes it). The reference
+    re-solves the whole tree at each concession: the two agree to rounding (``tests/test_kernel.py``)."""
     n_terminals, n_players = len(TERMINALS), 4
     qt = np.empty((kind.shape[0], TILE))
     pay0 = np.empty((n_terminals, n_players))
     pay1 = np.empty((n_terminals, n_players))
     slope = np.empty((n_terminals, n_players))
-    pay = np.empty((n_terminals, n_players))
     chance = np.empty(2)
     prob = np.zeros((N_DECISIONS, 3))
-    tmass = np.empty(n_terminals)
     for i in range(start, stop):
         if (i - start) % TILE == 0:
             _draw_tile(u, kind, spec, given, i, min(i + TILE, stop), qt)
@@ -1462,24 +1559,40 @@ def curve_chunk(u, kind, spec, given, grid, verification, pressure, qre, lam, sp
             for r in range(n_players):
                 slope[t, r] = pay1[t, r] - pay0[t, r]
         ch0, ch1 = chance[0], chance[1]
+        _tree_backward(pay0, ch0, ch1, qre, lam, prob)   # al-Qaeda's choices, whatever the concession
+        L = _tree_lines(pay0, slope, ch0, ch1, prob)
+        U = _tree_us_lines(pay0, slope, ch0, ch1, prob)
         for g in range(grid.shape[0]):
             c = grid[g]
-            due = chip if c < threshold else 0.0
-            for t in range(n_terminals):
-                for r in range(n_players):
-                    pay[t, r] = pay0[t, r] + c * slope[t, r]
-                if t >= FIRST_SEVER:
-                    pay[t, TALIBAN] = pay[t, TALIBAN] - due
-            values = _tree_backward(pay, ch0, ch1, qre, lam, prob)
-            _tree_reach(prob, ch0, ch1, tmass)
-            acc = 0.0
-            for m in range(split_members.shape[0]):
-                acc = acc + tmass[split_members[m]]
-            out[g, 0, i] = prob[ROOT_DECISION, 0]
-            out[g, 1, i] = prob[ROOT_DECISION, 1]
-            out[g, 2, i] = prob[ROOT_DECISION, 2]
-            out[g, 3, i] = acc
-            out[g, 4, i] = values[3]
-            out[g, 5, i] = values[10]
+            chip_on = c < threshold
+            if qre:
+                keep, sever, distance, stay_s, stay_d = _qre_values(c, chip_on, lam, L, chip)
+                top = max(max(keep, distance), sever)
+                e0 = math.exp(lam * (keep - top))
+                e1 = math.exp(lam * (distance - top))
+                e2 = math.exp(lam * (sever - top))
+                total = 0.0 + e0 + e1 + e2
+                p_keep, p_distance, p_sever = e0 / total, e1 / total, e2 / total
+            else:
+                stay_s = _stays(L, S_STAY, S_SPLIT, c)
+                stay_d = _stays(L, D_STAY, D_SPLIT, c)
+                keep, sever, distance = _move_values(L, c, stay_s, stay_d, chip_on, chip)
+                best, top = 0, keep                # the first best, in the tree's order
+                if distance > top:
+                    best, top = 1, distance
+                if sever > top:
+                    best = 2
+                p_keep = 1.0 if best == 0 else 0.0
+                p_distance = 1.0 if best == 1 else 0.0
+                p_sever = 1.0 if best == 2 else 0.0
+            us_keep = _us_at(U, KEEP, c)
+            us_distance = stay_d * _us_at(U, D_STAY, c) + (1 - stay_d) * _us_at(U, D_SPLIT, c)
+            us_sever = stay_s * _us_at(U, S_STAY, c) + (1 - stay_s) * _us_at(U, S_SPLIT, c)
+            out[g, 0, i] = p_keep
+            out[g, 1, i] = p_distance
+            out[g, 2, i] = p_sever
+            out[g, 3, i] = p_distance * (1 - stay_d) + p_sever * (1 - stay_s)
+            out[g, 4, i] = p_keep * us_keep + p_distance * us_distance + p_sever * us_sever
+            out[g, 5, i] = us_keep
 
 

@@ -368,21 +368,26 @@ CURVE_ROWS = ("keep", "distance", "sever", "split", "eu_us", "keep_us")
 def curve(draws: Draws, grid: Array, levers: Mapping[str, float], concept: str, lam: float) -> Array:
     """``(len(grid), len(CURVE_ROWS), n)``: every draw solved at each concession of ``grid``."""
     _check_solution(concept, lam)
-    tree, compiled = flat_tree(), _compiled()
     out = np.empty((len(grid), len(CURVE_ROWS), draws.n))
     grid = np.asarray(grid, dtype=float)
-    split = np.array(matching(tree.terminals, segment="split"), dtype=np.int64)
 
     def part(bounds: tuple[int, int]) -> None:
-        compiled.curve_chunk(draws.u, draws.kind, draws.spec, draws.given, grid,
-                             float(levers["verification"]), float(levers["pressure"]), concept == "qre",
-                             float(lam), split, *bounds, out)
+        # The build is the solving thread's: the ahead-of-time one holds the GIL, so a pool thread
+        # handed it would solve its share one after another with the others.
+        _compiled().curve_chunk(draws.u, draws.kind, draws.spec, draws.given, grid,
+                                float(levers["verification"]), float(levers["pressure"]), concept == "qre",
+                                float(lam), *bounds, out)
 
-    # The kernel releases the GIL: the draws are shared out among threads, each writing its columns.
+    # The kernel releases the GIL: the draws are shared out among threads, each writing its columns
+    # (one share is solved in the calling thread, as a run's one chunk is).
     workers = thread_count(draws.n // TILE_DRAWS)
     edges = np.linspace(0, draws.n, workers + 1).astype(int)
+    shares = list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
+    if workers == 1:
+        part(shares[0])
+        return out
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(part, zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True)))
+        list(pool.map(part, shares))
     return out
 
 

@@ -67,14 +67,13 @@ def test_the_ahead_of_time_build_draws_curves_and_tallies_as_the_jit_build(build
     np.testing.assert_array_equal(*rows)
 
     grid = np.linspace(0, 1, 5)
-    terminals = kernel.flat_tree().terminals
-    split = np.array([i for i, t in enumerate(terminals) if "/split/" in t], dtype=np.int64)
-    curves = [np.full((5, len(kernel.CURVE_ROWS), draws.n), np.nan) for _ in builds]
-    for build, out in zip(builds, curves, strict=True):
-        build.curve_chunk(draws.u, draws.kind, draws.spec, draws.given, grid, 0.5, 0.5, True, 4.0, split,
-                          0, draws.n, out)
-    np.testing.assert_array_equal(*curves)
-    assert not np.isnan(curves[0]).any()
+    for qre in (True, False):
+        curves = [np.full((5, len(kernel.CURVE_ROWS), draws.n), np.nan) for _ in builds]
+        for build, out in zip(builds, curves, strict=True):
+            build.curve_chunk(draws.u, draws.kind, draws.spec, draws.given, grid, 0.5, 0.5, qre, 4.0, 0,
+                              draws.n, out)
+        np.testing.assert_array_equal(*curves)
+        assert not np.isnan(curves[0]).any()
 
     values = np.random.default_rng(1).normal(size=(3, 1_000))
     tallies = []

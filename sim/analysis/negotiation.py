@@ -168,8 +168,11 @@ def acceptance_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
                      lam: float | None = None) -> Curve:
     """The outcome probabilities and mean US utility as the concession moves.
 
-    The draws of ``drawn`` are re-solved at each grid point, on the game's
-    :class:`~sim.model.ConcessionLine` (cheaper than rebuilding the game, with the same numbers).
+    Each draw of ``drawn`` is solved once, on the game's :class:`~sim.model.ConcessionLine`: al-Qaeda's
+    payoffs do not move with the concession, so neither do its choices, and below the faction every
+    value is a straight line in it. At each grid point the faction's and the leadership's choices are
+    made again on those lines (:func:`sim.kernel.curve`), which gives a full re-solve's numbers to
+    rounding at a fraction of its cost.
     """
     s = setting(drawn, levers, concept, lam)
     grid_ = _grid(grid)
@@ -276,9 +279,10 @@ def bargaining_zone(drawn: Sample, levers: Mapping[str, float] | None = None, co
                     curve: Curve | None = None) -> BargainingZone:
     """Decide per draw, at each concession of ``grid``, whether both sides would accept a deal there.
 
-    The whole game is re-solved at each grid concession, so the Taliban may switch from a pledge to a
-    Sever (with the faction staying or splitting) as the offer grows, and the US compares what it
-    then gets, concession paid, with its value of the alliance as it is (Keep, where it pays nothing).
+    Every choice that moves with the concession is made again at each grid concession, so the Taliban
+    may switch from a pledge to a Sever (with the faction staying or splitting) as the offer grows,
+    and the US compares what it then gets, concession paid, with its value of the alliance as it is
+    (Keep, where it pays nothing).
     A concession ``curve`` of the same sample and setting already holds those solutions.
     """
     if curve is None:
