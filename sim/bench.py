@@ -13,7 +13,9 @@ machine may be shared, so the figures that matter are **ratios taken within one 
 * Gambit per draw on the same tree (read from :mod:`sim.efg`'s ``.efg`` text) against ours;
 * peak RSS of ``alliance-sim run`` at 10^6 and at ``--scale-draws`` draws (10^8 by default; 10^9
   for the issue's completion figure, which takes hours here), each in a fresh process;
-* the speed-up of ``run --workers 2`` over ``run --threads 1`` at ``--scale-draws`` draws;
+* the speed-up of ``run --workers 2`` over ``run --threads 1`` at ``--scale-draws`` draws, and the
+  machine's own 2-process scaling (the floor drawn by two processes at once against one), measured
+  on each side of those runs: the ceiling no code can pass on this machine;
 * the cold start: ``python -m sim run baseline-2018 --draws 1000`` in a fresh process;
 * the reservation price and 21-point acceptance curve at 10^5 draws (:mod:`sim.analysis.bench`);
 * the timeline of 10^5 trajectories over 15 years.
@@ -81,12 +83,14 @@ class Sizes:
     curve_draws: int = 100_000
     trajectories: int = 100_000
     years: int = 15
+    #: Draws of the floor per process in a round of the machine's own 2-process scaling (about 8 s).
+    scaling_draws: int = 30_000_000
 
     @classmethod
     def quick(cls) -> Sizes:
         """Every size shrunk, for a test of the bench itself (its figures mean little)."""
         return cls(draws=5_000, scale_draws=20_000, rss_draws=5_000, gambit_draws=3, cold_starts=1,
-                   curve_draws=2_000, trajectories=1_000, years=2)
+                   curve_draws=2_000, trajectories=1_000, years=2, scaling_draws=20_000)
 
 
 @dataclass(frozen=True)
@@ -349,18 +353,59 @@ def memory_figures(rss_draws: int, scale_draws: int) -> list[Figure]:
                    scale_draws, "s", scale.refusal() or scale.seconds)]
 
 
-def worker_figures(scale_draws: int) -> list[Figure]:
-    """``run --workers 2`` against ``run --threads 1`` at the same draws (each a fresh process)."""
+def worker_figures(scale_draws: int, scaling_draws: int) -> list[Figure]:
+    """``run --workers 2`` against ``run --threads 1`` at the same draws (each a fresh process), and
+    that speed-up against what the machine itself gives two processes (:func:`machine_scaling`),
+    measured on each side of the runs."""
+    k = len(uncertain_names(load_scenario(SCENARIO)))
+    before = machine_scaling(k, scaling_draws)
     one, two = cli(*run_args(scale_draws, "--threads", "1")), cli(*run_args(scale_draws, "--workers", "2"))
+    ceiling = statistics.median([*before, *machine_scaling(k, scaling_draws)])
     why = one.refusal() or two.refusal()
+    speedup = why or one.seconds / two.seconds
     return [figure("run_1_thread", "alliance-sim run --threads 1 (SPE), wall clock", scale_draws, "s",
                    one.refusal() or one.seconds),
             figure("run_2_workers", "alliance-sim run --workers 2 (SPE), wall clock", scale_draws, "s",
                    two.refusal() or two.seconds),
             figure("workers_2_speedup", "speed-up of --workers 2 over --threads 1", scale_draws, "x",
-                   why or one.seconds / two.seconds),
+                   speedup),
+            figure("machine_2_process_scaling", "the machine's own: the floor in 2 processes at once over "
+                   f"1 (median of {2 * SCALING_ROUNDS}, before and after the runs)", scaling_draws, "x",
+                   ceiling),
+            figure("workers_2_share_of_machine", "the 2-worker speed-up as a share of the machine's own",
+                   scale_draws, "ratio", speedup if isinstance(speedup, str) else speedup / ceiling),
             figure("per_core_rate", "draws per second of one core (run --threads 1, SPE)", scale_draws,
                    "draws/s", one.refusal() or scale_draws / one.seconds)]
+
+
+#: Rounds of :func:`machine_scaling` on each side of the worker runs.
+SCALING_ROUNDS = 2
+
+
+def _floor_seconds(k: int, draws: int) -> float:
+    """Seconds to draw the floor for ``draws`` draws (in a pool's process)."""
+    start = time.perf_counter()
+    floor_work(k, draws)()
+    return time.perf_counter() - start
+
+
+def machine_scaling(k: int, draws: int, rounds: int = SCALING_ROUNDS) -> list[float]:
+    """The machine's own ceiling for a 2-worker speed-up, ``rounds`` times: the floor (``k``
+    uniforms for ``draws`` draws) drawn by two processes at once, against one process alone, in
+    turn. A shared or virtual machine's two cores may give two processes much less than twice the
+    work of one (a host's other load, shared physical cores, clocks that drop when both are busy);
+    no code can beat that, so the speed-up is also given as a share of it."""
+    import multiprocessing
+
+    out = []
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.starmap(_floor_seconds, [(k, FLOOR_CHUNK)] * 2, chunksize=1)   # both processes started
+        for _ in range(rounds):
+            alone = pool.apply(_floor_seconds, (k, draws))
+            start = time.perf_counter()
+            pool.starmap(_floor_seconds, [(k, draws)] * 2, chunksize=1)
+            out.append(2 * alone / (time.perf_counter() - start))
+    return out
 
 
 # ----------------------------------------------------------------------------- the whole bench
@@ -399,7 +444,7 @@ def measure(sizes: Sizes | None = None, say: Callable[[str], None] = lambda _: N
     say("memory ...")
     figures += memory_figures(sizes.rss_draws, sizes.scale_draws)
     say("workers ...")
-    figures += worker_figures(sizes.scale_draws)
+    figures += worker_figures(sizes.scale_draws, sizes.scaling_draws)
     return {"scenario": SCENARIO, "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": {**machine(), "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)]},
             "sizes": asdict(sizes), "task_rows": task_rows(),

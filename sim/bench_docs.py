@@ -71,6 +71,14 @@ def scale_arithmetic(report: dict[str, Any]) -> str:
         lines.append(f"- **Parallel efficiency**: 2 local workers ran {speedup.value:.2f}x as fast as one "
                      f"single-threaded process at {speedup.size:,} draws, {efficiency:.0%} per worker; the "
                      "times below assume the same on a cluster.")
+        ceiling = f.get("machine_2_process_scaling")
+        if ceiling is not None and ceiling.value:
+            share = speedup.value / ceiling.value
+            lines.append(f"  The machine itself gave two processes {ceiling.value:.2f}x the work of one "
+                         f"(the floor drawn at once), so the workers reached {share:.0%} of what its cores "
+                         "allowed. On a cluster whose cores do not slow each other down, a worker would run "
+                         f"at about {share:.0%} of a core, and the times below would be about "
+                         f"{efficiency / share:.0%} of those shown.")
     lines += ["", "| single-threaded workers | wall time |", "|---:|---|"]
     lines += [f"| {w:,} | {_duration(core_seconds / (w * efficiency))} |" for w in CLUSTER_WORKERS]
     lines += ["", *_memory_lines(f), *_traffic_lines(f, report.get("task_rows"))]
