@@ -242,10 +242,12 @@ def results(scenario: Scenario, analysis: Analysis) -> None:
     with left:
         st.markdown("**Outcomes** (bars: 95% intervals)")
         st.vega_lite_chart(outcome_bars({scenario.name: result}), width="stretch")
+        # A plain HTML table (st.table), which screen readers read, not the data grid's canvas; it
+        # also spares a first view the grid's scripts.
         with st.expander("Data as table"):
-            st.dataframe([{"outcome": r["outcome"], "share of draws (95% interval)":
-                           percent_text(r["probability"], r["low"], r["high"])}
-                          for r in outcome_rows({scenario.name: result})], hide_index=True)
+            st.table([{"outcome": r["outcome"], "share of draws (95% interval)":
+                       percent_text(r["probability"], r["low"], r["high"])}
+                      for r in outcome_rows({scenario.name: result})], hide_index=True)
     with right:
         st.markdown("**The Taliban's net value of the alliance** over its best way out, in utility points")
         net_value = result.per_draw["net_alliance_value"]
@@ -253,9 +255,9 @@ def results(scenario: Scenario, analysis: Analysis) -> None:
         st.caption("Right of the dashed line at 0 the alliance is worth more to the leadership than "
                    "its best way out.")
         with st.expander("Data as table"):
-            st.dataframe([{"from": round(r["start"], 3), "to": round(r["end"], 3),
-                           "share of draws": f"{r['share']:.1%}"} for r in histogram_rows(net_value)],
-                         hide_index=True)
+            st.table([{"from": round(r["start"], 3), "to": round(r["end"], 3),
+                       "share of draws": f"{r['share']:.1%}"} for r in histogram_rows(net_value)],
+                     hide_index=True)
     st.markdown(UTILITY_POINTS)
     st.subheader("Why")
     st.markdown("\n".join(analysis.explanation))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -65,6 +66,12 @@ def test_an_uploaded_what_if_is_described_as_the_file_not_as_its_preset(app):
 def test_every_chart_has_its_data_as_a_table_and_the_tree_a_text_summary(app):
     assert len(app.get("vega_lite_chart")) == 2
     assert sum(e.label == "Data as table" for e in app.expander) == 2
+    # Plain HTML tables, with the charts' numbers: the outcomes' shares with their intervals, and the
+    # histogram's bins, whose shares make up every draw.
+    outcomes, bins = (t.value for t in app.table)
+    assert all(re.fullmatch(r"\d+(\.\d+)?% \(\d+(\.\d+)?-\d+(\.\d+)?%\)", text)
+               for text in outcomes["share of draws (95% interval)"])
+    assert abs(sum(float(x.rstrip("%")) for x in bins["share of draws"]) - 100) < 0.1 * len(bins)
     assert any(m.value.startswith("1. Taliban leadership") for m in app.markdown)
 
 
