@@ -103,6 +103,30 @@ def test_the_main_thread_gets_the_ahead_of_time_build_and_other_threads_the_jit_
         assert pool.submit(kernel._compiled).result() is jit
 
 
+def test_a_curves_threads_each_solve_with_their_own_threads_build(builds, monkeypatch):
+    """The ahead-of-time build holds the GIL: handed from the main thread to the curve's pool
+    threads, it would make them solve their shares one after another."""
+    ahead, jit = builds
+    calls = []   # (the build, the thread it was taken in, the thread that solved with it)
+
+    class Recorded:
+        def __init__(self, build):
+            self.build, self.taken_in = build, threading.current_thread()
+
+        def curve_chunk(self, *args):
+            calls.append((self.build, self.taken_in, threading.current_thread()))
+            self.build.curve_chunk(*args)
+
+    _, draws = _draws(4 * kernel.TILE_DRAWS)
+    compiled = kernel._compiled
+    monkeypatch.setattr(kernel, "_compiled", lambda: Recorded(compiled()))
+    monkeypatch.setattr(kernel, "thread_count", lambda tasks, threads=None: 2)
+    kernel.curve(draws, np.linspace(0, 1, 3), {"verification": 0.5, "pressure": 0.5}, "spe", 1.0)
+    assert len(calls) == 2
+    for build, taken_in, solved_in in calls:
+        assert taken_in is solved_in and solved_in is not threading.main_thread() and build is jit
+
+
 def test_a_run_gives_the_same_numbers_whichever_build_solves_it(builds):
     # one chunk is solved in the calling thread: the main thread (ahead of time) against a thread (JIT)
     scenario = load_scenario("baseline-2018")
