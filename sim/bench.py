@@ -353,11 +353,11 @@ def memory_figures(rss_draws: int, scale_draws: int) -> list[Figure]:
                    scale_draws, "s", scale.refusal() or scale.seconds)]
 
 
-def worker_figures(scale_draws: int, scaling_draws: int) -> list[Figure]:
+def worker_figures(scenario: Scenario, scale_draws: int, scaling_draws: int) -> list[Figure]:
     """``run --workers 2`` against ``run --threads 1`` at the same draws (each a fresh process), and
     that speed-up against what the machine itself gives two processes (:func:`machine_scaling`),
     measured on each side of the runs."""
-    k = len(uncertain_names(load_scenario(SCENARIO)))
+    k = len(uncertain_names(scenario))
     before = machine_scaling(k, scaling_draws)
     one, two = cli(*run_args(scale_draws, "--threads", "1")), cli(*run_args(scale_draws, "--workers", "2"))
     ceiling = statistics.median([*before, *machine_scaling(k, scaling_draws)])
@@ -384,9 +384,7 @@ SCALING_ROUNDS = 2
 
 def _floor_seconds(k: int, draws: int) -> float:
     """Seconds to draw the floor for ``draws`` draws (in a pool's process)."""
-    start = time.perf_counter()
-    floor_work(k, draws)()
-    return time.perf_counter() - start
+    return seconds(floor_work(k, draws))
 
 
 def machine_scaling(k: int, draws: int, rounds: int = SCALING_ROUNDS) -> list[float]:
@@ -444,7 +442,7 @@ def measure(sizes: Sizes | None = None, say: Callable[[str], None] = lambda _: N
     say("memory ...")
     figures += memory_figures(sizes.rss_draws, sizes.scale_draws)
     say("workers ...")
-    figures += worker_figures(sizes.scale_draws, sizes.scaling_draws)
+    figures += worker_figures(scenario, sizes.scale_draws, sizes.scaling_draws)
     return {"scenario": SCENARIO, "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": {**machine(), "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)]},
             "sizes": asdict(sizes), "task_rows": task_rows(),
