@@ -247,7 +247,8 @@ class Draws:
     """A chunk's parameters as the kernel reads them: draw ``i``'s parameter ``k`` is ``given[k, i]``,
     a fixed value, or an inverse CDF of the uniform ``u[k, i]``, as ``kind[k]`` says (the constants
     of each in ``spec[k]``). The kernel computes them draw by draw, so no chunk-sized parameter matrix
-    is written and read back."""
+    is written and read back. ``u`` is C-contiguous (the kernel's inverse CDFs run a tile of draws
+    at a time, in vector registers); with every row given it is an empty placeholder."""
 
     u: Array
     kind: NDArray[np.int64]
@@ -292,7 +293,9 @@ def sampled(scenario: Scenario, u: Array) -> Draws:
         else:
             kind[k] = compiled.GIVEN
             given[k] = ppf(p, u[:, k])
-    return Draws(u.T, kind, spec, given)
+    # A whole block's uniforms are C-contiguous already; a column slice or a design stored draw-major
+    # is copied (64 numbers a draw: far less than reading them strided would cost the kernel).
+    return Draws(np.ascontiguousarray(u.T), kind, spec, given)
 
 
 def parameter_matrix(n: int) -> Array:
@@ -319,7 +322,12 @@ def given_rows(rows: Array) -> Draws:
     if rows.ndim != 2 or rows.shape[0] != len(NAMES):
         raise ValueError(f"a parameter matrix has {len(NAMES)} rows, not {rows.shape}")
     compiled = _compiled()
-    return Draws(rows, np.full(len(NAMES), compiled.GIVEN, dtype=np.int64), np.zeros((len(NAMES), 5)), rows)
+    return Draws(_NO_UNIFORMS, np.full(len(NAMES), compiled.GIVEN, dtype=np.int64), np.zeros((len(NAMES), 5)),
+                 rows)
+
+
+#: The uniforms of draws whose every parameter is given: none is read.
+_NO_UNIFORMS = np.empty((len(NAMES), 0))
 
 
 def parameters_of(scenario: Scenario, rows: Array) -> dict[str, Array | float]:

@@ -79,6 +79,23 @@ def test_the_compiled_inverse_cdfs_draw_the_reference_values():
             np.testing.assert_array_equal(mapping[name], want, err_msg=name)
 
 
+def test_uniforms_in_any_memory_layout_draw_the_same_parameters():
+    # The kernel reads its uniforms C-contiguous (in vector registers); sim.kernel copies any other
+    # layout first: draw-major, a column slice, or a Latin hypercube's design.
+    scenario = load_scenario("baseline-2018")
+    u = Design(3_000, 2).uniforms(0, 3_000)
+    layouts = {"as drawn": u, "draw-major": np.ascontiguousarray(u), "every other draw": u[::2],
+               "Fortran": np.asfortranarray(u)}
+    want = {name: draw_parameters(scenario, v) for name, v in layouts.items()}
+    for name, v in layouts.items():
+        draws = kernel.sampled(scenario, v)
+        assert draws.u.flags.c_contiguous, name
+        rows = kernel.sampled_rows(scenario, v)
+        for k, (param, values) in enumerate(want[name].items()):
+            np.testing.assert_array_equal(rows[k], np.broadcast_to(values, (v.shape[0],)), err_msg=param)
+    assert not np.array_equal(want["as drawn"]["aq_money"][::2], want["as drawn"]["aq_money"][:1_500])
+
+
 def test_prices_given_to_the_kernel_are_kept_and_not_searched_again():
     scenario = load_scenario("baseline-2018")
     params = draw_parameters(scenario, Design(2_000, 1).uniforms(0, 2_000))
