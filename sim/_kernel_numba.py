@@ -154,7 +154,7 @@ def _set(pay, t, taliban, faction, aq, us):
     pay[t, 3] = us
 
 
-@njit(**_OPTS)
+@njit(**_INLINE)
 def payoffs(q, c, verification, pressure, pay, chance):
     """:func:`sim.model._chip_free_game` for one draw at concession ``c``: the payoffs of every
     terminal (rows in :data:`TERMINALS` order) and the detection chances. Term by term as in
@@ -436,16 +436,21 @@ def _mix_range(L, stay, split, s_min, s_max, lo, hi):
 #: constants (a move, a piece, a flag), numba would otherwise compile one copy per combination.
 _L, _F, _I, _B = types.UniTuple(types.float64, 20), types.float64, types.int64, types.boolean
 _TABLE, _HAVE = types.float64[:, :, ::1], types.boolean[:, ::1]
+#: The search's functions allocate nothing and only borrow the caller's scan table: compiled
+#: without reference counting, they skip the count numba takes and drops on the table each time
+#: it passes it on (about a tenth of a QRE draw's time, in NRT_incref and NRT_decref).
+_SEARCH = {**_OPTS, "_nrt": False}
 
 
-@njit(_F(_I, _I, _F, _F, types.float64[::1], types.float64[::1], _B, _L, _F), **_OPTS)
-def _lead_bound(move, over, lo, hi, first, last, chip_on, L, chip):
+@njit(_F(_I, _I, _F, _F, _F, _F, _F, _F, _B, _L, _F), **_OPTS)
+def _lead_bound(move, over, lo, hi, s_first, s_last, d_first, d_last, chip_on, L, chip):
     """An upper bound of how far ``move`` leads ``over`` (ANY: the better of the other two) on
-    [lo, hi], given the scan's table rows ``first`` (at lo) and ``last`` (at hi): the faction's
-    P(stay) is monotone in c, so it lies between its values at the ends. Below zero, no concession
-    there can price the move, and the scan is skipped."""
-    s_min, s_max = min(first[T_STAY_S], last[T_STAY_S]), max(first[T_STAY_S], last[T_STAY_S])
-    d_min, d_max = min(first[T_STAY_D], last[T_STAY_D]), max(first[T_STAY_D], last[T_STAY_D])
+    [lo, hi], given the faction's P(stay) after Sever and after Distance at lo (``*_first``) and at
+    hi (``*_last``): it is monotone in c, so it lies between its values at the ends. Below zero, no
+    concession there can price the move, and the scan is skipped. (Numbers, not the scan table's
+    rows: a row is a view, and each costs a reference count taken and dropped.)"""
+    s_min, s_max = min(s_first, s_last), max(s_first, s_last)
+    d_min, d_max = min(d_first, d_last), max(d_first, d_last)
     sever_lo, sever_hi = _mix_range(L, S_STAY, S_SPLIT, s_min, s_max, lo, hi)
     distance_lo, distance_hi = _mix_range(L, D_STAY, D_SPLIT, d_min, d_max, lo, hi)
     due = chip if chip_on else 0.0
@@ -459,7 +464,7 @@ def _lead_bound(move, over, lo, hi, first, last, chip_on, L, chip):
     return _pick(highs, move) - rival
 
 
-@njit(_F(_I, _I, _I, _F, _F, _B, _B, _F, _L, _F, _TABLE, _HAVE), **_OPTS)
+@njit(_F(_I, _I, _I, _F, _F, _B, _B, _F, _L, _F, _TABLE, _HAVE), **_SEARCH)
 def _first_crossing(move, over, piece, lo, hi, chip_on, strict_end, lam, L, chip, table, have):
     """Where the lead first turns non-negative on [lo, hi] (``inf`` if it does not): a scan of
     ``SCAN`` points finds the first cell, then a safeguarded Newton search shrinks it below
@@ -469,7 +474,8 @@ def _first_crossing(move, over, piece, lo, hi, chip_on, strict_end, lam, L, chip
     _grid(table, have, piece, 0, lo, hi, chip_on, lam, L, chip)
     _grid(table, have, piece, SCAN - 1, lo, hi, chip_on, lam, L, chip)
     end = _scan_point(lo, hi, SCAN - 1)   # the last point the scan reads
-    if _lead_bound(move, over, lo, end, table[piece, 0], table[piece, SCAN - 1], chip_on, L,
+    if _lead_bound(move, over, lo, end, table[piece, 0, T_STAY_S], table[piece, SCAN - 1, T_STAY_S],
+                   table[piece, 0, T_STAY_D], table[piece, SCAN - 1, T_STAY_D], chip_on, L,
                    chip) < -BOUND_MARGIN:
         return math.inf
     a, b, fb = lo, hi, 0.0
@@ -509,7 +515,7 @@ def _first_crossing(move, over, piece, lo, hi, chip_on, strict_end, lam, L, chip
     return b
 
 
-@njit(_F(_I, _I, _F, _L, _F, _F, _TABLE, _HAVE), **_OPTS)
+@njit(_F(_I, _I, _F, _L, _F, _F, _TABLE, _HAVE), **_SEARCH)
 def _first_lead(move, over, lam, L, chip, threshold, table, have):
     theta = min(max(threshold, 0.0), 1.0)
     before = _first_crossing(move, over, 0, 0.0, theta, True, True, lam, L, chip, table, have)
@@ -527,7 +533,7 @@ def _best_from(move, candidate, lam, L, chip, threshold):
     return math.inf
 
 
-@njit(_F(_I, _F, _L, _F, _F, _TABLE, _HAVE), **_OPTS)
+@njit(_F(_I, _F, _L, _F, _F, _TABLE, _HAVE), **_SEARCH)
 def _qre_price(move, lam, L, chip, threshold, table, have):
     """:func:`sim.price._qre_prices` for one draw and move: the first concession at which the move
     leads the better of the other two, with the pairwise leads as a second chance. ``table`` and
