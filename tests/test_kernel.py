@@ -169,3 +169,25 @@ def test_al_qaedas_choices_do_not_move_with_the_concession():
                 np.testing.assert_array_equal(sol.probs[path], ends[0].probs[path], err_msg=path)
         # ... while the leadership's do, in some draws: the check can fail.
         assert not np.array_equal(ends[0].probs[""], ends[-1].probs[""])
+
+
+def test_a_runs_output_matrix_is_reused_only_once_nothing_refers_to_it():
+    from sim.run import run
+
+    scenario = load_scenario("baseline-2018")
+    first = run(scenario, draws=20_000, seed=1, solution="spe")
+    kept = {k: v.copy() for k, v in first.per_draw.items()}
+    second = run(scenario, draws=20_000, seed=2, solution="spe")
+    for k, v in kept.items():   # the second run wrote elsewhere: the first result is intact
+        np.testing.assert_array_equal(first.per_draw[k], v, err_msg=k)
+    assert not np.array_equal(first.per_draw["eu_taliban"], second.per_draw["eu_taliban"])
+
+    held = kernel.output(1_000)
+    other = kernel.output(1_000)
+    assert other.base is not held.base   # in use: not handed out twice
+    address = other.ctypes.data   # (a reference to its base would keep it in use)
+    del other
+    blocker = np.empty_like(held.base)   # memory freed by the del would go here, not to the next matrix
+    again = kernel.output(1_000)
+    assert blocker.ctypes.data != address
+    assert again.ctypes.data == address and again.shape == (len(kernel.layout().rows), 1_000)   # reused
