@@ -310,19 +310,44 @@ class ChildRun:
         return f"the command failed (exit {self.status}): {last[0][:300]}"
 
 
+#: ``python -m sim`` that writes its own peak RSS (VmHWM, in kB) to the file named by
+#: ``ALLIANCE_SIM_PEAK_FILE`` on the way out. Linux carries a process's peak RSS across exec, so a
+#: child's ``ru_maxrss`` is at least its parent's size when it was started: until 2026-11-29 the
+#: bench's "peak RSS" figures were the bench's own (about 600 MiB), not the run's. VmHWM belongs to
+#: the memory the command itself uses.
+_PEAK_CHILD = """
+import atexit, os, runpy, sys
+def _peak():
+    with open('/proc/self/status') as status:
+        kb = next(line.split()[1] for line in status if line.startswith('VmHWM:'))
+    with open(os.environ['ALLIANCE_SIM_PEAK_FILE'], 'w') as out:
+        out.write(kb)
+atexit.register(_peak)
+sys.argv[0] = 'sim'
+runpy.run_module('sim', run_name='__main__', alter_sys=True)
+"""
+
+
 def cli(*args: str) -> ChildRun:
-    """Run ``python -m sim ARGS`` in a fresh process (this copy of sim): its wall time and peak RSS."""
+    """Run ``python -m sim ARGS`` in a fresh process (this copy of sim): its wall time and peak RSS
+    (its own VmHWM where /proc has it, else the child's ``ru_maxrss``)."""
     root = str(Path(sim.__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    own = Path("/proc/self/status").exists()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryDirectory() as scratch:
+        peak_file = Path(scratch, "peak")
+        command = [sys.executable, "-c", _PEAK_CHILD] if own else [sys.executable, "-m", "sim"]
         start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "sim", *args], stdout=out, stderr=err, env=env)
+        child = subprocess.Popen([*command, *args], stdout=out, stderr=err,
+                                 env={**env, "ALLIANCE_SIM_PEAK_FILE": str(peak_file)})
         _, status, usage = os.wait4(child.pid, 0)  # the rusage of this child alone
         elapsed = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
-        return ChildRun(elapsed, usage.ru_maxrss * 1024, child.returncode,
-                        err.read().decode("utf-8", "replace"))
+        peak = (int(peak_file.read_text()) * 1024 if own and peak_file.exists()
+                else usage.ru_maxrss * 1024)
+        return ChildRun(elapsed, peak, child.returncode, err.read().decode("utf-8", "replace"))
 
 
 def run_args(draws: int, *extra: str) -> list[str]:

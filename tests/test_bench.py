@@ -76,6 +76,16 @@ def test_a_refused_command_is_reported_in_the_clis_words():
     assert "--draws" in refused.refusal() and "must be from 1" in refused.refusal()
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is read from /proc (Linux)")
+def test_a_childs_peak_memory_is_its_own_not_the_bench_processs():
+    # Linux carries the peak RSS across exec: a child's ru_maxrss is at least its parent's size.
+    ballast = np.ones(400 * 2**20 // 8)   # 400 MiB held by this process while the child runs
+    child = cli("run", "--preset", "baseline-2018", "--draws", "1000")
+    assert child.status == 0, child.stderr
+    assert 20 * 2**20 < child.peak_bytes < 300 * 2**20, child.peak_bytes / 2**20
+    assert ballast.sum() > 0
+
+
 def test_the_benchs_gambit_backward_induction_finds_our_subgame_perfect_payoffs():
     scenario = load_scenario("baseline-2018")
     game = build_game(sample(scenario, 20, seed=3).params, scenario.levers)
