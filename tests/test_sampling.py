@@ -112,3 +112,25 @@ def test_a_short_last_block_draws_the_same_numbers_as_the_whole_block(draws):
 def test_rows_outside_the_design_are_refused():
     with pytest.raises(ValueError, match="not within"):
         Design(100, 1).uniforms(50, 101)
+
+
+def test_a_finished_threads_block_of_uniforms_goes_to_the_next_thread():
+    import threading
+
+    design = Design(3 * BLOCK, 7)
+    got = []
+
+    def work(b: int) -> None:
+        u = design.uniforms(b * BLOCK, (b + 1) * BLOCK, scratch=True)
+        got.append((u.ctypes.data, u.copy()))
+
+    blockers = []
+    for b in range(3):
+        thread = threading.Thread(target=work, args=(b,))
+        thread.start()
+        thread.join()
+        blockers.append(np.empty((DIM, BLOCK)))   # memory freed by the thread would go here
+    assert got[0][0] == got[1][0] == got[2][0]   # one block, handed from thread to thread
+    for b, (_, u) in enumerate(got):   # refilled for each block: the numbers are the design's
+        np.testing.assert_array_equal(u, design.uniforms(b * BLOCK, (b + 1) * BLOCK))
+    assert not np.array_equal(got[0][1], got[1][1])
