@@ -351,6 +351,18 @@ _spare_lock = threading.Lock()
 _spare: list[Array] = []   # at most one matrix, with its padding (a :func:`_rows` base)
 
 
+def _references(held: list[Array]) -> int:
+    """References to ``held[0]``: the list's, this frame's and getrefcount's own, plus one per view
+    of it (a view refers to its base). How many a free matrix has is measured, not assumed
+    (:data:`_FREE`): an interpreter that counts the frame's references otherwise changes it."""
+    base = held[0]
+    return sys.getrefcount(base)
+
+
+#: :func:`_references` of a matrix nothing else refers to.
+_FREE = _references([np.empty(1)])
+
+
 def output(n: int) -> Array:
     """A matrix for :func:`fused` to write ``n`` draws' outputs into (one row per output).
 
@@ -361,11 +373,8 @@ def output(n: int) -> Array:
     result refers to it through its per-draw arrays (views), until it is dropped."""
     count = len(layout().rows)
     with _spare_lock:
-        if _spare:
-            base = _spare[0]
-            # References: the list's, the local name's and getrefcount's own. Any more are views.
-            if sys.getrefcount(base) == 3 and base.shape[1] - PAD >= n:
-                return base[:, :n]
+        if _spare and _references(_spare) == _FREE and _spare[0].shape[1] - PAD >= n:
+            return _spare[0][:, :n]
         fresh = np.empty((count, n + PAD))
         if fresh.nbytes <= SPARE_BYTES:
             _spare[:] = [fresh]   # a spare still in use stays with its users
