@@ -39,6 +39,7 @@ from sim.model import MOVES, TREE, Chance, Leaf
 from sim.parameters import NAMES
 from sim.sampling import ppf
 from sim.scenario import Scenario
+from sim.scratch import scratch
 
 Array = NDArray[np.float64]
 LEAF, CHANCE, DECISION = 0, 1, 2
@@ -214,14 +215,13 @@ def _rows(count: int, n: int) -> Array:
     return np.empty((count, n + PAD))[:, :n]
 
 
-#: Each thread's reusable matrices (see :func:`reused`).
-_REUSED = threading.local()
 #: Matrices up to this many columns are kept for reuse; larger ones are made afresh.
 REUSE_COLUMNS = 1 << 16
 
 
 def reused(tag: str, count: int, n: int, padded: bool = False) -> Array:
-    """This thread's ``(count, n)`` float64 matrix for ``tag``, reused while its shape stays the same.
+    """This thread's ``(count, n)`` float64 matrix for ``tag``, reused while its shape stays the same
+    (:func:`sim.scratch.scratch`: an ended thread's matrix goes to the next thread).
 
     A summary run solves chunk after chunk, and each chunk's outputs are read and dropped before the
     next one is drawn. On this kind of machine the first write to fresh memory costs about 2.6 ms a
@@ -230,11 +230,8 @@ def reused(tag: str, count: int, n: int, padded: bool = False) -> Array:
     before its thread asks for ``tag`` again. ``padded``: laid out as :func:`output` lays it out."""
     if n > REUSE_COLUMNS:
         return _rows(count, n) if padded else np.empty((count, n))
-    held = getattr(_REUSED, tag, None)
-    if held is None or held.shape != (count, n):
-        held = _rows(count, n) if padded else np.empty((count, n))
-        setattr(_REUSED, tag, held)
-    return held
+    return scratch(tag, (count, n, padded),
+                   lambda: _rows(count, n) if padded else np.empty((count, n))).array
 
 
 def thread_count(tasks: int, threads: int | None = None) -> int:

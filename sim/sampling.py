@@ -13,7 +13,6 @@ formula does not for a stratified design.
 
 from __future__ import annotations
 
-import threading
 import warnings
 from collections.abc import Callable
 from functools import cache
@@ -24,6 +23,7 @@ from numpy.typing import NDArray
 
 from sim.parameters import NAMES, PARAMETERS
 from sim.scenario import Dist, Param, Scenario
+from sim.scratch import scratch
 
 BLOCK = 1 << 16
 DIM = len(NAMES)
@@ -31,44 +31,6 @@ _EPS = 1e-12
 SAMPLERS = ("random", "lhs", "sobol")
 #: Independent randomised replicates of a Latin hypercube or Sobol' design.
 REPLICATES = 16
-#: Each thread's reusable block of uniforms (see :meth:`Design.uniforms` with ``scratch``): a fresh
-#: 32 MiB block per chunk would cost a page fault per 4 KiB, which on this kind of machine is a
-#: quarter of the time it takes to draw the numbers.
-_SCRATCH = threading.local()
-#: Blocks of threads that have ended, for the next threads: a run's threads live as long as the
-#: run, and memory the process frees goes back to the host of this virtual machine within seconds
-#: (writing to it again costs about 2.3 ms a MB, some 75 ms a block).
-_SPARE_BLOCKS: list[_Held] = []
-
-
-class _Held:
-    """A thread's block of uniforms and which block of which design it holds (``key``). When the
-    thread ends, its locals are dropped, and the block goes back to :data:`_SPARE_BLOCKS`."""
-
-    def __init__(self, buffer: NDArray[np.float64] | None = None, key: tuple[int, int, int] | None = None):
-        self.buffer = np.empty((DIM, BLOCK)) if buffer is None else buffer
-        self.key = key
-
-    def __del__(self) -> None:
-        # A new holder: an object is finalised once only (PEP 442), and the block may be handed on
-        # again. At interpreter exit the module may already be gone: then there is no one to hand to.
-        try:
-            _SPARE_BLOCKS.append(_Held(self.buffer, self.key))
-        except Exception:   # not contextlib.suppress: at exit, contextlib may be gone too
-            return
-
-
-def _held() -> _Held:
-    """This thread's :class:`_Held` block: a spare one if any thread has ended, else a new one."""
-    held = getattr(_SCRATCH, "held", None)
-    if held is None:
-        try:
-            held = _SPARE_BLOCKS.pop()
-        except IndexError:
-            held = _Held()
-        _SCRATCH.held = held
-    return held
-
 
 class Design:
     """Uniform numbers in [0, 1) for rows ``start:stop`` of a run of ``draws`` rows."""
@@ -130,12 +92,15 @@ class Design:
     def _scratch(self, b: int) -> NDArray[np.float64]:
         """Block ``b`` in this thread's buffer (the same numbers as :meth:`_block`)."""
         rows = self._columns(b)
-        held = _held()
+        # This thread's reusable block (sim.scratch): a fresh 32 MiB block per chunk would cost a
+        # page fault per 4 KiB, which on this kind of machine is a quarter of the time it takes to
+        # draw the numbers.
+        held = scratch("uniforms", (DIM, BLOCK), lambda: np.empty((DIM, BLOCK)))
         if held.key != (self.seed, b, rows):
             held.key = None   # until the buffer is refilled
-            self._fill(b, held.buffer if rows == BLOCK else held.buffer[:, :rows])
+            self._fill(b, held.array if rows == BLOCK else held.array[:, :rows])
             held.key = (self.seed, b, rows)
-        return held.buffer.T[:rows]
+        return held.array.T[:rows]
 
 
 def replicate_bounds(draws: int, sampler: str) -> list[tuple[int, int]]:
