@@ -14,6 +14,7 @@ environment sets ``DASK_SCHEDULER_ADDRESS``, that cluster is used; else the run 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import kernel
 from sim.run import run_settings, solution_settings
 from sim.sampling import BLOCK, Design
 from sim.scenario import MAX_SUMMARY_DRAWS, Scenario, shown
@@ -54,9 +56,14 @@ class _Rows:
 
 def tally_task(settings: Settings, run_draws: int, start: int, stop: int,
                rows: np.ndarray | None = None) -> Tally:
-    """The tally of rows ``start:stop`` of a run, a block at a time on one thread (runs on a worker)."""
+    """The tally of rows ``start:stop`` of a run, a block at a time on one thread (runs on a worker;
+    on a single-threaded one, with the kernel's ahead-of-time build: see :func:`kernel.sole_solver`)."""
+    from distributed import get_worker
+
     design = (Design(run_draws, settings.seed, settings.sampler) if rows is None else _Rows(rows, start))
-    return tally_rows(settings, design, start, stop, run_draws, threads=1)
+    alone = get_worker().state.nthreads == 1
+    with kernel.sole_solver() if alone else contextlib.nullcontext():
+        return tally_rows(settings, design, start, stop, run_draws, threads=1)
 
 
 def run_distributed(scenario: Scenario, client: Client, draws: int | None = None, seed: int | None = None,

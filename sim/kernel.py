@@ -26,8 +26,9 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -428,11 +429,29 @@ def curve(draws: Draws, grid: Array, levers: Mapping[str, float], concept: str, 
     return out
 
 
+_sole = threading.local()
+
+
+@contextmanager
+def sole_solver() -> Iterator[None]:
+    """Within this block the calling thread is its process's only solving thread (the task thread
+    of a single-threaded dask worker), so it may take the ahead-of-time build as the main thread
+    does: holding the GIL for a chunk (some tens of milliseconds) keeps no other solver waiting, and
+    the process does not spend a couple of seconds importing numba and loading its cache."""
+    before = getattr(_sole, "on", False)
+    _sole.on = True
+    try:
+        yield
+    finally:
+        _sole.on = before
+
+
 def _compiled():
     """The compiled kernel for the calling thread: the ahead-of-time build (:mod:`sim.aot`) in the
-    main thread if one is installed for this source, else the JIT build. The ahead-of-time build
-    holds the GIL while it runs, so threads, which may run beside others, always get the JIT one."""
-    if threading.current_thread() is threading.main_thread():
+    main thread (or a :func:`sole_solver`) if one is installed for this source, else the JIT build.
+    The ahead-of-time build holds the GIL while it runs, so other threads, which may run beside
+    others, get the JIT one."""
+    if threading.current_thread() is threading.main_thread() or getattr(_sole, "on", False):
         ahead = _ahead_of_time()
         if ahead is not None:
             return ahead

@@ -203,10 +203,11 @@ def run(
     bounds = [(a, min(a + chunk_size, draws)) for a in range(0, draws, chunk_size)]
     workers = kernel.thread_count(len(bounds), threads)
     parts: list[Chunk] = []
-    # One chunk is solved in the calling thread: no thread to start, and in the main thread the
-    # kernel's ahead-of-time build serves it without importing numba (sim.aot).
+    # One thread's work (one chunk, or threads=1) is solved in the calling thread: no thread to
+    # start, and in the main thread the kernel's ahead-of-time build serves it without importing
+    # numba (sim.aot).
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        solved = map(chunk, bounds) if len(bounds) == 1 else pool.map(chunk, bounds)
+        solved = map(chunk, bounds) if workers == 1 else pool.map(chunk, bounds)
         for (_, b), part in zip(bounds, solved, strict=True):
             parts.append(part)
             if progress:

@@ -110,8 +110,8 @@ def tally_rows(settings: Settings, design: Design, start: int, stop: int, run_dr
 def _in_order(work, items: list, workers: int) -> Iterator:
     """``map(work, items)`` on ``workers`` threads, at most two tasks a thread ahead of the reader:
     the memory of a few chunks, whatever the number of items."""
-    if len(items) == 1:   # in the calling thread (see sim.run.run)
-        yield work(items[0])
+    if workers == 1:   # in the calling thread, one item at a time (see sim.run.run)
+        yield from map(work, items)
         return
     window = 2 * workers
     with ThreadPoolExecutor(max_workers=workers) as pool:

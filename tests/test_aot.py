@@ -103,6 +103,19 @@ def test_the_main_thread_gets_the_ahead_of_time_build_and_other_threads_the_jit_
         assert pool.submit(kernel._compiled).result() is jit
 
 
+def test_a_sole_solver_thread_takes_the_ahead_of_time_build_for_that_block_only(builds):
+    ahead, jit = builds
+
+    def taken():
+        before = kernel._compiled()
+        with kernel.sole_solver():
+            inside = kernel._compiled()
+        return before, inside, kernel._compiled()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(taken).result() == (jit, ahead, jit)
+
+
 def test_a_curves_threads_each_solve_with_their_own_threads_build(builds, monkeypatch):
     """The ahead-of-time build holds the GIL: handed from the main thread to the curve's pool
     threads, it would make them solve their shares one after another."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim import aot
 from sim.distributed import (
     ADDRESS_VARIABLE,
     checked_address,
@@ -44,6 +45,15 @@ def test_two_workers_give_the_same_numbers_as_one_process_for_any_task_size(clie
     scenario = sim.load_scenario("what-if-major-concession")
     spread = run_distributed(scenario, client, draws=100_000, sampler=sampler, chunk_size=chunk_size)
     _same_tally(spread, run_summary(scenario, draws=100_000, sampler=sampler, threads=1))
+
+
+def test_a_single_threaded_worker_solves_with_the_ahead_of_time_build_and_never_imports_numba(client):
+    """A single-threaded worker's task thread is its only solver, so it takes the ahead-of-time
+    build as a main thread does (sim.kernel.sole_solver), and the worker is spared numba's import."""
+    assert aot.load() is not None, "no ahead-of-time build: run `python -m sim.aot`"
+    run_distributed(sim.load_scenario("baseline-2018"), client, draws=100_000, chunk_size=20_000)
+    imported = client.run(lambda: "numba" in sys.modules)
+    assert len(imported) == 2 and not any(imported.values())
 
 
 def test_the_cli_accepts_workers_and_reports_the_same_json(capsys, monkeypatch):

@@ -54,3 +54,26 @@ def test_a_command_line_run_loads_neither_scipy_stats_nor_the_analysis_stack():
 def test_the_probe_sees_a_heavy_import_when_there_is_one():
     loaded = loaded_modules("import sim\nfrom scipy import stats")
     assert "scipy.stats" in loaded
+
+
+#: A run of many chunks on one thread: a summary run from the command line, and ``sim.run``.
+ONE_THREAD_RUNS = """
+sys.argv = ["sim", "run", "baseline-2018", "--draws", "200000", "--threads", "1"]
+try:
+    runpy.run_module("sim", run_name="__main__", alter_sys=True)
+except SystemExit as exc:
+    assert exc.code in (0, None), exc.code
+import sim
+assert sim.run(sim.load_scenario("baseline-2018"), draws=150_000, threads=1).draws == 150_000
+"""
+
+
+def test_one_thread_solves_in_the_calling_thread_with_the_ahead_of_time_build():
+    """With one thread, every chunk is solved in the main thread, where the ahead-of-time build
+    serves it: numba (a couple of seconds to import and load) is never loaded."""
+    from sim import aot
+
+    assert aot.load() is not None, "no ahead-of-time build: run `python -m sim.aot`"
+    loaded = loaded_modules(ONE_THREAD_RUNS)
+    assert "sim.stream" in loaded and "sim.kernel" in loaded
+    assert "numba" not in loaded
