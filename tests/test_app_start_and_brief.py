@@ -66,6 +66,10 @@ def test_an_uploaded_what_if_is_described_as_the_file_not_as_its_preset(app):
 def test_every_chart_has_its_data_as_a_table_and_the_tree_a_text_summary(app):
     assert len(app.get("vega_lite_chart")) == 2
     assert sum(e.label == "Data as table" for e in app.expander) == 2
+    assert len(app.table) == 0   # drawn only when opened: a first view renders no table cells
+    for chart in ("outcomes", "net_value"):
+        app.session_state[f"table:{chart}"] = True
+    app.run()
     # Plain HTML tables, with the charts' numbers: the outcomes' shares with their intervals, and the
     # histogram's bins, whose shares make up every draw.
     outcomes, bins = (t.value for t in app.table)
