@@ -226,9 +226,10 @@ def reused(tag: str, count: int, n: int, padded: bool = False) -> Array:
 
     A summary run solves chunk after chunk, and each chunk's outputs are read and dropped before the
     next one is drawn. On this kind of machine the first write to fresh memory costs about 2.6 ms a
-    MB (a page fault per 4 KiB), as much as the kernel spends on a third of a chunk; so the chunk's
-    matrices are kept instead, one per tag and thread. The caller must be done with the matrix
-    before its thread asks for ``tag`` again. ``padded``: laid out as :func:`output` lays it out."""
+    MB (a page fault per 4 KiB), some 50 ms for a block's outputs, half what the kernel spends
+    solving them; so the chunk's matrices are kept instead, one per tag and thread. The caller must
+    be done with the matrix before its thread asks for ``tag`` again. ``padded``: laid out as
+    :func:`output` lays it out."""
     if n > REUSE_COLUMNS:
         return _rows(count, n) if padded else np.empty((count, n))
     return scratch(tag, (count, n, padded),

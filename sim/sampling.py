@@ -96,11 +96,15 @@ class Design:
         # page fault per 4 KiB, which on this kind of machine is a quarter of the time it takes to
         # draw the numbers.
         held = scratch("uniforms", (DIM, BLOCK), lambda: np.empty((DIM, BLOCK)))
+        # A short block fills the buffer's first DIM * rows numbers, not its first rows columns, so
+        # that it is C-contiguous as a whole block is: the kernel reads its uniforms so, and copies
+        # (sim.kernel.sampled) what it is handed otherwise.
+        block = held.array.reshape(-1)[:DIM * rows].reshape(DIM, rows)
         if held.key != (self.seed, b, rows):
             held.key = None   # until the buffer is refilled
-            self._fill(b, held.array if rows == BLOCK else held.array[:, :rows])
+            self._fill(b, block)
             held.key = (self.seed, b, rows)
-        return held.array.T[:rows]
+        return block.T
 
 
 def replicate_bounds(draws: int, sampler: str) -> list[tuple[int, int]]:

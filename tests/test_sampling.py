@@ -134,3 +134,17 @@ def test_a_finished_threads_block_of_uniforms_goes_to_the_next_thread():
     for b, (_, u) in enumerate(got):   # refilled for each block: the numbers are the design's
         np.testing.assert_array_equal(u, design.uniforms(b * BLOCK, (b + 1) * BLOCK))
     assert not np.array_equal(got[0][1], got[1][1])
+
+
+def test_a_short_blocks_uniforms_reach_the_kernel_as_they_are_without_a_copy():
+    from sim import kernel
+    from sim.scenario import load_scenario
+
+    design = Design(2 * BLOCK + 1_000, 3)
+    fresh = [design.uniforms(b * BLOCK, min((b + 1) * BLOCK, design.draws)) for b in (0, 2, 0)]
+    for b, expected in zip((0, 2, 0), fresh, strict=True):   # one buffer, refilled in either layout
+        u = design.uniforms(b * BLOCK, min((b + 1) * BLOCK, design.draws), scratch=True)
+        np.testing.assert_array_equal(u, expected)
+        assert u.T.flags.c_contiguous
+        draws = kernel.sampled(load_scenario("baseline-2018"), u)
+        assert np.shares_memory(draws.u, u)   # not copied into fresh memory
