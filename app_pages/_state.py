@@ -81,6 +81,11 @@ def switch_preset(name: str) -> None:
     start_from(preset_scenario(name), name, {k: edits[k] for k in KEPT_ON_SWITCH if k in edits})
 
 
+def link_notices() -> list[str]:
+    """Messages about settings in the URL that were ignored."""
+    return list(st.session_state.get(NOTICES, []))
+
+
 def pop_link_notices() -> list[str]:
     """Messages about settings in the URL that were ignored; shown once."""
     return st.session_state.pop(NOTICES, [])

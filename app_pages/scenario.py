@@ -17,7 +17,7 @@ from sim.efg import scenario_efg
 from sim.explain import HEADLINE_HELP, Analysis, utility_headlines
 from sim.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
 from sim.present.brief import Brief, brief_for, brief_html, reproduce_command
-from sim.present.layout import PAGE_CSS
+from sim.present.layout import PAGE_CSS, REST, REST_SCRIPT
 from sim.present.numbers import headline_figures, percent_text
 from sim.present.play import line_of_play_text
 from sim.present.start import INTRO, QUESTIONS, Question
@@ -34,6 +34,8 @@ GROUP = "group:"
 TABLE = "table:"
 #: The name of the file the current settings were uploaded from.
 UPLOAD_NAME = "upload_name"
+#: Set once a session's first run has drawn its first view (the headlines only).
+FIRST_VIEW_DRAWN = "first_view_drawn"
 #: Set by a starting question: scroll to the answer on the next run.
 SCROLL = "scroll_to_answer"
 ANSWER_ANCHOR = "answer"
@@ -227,7 +229,8 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
 # ----------------------------------------------------------------------------- the results
 
 
-def results(scenario: Scenario, analysis: Analysis) -> None:
+def results(scenario: Scenario, analysis: Analysis, rest: bool = True) -> None:
+    """The answer: the headlines and, unless ``rest`` is false, the charts, the reasons and the tree."""
     result = analysis.result
     st.subheader("The answer", anchor=ANSWER_ANCHOR)
     st.caption(f"Shares of {result.draws:,} Monte Carlo draws, each with its 95% interval; the prices are "
@@ -237,6 +240,9 @@ def results(scenario: Scenario, analysis: Analysis) -> None:
     with st.container(key="headlines"):
         for col, f in zip(st.columns(len(figures)), figures, strict=True):
             col.metric(f.label, f.text, help=f.meaning)
+    if not rest:
+        rest_to_come()
+        return
     if st.toggle("Each player's expected utility", key="show_utility"):
         for col, h in zip(st.columns(4), utility_headlines(result), strict=False):
             col.metric(h.label, h.value_text(), help=HEADLINE_HELP["utility"])
@@ -262,6 +268,23 @@ def results(scenario: Scenario, analysis: Analysis) -> None:
     st.subheader("Why")
     st.markdown("\n".join(analysis.explanation))
     game_tree(analysis)
+
+
+def rest_to_come() -> None:
+    """Stands in for the rest of the page on a session's first view, and asks for it once the
+    browser shows that view.
+
+    A browser shows none of a page until it has rendered all of it. With the charts, the reasons,
+    the game tree, the parameters and the import box, a new session's headlines took about 5 s to
+    show here, against about 3.5 s without them (Chromium, 1440 px). So a session's first run draws
+    the headlines and this note, and ``REST_SCRIPT`` presses a hidden button once the headlines are
+    on the screen: a full run, which draws everything. A timer instead (a fragment's ``run_every``)
+    was tried: in a browser new to the app, which loads each kind of element's script as it first
+    meets it, the timer often fired before the headlines were shown, and both came at once.
+    """
+    st.caption("Drawing the charts, the reasons behind the numbers and the game tree …")
+    st.button("Draw the rest of the page", key=REST)
+    st.html(REST_SCRIPT, unsafe_allow_javascript=True)
 
 
 def data_table(chart: str, rows: Callable[[], list[dict[str, Any]]]) -> None:
@@ -351,7 +374,9 @@ def main() -> None:
     st.html(PAGE_CSS)
     st.title("The Taliban and al-Qaeda: what holds the alliance?")
     guided_start()
-    notices = _state.pop_link_notices()
+    # The first view is followed at once by the whole page: the notices stay until that is drawn.
+    first_view = FIRST_VIEW_DRAWN not in st.session_state
+    notices = _state.link_notices() if first_view else _state.pop_link_notices()
     if notices:
         st.warning("Some settings in the link were ignored:\n\n"
                    + "\n".join(f"- {app_state.escape_markdown(n)}" for n in notices))
@@ -365,6 +390,14 @@ def main() -> None:
     shown.update(run_inputs(values))
     results_area = st.empty()
     shown_first = _state.current_scenario() if new_view else None
+    if first_view:
+        # A session's first run: its settings come from the link or the preset, not from widgets.
+        first = _state.current_scenario()
+        with results_area.container():
+            results(first, _state.analysis_of(first), rest=False)
+        describe_start(description_place)
+        st.session_state[FIRST_VIEW_DRAWN] = True
+        return
     if shown_first is not None:
         with results_area.container():
             results(shown_first, _state.analysis_of(shown_first))

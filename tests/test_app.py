@@ -8,7 +8,7 @@ import re
 
 import pytest
 import yaml
-from conftest import ROOT, new_app, open_parameter_groups
+from conftest import ROOT, new_app, open_parameter_groups, opened
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -94,7 +94,7 @@ def test_the_address_bar_follows_the_settings(app):
 def test_a_link_restores_the_settings(fresh_cache):
     at = new_app(preset="2015", concession="0.6", solution="qre", **{"lambda": "5.0"}, seed="7",
                  leader_legitimacy="0.4")
-    at.run()
+    opened(at)
     assert not at.exception and not at.warning
     assert at.selectbox(key="preset_choice").value == "2015"
     assert at.slider(key=CONCESSION).value == 0.6
@@ -105,8 +105,7 @@ def test_a_link_restores_the_settings(fresh_cache):
 
 
 def test_nonsense_link_settings_give_a_message_and_fall_back_to_the_preset(fresh_cache):
-    at = new_app(preset="atlantis", concession="lots", pressure="7", colour="blue")
-    at.run()
+    at = opened(new_app(preset="atlantis", concession="lots", pressure="7", colour="blue"))
     assert not at.exception
     message = as_read("\n".join(w.value for w in at.warning))
     for fault in ("atlantis", "concession='lots'", "pressure='7'", "'colour'"):
@@ -165,8 +164,7 @@ def test_the_yaml_download_reproduces_the_app_numbers_through_the_cli(fresh_cach
         return add_deferred(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
-    at = new_app(concession="0.7", solution="qre", **{"lambda": "8.0"})
-    at.run()
+    at = opened(new_app(concession="0.7", solution="qre", **{"lambda": "8.0"}))
     saved = served[f"my-scenario-{dt.date.today():%Y%m%d}.yaml"]().encode()
     assert "edited from baseline-2018" in yaml.safe_load(saved)["name"]
     path = tmp_path / "settings.yaml"

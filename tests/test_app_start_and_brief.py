@@ -12,11 +12,12 @@ import sys
 
 import pypdf
 import pytest
-from conftest import ROOT, new_app, open_parameter_groups
+from conftest import ROOT, new_app, open_parameter_groups, opened
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from sim.intervals import Interval, format_probability
+from sim.present.layout import REST, REST_SCRIPT
 from sim.present.numbers import price_text
 from sim.present.start import QUESTIONS
 from sim.scenario import load_scenario
@@ -63,6 +64,37 @@ def test_an_uploaded_what_if_is_described_as_the_file_not_as_its_preset(app):
     assert description_shown(app) == "Edited from the uploaded file my [what-if].yaml: pressure 0.9."
 
 
+def drawn(at: AppTest) -> dict[str, int]:
+    """How many of the page's heavier parts ``at`` has drawn."""
+    return {"charts": len(at.get("vega_lite_chart")), "tree": len(at.get("graphviz_chart")),
+            "parameters": sum(h.value == "Parameters" for h in at.header),
+            "uploads": len(at.get("file_uploader")), "rest button": sum(b.key == REST for b in at.button)}
+
+
+def test_a_sessions_first_view_is_its_headlines_then_the_browser_asks_for_the_rest(fresh_cache):
+    at = new_app(concession="0.6", colour="blue")
+    at.run()
+    assert not at.exception
+    first = [(m.label, m.value) for m in at.metric]
+    assert len(first) == 7 and all(value for _, value in first)
+    assert drawn(at) == {"charts": 0, "tree": 0, "parameters": 0, "uploads": 0, "rest button": 1}
+    assert any(REST_SCRIPT in h.proto.body for h in at.get("html"))
+    assert at.slider(key="w:levers.concession").value == 0.6   # the levers are there to use at once
+    assert "'colour'" in at.warning[0].value
+    at.button(key=REST).click().run()   # what the script does once the headlines are on the screen
+    assert not at.exception
+    assert [(m.label, m.value) for m in at.metric] == first
+    assert drawn(at) == {"charts": 2, "tree": 1, "parameters": 1, "uploads": 1, "rest button": 0}
+    assert "'colour'" in at.warning[0].value   # the link's notice stays until the whole page shows
+    at.slider(key="w:levers.concession").set_value(0.4).run()
+    assert not at.warning
+
+
+def test_only_a_sessions_first_view_holds_back_the_rest_of_the_page(app):
+    app.selectbox(key="preset_choice").set_value("2015").run()   # a new view, not a new session
+    assert drawn(app) == {"charts": 2, "tree": 1, "parameters": 1, "uploads": 1, "rest button": 0}
+
+
 def test_every_chart_has_its_data_as_a_table_and_the_tree_a_text_summary(app):
     assert len(app.get("vega_lite_chart")) == 2
     assert sum(e.label == "Data as table" for e in app.expander) == 2
@@ -88,8 +120,7 @@ def test_the_brief_holds_the_headlines_on_screen_and_its_command_reproduces_them
         return add_deferred(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
-    at = new_app(concession="0.6", leader_legitimacy="0.5")
-    at.run()
+    at = opened(new_app(concession="0.6", leader_legitimacy="0.5"))
     shown = [m.value for m in at.metric]
     page = deferred["baseline-2018-brief.html"]()
     for text in shown:

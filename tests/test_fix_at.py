@@ -4,7 +4,7 @@ expected utility on demand."""
 
 from __future__ import annotations
 
-from conftest import TEST_DRAWS, new_app, open_parameter_groups
+from conftest import TEST_DRAWS, new_app, open_parameter_groups, opened
 
 import sim
 from sim import app_state
@@ -33,8 +33,7 @@ def test_a_fix_is_one_edit_and_travels_in_a_link():
 
 
 def test_fixing_backlash_at_zero_in_the_app_gives_the_cli_numbers(fresh_cache):
-    at = new_app(preset=PRESET, pressure="0.9")
-    at.run()
+    at = opened(new_app(preset=PRESET, pressure="0.9"))
     open_parameter_groups(at).toggle(key=FIXED).set_value(True).run()
     at.slider(key="w:parameters.backlash_cost.value").set_value(0.0).run()
     assert not at.exception and not at.error
@@ -45,15 +44,13 @@ def test_fixing_backlash_at_zero_in_the_app_gives_the_cli_numbers(fresh_cache):
 
 
 def test_a_link_with_a_fix_opens_with_the_toggle_on_and_the_same_numbers(fresh_cache):
-    at = new_app(preset=PRESET, pressure="0.9", **{"backlash_cost.fixed": "0"})
-    at.run()
+    at = opened(new_app(preset=PRESET, pressure="0.9", **{"backlash_cost.fixed": "0"}))
     assert open_parameter_groups(at).toggle(key=FIXED).value is True
     assert at.metric[SEVER].value == cli_sever({"levers.pressure": 0.9, "parameters.backlash_cost": 0.0})
 
 
 def test_each_players_expected_utility_shows_on_demand_with_its_standard_error(fresh_cache):
-    at = new_app(preset=PRESET)
-    at.run()
+    at = opened(new_app(preset=PRESET))
     assert not any(m.label.startswith("EU:") for m in at.metric)
     at.toggle(key="show_utility").set_value(True).run()
     shown = {m.label: m.value for m in at.metric if m.label.startswith("EU:")}

@@ -105,7 +105,7 @@ def test_a_pool_job_whose_draws_were_lost_says_so(lost):
 def test_the_page_says_when_a_run_could_not_be_finished_instead_of_showing_a_traceback(monkeypatch):
     from concurrent.futures import Future
 
-    from conftest import new_app
+    from conftest import new_app, opened
 
     from app_pages import _state
     from sim.app_pool import Job
@@ -124,7 +124,7 @@ def test_the_page_says_when_a_run_could_not_be_finished_instead_of_showing_a_tra
 
     at = new_app(seed="918273", concession="0.45")   # a setting no other test has solved
     monkeypatch.setattr(_state, "shared_pool", lambda: LosingPool())
-    at.run()
+    opened(at)
     assert not at.exception
     shown = "\n".join(e.value for e in at.error)
     assert "This run could not be finished" in shown and "could not be read back" in shown

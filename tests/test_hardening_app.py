@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import yaml
-from conftest import new_app
+from conftest import new_app, opened
 from test_app import CONCESSION, as_read, error_text, headline_values, upload
 from test_hardening_cli import BOMB, DEEP, unknown_keys
 
@@ -55,8 +55,7 @@ def test_each_bad_upload_of_the_issue_is_named_and_the_edits_and_page_survive(ap
 
 
 def test_markup_in_a_share_link_is_shown_escaped(fresh_cache):
-    at = new_app(**{MARKUP: "1", "preset": MARKUP})
-    at.run()
+    at = opened(new_app(**{MARKUP: "1", "preset": MARKUP}))
     assert not at.exception and headline_values(at)
     (warning,) = at.warning
     user_part = warning.value.split("\n\n", 1)[1]

@@ -5,9 +5,27 @@ The seven headlines wrap four to a row; below 640 px they sit two to a row, the 
 its line of play with a link to the full tree, and the levers (already in the main column) come
 first. Printing drops the sidebar, the header, the starting questions, the parameter inputs and the
 upload box.
+
+A session's first view shows the headlines before the rest of the page: ``REST_SCRIPT`` presses the
+hidden button ``REST`` once they are on the screen (see ``app_pages.scenario.rest_to_come``).
 """
 
 PHONE_MAX_PX = 639
+#: The key of the hidden button that asks for the rest of the page after a session's first view.
+REST = "draw_rest"
+#: Presses the ``REST`` button once the headlines are on the screen: once the browser has put a
+#: metric into the page, and a frame later, so that it has been painted. It gives up after 20 s (a
+#: run the user starts first draws the whole page, and the button is gone with it).
+REST_SCRIPT = f"""<script>
+(function wait(tries) {{
+  const button = document.querySelector(".st-key-{REST} button");
+  if (button && document.querySelector("[data-testid='stMetric']")) {{
+    requestAnimationFrame(() => setTimeout(() => button.click(), 0));
+  }} else if (tries > 0) {{
+    setTimeout(() => wait(tries - 1), 50);
+  }}
+}})(400);
+</script>"""
 
 PAGE_CSS = f"""
 <style>
@@ -16,6 +34,7 @@ PAGE_CSS = f"""
   min-width: calc(25% - 0.75rem) !important; }}
 .st-key-headlines [data-testid="stMetricValue"] {{ white-space: normal; }}
 .st-key-tree_link {{ display: none; }}
+.st-key-{REST} {{ display: none; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
   .st-key-headlines [data-testid="stColumn"] {{ flex: 0 0 calc(50% - 0.5rem) !important;
     min-width: calc(50% - 0.5rem) !important; }}
