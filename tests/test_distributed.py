@@ -13,14 +13,17 @@ from pathlib import Path
 import pytest
 
 import sim
+import sim.distributed
 from sim import aot
 from sim.distributed import (
     ADDRESS_VARIABLE,
+    START_METHOD_VARIABLE,
     checked_address,
     local_client,
     remote_client,
     run_distributed,
     scheduler_address,
+    worker_start_method,
 )
 from sim.stream import run_summary
 
@@ -47,13 +50,42 @@ def test_two_workers_give_the_same_numbers_as_one_process_for_any_task_size(clie
     _same_tally(spread, run_summary(scenario, draws=100_000, sampler=sampler, threads=1))
 
 
-def test_a_single_threaded_worker_solves_with_the_ahead_of_time_build_and_never_imports_numba(client):
-    """A single-threaded worker's task thread is its only solver, so it takes the ahead-of-time
-    build as a main thread does (sim.kernel.sole_solver), and the worker is spared numba's import."""
-    assert aot.load() is not None, "no ahead-of-time build: run `python -m sim.aot`"
+#: A process that, as the command line does, starts a local cluster without having imported numba.
+FRESH_PARENT = """
+import sys
+import sim
+from sim.distributed import local_client, run_distributed
+with local_client(2) as client:
     run_distributed(sim.load_scenario("baseline-2018"), client, draws=100_000, chunk_size=20_000)
-    imported = client.run(lambda: "numba" in sys.modules)
-    assert len(imported) == 2 and not any(imported.values())
+    print(sorted(client.run(lambda: "numba" in sys.modules).values()), "numba" in sys.modules)
+"""
+
+
+def test_a_single_threaded_worker_solves_with_the_ahead_of_time_build_and_never_imports_numba():
+    """A single-threaded worker's task thread is its only solver, so it takes the ahead-of-time
+    build as a main thread does (sim.kernel.sole_solver), and the worker is spared numba's import.
+    Its parent is a fresh process: a forked worker would inherit numba from this test process."""
+    assert aot.load() is not None, "no ahead-of-time build: run `python -m sim.aot`"
+    shown = subprocess.run([sys.executable, "-c", FRESH_PARENT], capture_output=True, text=True,
+                           timeout=300, cwd=ROOT, check=True).stdout
+    assert shown.split("\n")[-2] == "[False, False] False", shown
+
+
+@pytest.mark.parametrize("method", ["default", "spawn"])
+def test_on_linux_a_local_clusters_workers_are_forked_unless_dask_is_told_otherwise(method, monkeypatch):
+    """Forked, a worker starts with this process's memory: a mark set here is there (and the
+    numbers are the same); spawned (dask's own default, set through its variable), it is not."""
+    if method == "spawn":
+        monkeypatch.setenv(START_METHOD_VARIABLE, "spawn")
+    expected = "fork" if sys.platform.startswith("linux") and method == "default" else "spawn"
+    assert worker_start_method() == expected
+    monkeypatch.setattr(sim.distributed, "start_mark", os.getpid(), raising=False)
+    with local_client(2) as client:
+        marks = client.run(lambda: getattr(sys.modules.get("sim.distributed"), "start_mark", None))
+        scenario = sim.load_scenario("baseline-2018")
+        _same_tally(run_distributed(scenario, client, draws=50_000, chunk_size=20_000),
+                    run_summary(scenario, draws=50_000, threads=1))
+    assert list(marks.values()) == [os.getpid() if expected == "fork" else None] * 2
 
 
 def test_the_cli_accepts_workers_and_reports_the_same_json(capsys, monkeypatch):
