@@ -274,13 +274,14 @@ def rest_to_come() -> None:
     """Stands in for the rest of the page on a session's first view, and asks for it once the
     browser shows that view.
 
-    A browser shows none of a page until it has rendered all of it. With the charts, the reasons,
-    the game tree, the parameters and the import box, a new session's headlines took about 5 s to
-    show here, against about 3.5 s without them (Chromium, 1440 px). So a session's first run draws
-    the headlines and this note, and ``REST_SCRIPT`` presses a hidden button once the headlines are
-    on the screen: a full run, which draws everything. A timer instead (a fragment's ``run_every``)
-    was tried: in a browser new to the app, which loads each kind of element's script as it first
-    meets it, the timer often fired before the headlines were shown, and both came at once.
+    A browser showed the headline numbers only once it had drawn most of the page. With the charts,
+    the reasons, the game tree, the parameters and the import box, a new session's headlines took
+    about 5 s to show here, against about 3.5 s without them (Chromium, 1440 px). So a session's
+    first run draws the headlines and this note, and ``REST_SCRIPT`` presses a hidden button once
+    the headlines are on the screen: a full run, which draws everything. A timer instead (a
+    fragment's ``run_every``) was tried: in a browser new to the app, which loads each kind of
+    element's script as it first meets it, the timer often fired before the headlines were shown,
+    and both came at once.
     """
     st.caption("Drawing the charts, the reasons behind the numbers and the game tree …")
     st.button("Draw the rest of the page", key=REST)
