@@ -37,7 +37,7 @@ from sim.explain import Analysis, explain_result
 from sim.handover import HandedOver, Unreadable, sweep
 from sim.kernel import parameter_matrix, parameters_of, sampled_rows
 from sim.run import assemble, evaluate_matrix, run_settings
-from sim.sampling import BLOCK, Design
+from sim.sampling import BLOCK, Design, uncertain_columns
 from sim.scenario import Scenario, preset_names
 
 Progress = Callable[[int, int], None]
@@ -87,7 +87,8 @@ def analyse_setting(scenario: Scenario, progress: Progress | None = None,
         stop = min(start + BLOCK, draws)
         block = rows[:, start:stop]
         if held is None:
-            sampled_rows(scenario, design.uniforms(start, stop, scratch=True), out=block)
+            u = design.uniforms(start, stop, scratch=True, only=uncertain_columns(scenario))
+            sampled_rows(scenario, u, out=block)
         given = _rows(prices, start, stop) if prices else None
         parts.append(evaluate_matrix(block, levers, concept, lam, given))
         if progress:

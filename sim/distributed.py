@@ -53,7 +53,8 @@ class _Rows:
     def __init__(self, rows: np.ndarray, start: int):
         self.rows, self.start = rows, start
 
-    def uniforms(self, a: int, b: int, scratch: bool = False) -> np.ndarray:
+    def uniforms(self, a: int, b: int, scratch: bool = False, only: tuple[int, ...] | None = None
+                 ) -> np.ndarray:
         return self.rows[a - self.start: b - self.start]
 
 

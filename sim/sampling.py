@@ -45,17 +45,21 @@ class Design:
             self._whole = np.concatenate([_replicate(sampler, seed, r, b - a) for r, (a, b)
                                           in enumerate(replicate_bounds(draws, sampler))])
 
-    def uniforms(self, start: int, stop: int, scratch: bool = False) -> NDArray[np.float64]:
+    def uniforms(self, start: int, stop: int, scratch: bool = False,
+                 only: tuple[int, ...] | None = None) -> NDArray[np.float64]:
         """Rows ``start:stop`` (``(rows, parameters)``). With ``scratch``, rows within one block may be
         a view of this thread's reusable buffer: the caller must be done with them before its
-        thread asks for uniforms again, and before the thread ends (another thread then takes it)."""
+        thread asks for uniforms again, and before the thread ends (another thread then takes it).
+        ``only`` (with ``scratch``): the parameter columns the caller reads (:func:`uncertain_columns`);
+        the others are then not drawn, and hold whatever the buffer held. The columns drawn have
+        the same numbers either way."""
         if not 0 <= start < stop <= self.draws:
             raise ValueError(f"rows {start}:{stop} are not within the design's {self.draws} rows")
         if self._whole is not None:
             return self._whole[start:stop]
         first, last = start // BLOCK, (stop - 1) // BLOCK
         if scratch and first == last:
-            return self._scratch(first)[start - first * BLOCK: stop - first * BLOCK]
+            return self._scratch(first, only)[start - first * BLOCK: stop - first * BLOCK]
         blocks = [self._block(b) for b in range(first, last + 1)]
         rows = np.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0]
         offset = first * BLOCK
@@ -74,23 +78,32 @@ class Design:
         self._last = (b, block.T)
         return block.T
 
-    def _fill(self, b: int, out: NDArray[np.float64]) -> None:
+    def _fill(self, b: int, out: NDArray[np.float64], only: tuple[int, ...] | None = None) -> None:
         """Block ``b``'s first ``out.shape[1]`` rows into ``out``, parameter-major (so that each
         parameter's column is contiguous in memory): the numbers of
         ``default_rng(SeedSequence(seed, spawn_key=(b,))).random((DIM, BLOCK))``. A short block draws
         only the rows it has and skips the rest of each parameter's (``PCG64.advance``: one 64-bit
-        step a number), so a small run does not draw a whole block."""
+        step a number), so a small run does not draw a whole block; likewise, a parameter not in
+        ``only`` (if given) is skipped whole."""
         bits = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(b,)))
         generator, rows = np.random.Generator(bits), out.shape[1]
-        if rows == BLOCK:
+        if rows == BLOCK and only is None:
             generator.random(out=out)
             return
+        wanted = set(range(DIM) if only is None else only)
+        skip = 0
         for k in range(DIM):
+            if k not in wanted:
+                skip += BLOCK
+                continue
+            if skip:
+                bits.advance(skip)
             generator.random(out=out[k])
-            bits.advance(BLOCK - rows)
+            skip = BLOCK - rows
 
-    def _scratch(self, b: int) -> NDArray[np.float64]:
-        """Block ``b`` in this thread's buffer (the same numbers as :meth:`_block`)."""
+    def _scratch(self, b: int, only: tuple[int, ...] | None = None) -> NDArray[np.float64]:
+        """Block ``b`` in this thread's buffer (the same numbers as :meth:`_block` in the columns of
+        ``only``, or all)."""
         rows = self._columns(b)
         # This thread's reusable block (sim.scratch): a fresh 32 MiB block per chunk would cost a
         # page fault per 4 KiB, which on this kind of machine is a quarter of the time it takes to
@@ -100,10 +113,11 @@ class Design:
         # that it is C-contiguous as a whole block is: the kernel reads its uniforms so, and copies
         # (sim.kernel.sampled) what it is handed otherwise.
         block = held.array.reshape(-1)[:DIM * rows].reshape(DIM, rows)
-        if held.key != (self.seed, b, rows):
+        # A buffer holding every column serves any caller; one holding some, only the same columns.
+        if held.key not in ((self.seed, b, rows, None), (self.seed, b, rows, only)):
             held.key = None   # until the buffer is refilled
-            self._fill(b, block)
-            held.key = (self.seed, b, rows)
+            self._fill(b, block, only)
+            held.key = (self.seed, b, rows, only)
         return block.T
 
 
@@ -206,3 +220,9 @@ def draw_parameters(scenario: Scenario, u: NDArray[np.float64]) -> dict[str, NDA
 
 def uncertain_names(scenario: Scenario) -> list[str]:
     return [n for n in NAMES if scenario.params[n].uncertain]
+
+
+def uncertain_columns(scenario: Scenario) -> tuple[int, ...]:
+    """The design's columns of ``scenario``'s uncertain parameters: all that solving it reads (a
+    fixed parameter keeps its column, unread, so that scenarios share their random numbers)."""
+    return tuple(k for k, n in enumerate(NAMES) if scenario.params[n].uncertain)

@@ -148,3 +148,17 @@ def test_a_short_blocks_uniforms_reach_the_kernel_as_they_are_without_a_copy():
         assert u.T.flags.c_contiguous
         draws = kernel.sampled(load_scenario("baseline-2018"), u)
         assert np.shares_memory(draws.u, u)   # not copied into fresh memory
+
+
+@pytest.mark.parametrize("draws", [2 * BLOCK, BLOCK + 1_000])
+def test_a_block_drawn_for_some_columns_has_their_numbers_and_serves_no_caller_wanting_all(draws):
+    design, only = Design(draws, 21), tuple(range(0, DIM, 3))
+    last = (draws - 1) // BLOCK   # a whole block, or a short last one
+    a, b = last * BLOCK, draws
+    whole = design.uniforms(a, b)   # every column drawn, outside the scratch buffer
+    some = design.uniforms(a, b, scratch=True, only=only)
+    np.testing.assert_array_equal(some[:, list(only)], whole[:, list(only)])
+    # The same buffer, asked for every column, is drawn again rather than handed out half-drawn.
+    np.testing.assert_array_equal(design.uniforms(a, b, scratch=True), whole)
+    # Drawn whole, it is handed as it is to a caller that wants some columns.
+    np.testing.assert_array_equal(design.uniforms(a, b, scratch=True, only=only), whole)
