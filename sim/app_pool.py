@@ -35,9 +35,9 @@ from sim.app_cache import RunCache
 from sim.app_state import DEFAULT_PRESET, preset_scenario, sample_key
 from sim.explain import Analysis, explain_result
 from sim.handover import HandedOver, Unreadable, sweep
-from sim.kernel import parameter_matrix, parameters_of, sampled_rows
+from sim.kernel import block_uniforms, parameter_matrix, parameters_of, sampled_rows
 from sim.run import assemble, evaluate_matrix, run_settings
-from sim.sampling import BLOCK, Design, uncertain_columns
+from sim.sampling import BLOCK, Design
 from sim.scenario import Scenario, preset_names
 
 Progress = Callable[[int, int], None]
@@ -87,8 +87,7 @@ def analyse_setting(scenario: Scenario, progress: Progress | None = None,
         stop = min(start + BLOCK, draws)
         block = rows[:, start:stop]
         if held is None:
-            u = design.uniforms(start, stop, scratch=True, only=uncertain_columns(scenario))
-            sampled_rows(scenario, u, out=block)
+            sampled_rows(scenario, block_uniforms(scenario, design, start, stop), out=block)
         given = _rows(prices, start, stop) if prices else None
         parts.append(evaluate_matrix(block, levers, concept, lam, given))
         if progress:

@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from sim.model import MOVES, TREE, Chance, Leaf
 from sim.parameters import NAMES
-from sim.sampling import ppf
+from sim.sampling import Design, ppf, uncertain_columns
 from sim.scenario import Scenario
 from sim.scratch import scratch
 
@@ -299,6 +299,12 @@ def sampled(scenario: Scenario, u: Array) -> Draws:
     return Draws(np.ascontiguousarray(u.T), kind, spec, given)
 
 
+def block_uniforms(scenario: Scenario, design: Design, start: int, stop: int) -> Array:
+    """Rows ``start:stop`` of ``design`` for :func:`sampled`: in this thread's scratch buffer, with
+    only the columns of ``scenario``'s uncertain parameters drawn, as :func:`sampled` reads no other."""
+    return design.uniforms(start, stop, scratch=True, only=uncertain_columns(scenario))
+
+
 def parameter_matrix(n: int) -> Array:
     """An uninitialised matrix of ``n`` draws' parameters (one row per catalogue parameter), for
     :func:`sampled_rows` to fill a block of columns at a time and :func:`given_rows` to solve."""
@@ -502,7 +508,7 @@ def warm() -> None:
 
 def _warm_jit() -> None:
     from sim.run import evaluate, evaluate_block
-    from sim.sampling import BLOCK, Design, draw_parameters
+    from sim.sampling import BLOCK, draw_parameters
     from sim.scenario import load_scenario
     from sim.tally import Tally, settings_of
 

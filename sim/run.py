@@ -31,7 +31,7 @@ from sim.model import (
 )
 from sim.parameters import NAMES
 from sim.price import reservation_prices
-from sim.sampling import BLOCK, Design, draw_parameters, replicate_bounds, uncertain_columns, uncertain_names
+from sim.sampling import BLOCK, Design, draw_parameters, replicate_bounds, uncertain_names
 from sim.scenario import MAX_DRAWS, MAX_SUMMARY_DRAWS, Scenario
 from sim.solve import Solution, node_at, reach_below, solve, terminal_mass
 
@@ -224,9 +224,7 @@ def evaluate_block(scenario: Scenario, design: Design, start: int, stop: int, co
     if REFERENCE:
         params = draw_parameters(scenario, design.uniforms(start, stop))
         return evaluate_reference(params, scenario.levers, concept, lam, stop - start)
-    # The kernel reads the uncertain parameters' uniforms alone: the others are not drawn.
-    u = design.uniforms(start, stop, scratch=True, only=uncertain_columns(scenario))
-    draws = kernel.sampled(scenario, u)
+    draws = kernel.sampled(scenario, kernel.block_uniforms(scenario, design, start, stop))
     return _from_kernel(kernel.fused(draws, scenario.levers, concept, lam, out=out), stop - start)
 
 

@@ -218,11 +218,11 @@ def draw_parameters(scenario: Scenario, u: NDArray[np.float64]) -> dict[str, NDA
     return out
 
 
-def uncertain_names(scenario: Scenario) -> list[str]:
-    return [n for n in NAMES if scenario.params[n].uncertain]
-
-
 def uncertain_columns(scenario: Scenario) -> tuple[int, ...]:
     """The design's columns of ``scenario``'s uncertain parameters: all that solving it reads (a
     fixed parameter keeps its column, unread, so that scenarios share their random numbers)."""
     return tuple(k for k, n in enumerate(NAMES) if scenario.params[n].uncertain)
+
+
+def uncertain_names(scenario: Scenario) -> list[str]:
+    return [NAMES[k] for k in uncertain_columns(scenario)]
