@@ -17,10 +17,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import streamlit as st
+import streamlit.net_util
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sim.app_pool import preset_runs
+
+# A headless server served to the network (--server.address 0.0.0.0) would ask a web service
+# (checkip.amazonaws.com) for the machine's public address, to print it and to judge origins. The app
+# works offline and a class joins on the local network: the public address is never wanted.
+streamlit.net_util.get_external_ip = lambda: None
 
 BASE_URL_SCRIPT = b"<script>window.__streamlit = {BACKEND_BASE_URL: window.location.origin};</script>"
 #: Paths of the server's own endpoints and files; everything else is the page.

@@ -20,6 +20,7 @@ from sim.app_cache import RunCache, return_large_arrays_to_the_system
 from sim.app_pool import Job, run_key, shared_pool, started_preset_runs
 from sim.app_state import escape_markdown, from_query, preset_scenario
 from sim.explain import Analysis
+from sim.prepare import ready as engine_ready
 from sim.scenario import Scenario, printable
 
 BASE, PRESET, EDITS, NOTICES = "base", "preset", "edits", "link_notices"
@@ -98,6 +99,11 @@ CACHE_BYTES = 900 * 2**20
 WAITING_AT_ONCE = 16
 #: A run that has not finished after this many seconds shows a progress bar.
 PROGRESS_AFTER = 0.5
+#: What a first-time user sees while the kernel compiles (``alliance-sim prepare`` was not run), and
+#: about how long that takes on a 2-core machine.
+COMPILING = ("Preparing the compiled engine for this machine: this happens once, takes about a minute, "
+             "and every later run starts at once ({} s so far). `alliance-sim prepare` does it at install.")
+COMPILE_SECONDS = 60
 
 
 @st.cache_resource
@@ -111,13 +117,18 @@ def wait_for(job: Job, message: str) -> Analysis:
     """The job's result; a progress bar shows how far it has got once it takes a while."""
     place = st.empty()
     started, shown = time.monotonic(), None
+    compiling = not engine_ready()
     try:
         while True:
             try:
                 return job.result(timeout=0.1)
             except TimeoutError:
-                done = job.progress()
-                if time.monotonic() - started > PROGRESS_AFTER and done != shown:
+                done, waited = job.progress(), time.monotonic() - started
+                if waited <= PROGRESS_AFTER:
+                    continue
+                if compiling and done == 0:   # the workers compile the kernel before the first chunk
+                    place.progress(min(waited / COMPILE_SECONDS, 0.95), text=COMPILING.format(int(waited)))
+                elif done != shown:
                     place.progress(done, text=message)
                     shown = done
     finally:

@@ -15,13 +15,9 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 python -m pip install -q --disable-pip-version-check -e ".[test]"
 
-# Compile the hot path's kernel once, on both cores at once: the JIT build (about 40 s of CPU; cached
-# next to sim/_kernel_numba.py), so that no test pays it inside a subprocess's timeout, and the
-# ahead-of-time build (about 60 s; sim/aot.py), which lets a short run start without importing numba.
-python -c "import sim.kernel; sim.kernel.warm()" &
-warming=$!
-python -m sim.aot
-wait "$warming"
+# Compile the hot path's kernel once for this machine (JIT and ahead-of-time builds, one per core; see
+# sim/prepare.py), so that no test pays the compilation inside a subprocess's timeout.
+python -m sim prepare
 # An editable install writes no bytecode (nor does Python here, with PYTHONDONTWRITEBYTECODE set):
 # compile it once, as a wheel install would, rather than at every start.
 python -m compileall -q sim

@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
                               f"at most {MAX_BENCH_SCALE_DRAWS:,}")
     p_bench.add_argument("--quick", action="store_true", help="shrink every size (a check of the bench)")
     p_bench.add_argument("--json", action="store_true", help="all figures as one JSON object")
+    p_prep = sub.add_parser("prepare", help="compile the engine for this machine (once, about a minute); "
+                                             "the app's set-up command runs it")
+    p_prep.add_argument("--force", action="store_true", help="compile again even if it is ready")
     add_analyze_parser(sub)
     add_timeline_parser(sub, scenario_arguments, whole_number, _output_options)
     return parser
@@ -283,13 +286,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from sim.prepare import prepare
+
+    return prepare(lambda text: print(text, flush=True), force=args.force)
+
+
 def cmd_timeline_here(args: argparse.Namespace) -> int:
     return cmd_timeline(args, chosen_scenario(args), _emit)
 
 
 COMMANDS = {"run": cmd_run, "list": cmd_list, "show": cmd_show, "validate": cmd_validate,
             "bench": cmd_bench, "analyze": cmd_analyze, "analyze-bench": cmd_analyze_bench,
-            "timeline": cmd_timeline_here}
+            "timeline": cmd_timeline_here, "prepare": cmd_prepare}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

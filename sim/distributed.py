@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -40,8 +39,6 @@ TASKS_PER_WORKER = 3
 #: Seconds to wait for a scheduler to answer, and for it to have a worker.
 CONNECT_TIMEOUT = 10
 ADDRESS_VARIABLE = "DASK_SCHEDULER_ADDRESS"
-#: dask's environment variable for how worker processes are started.
-START_METHOD_VARIABLE = "DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD"
 MAX_ADDRESS_CHARS = 300
 _ADDRESS = re.compile(r"(?P<scheme>tcp|tls)://(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])"
                       r":(?P<port>[0-9]{1,5})")
@@ -117,32 +114,17 @@ def task_rows(draws: int, workers: int) -> int:
     return min(TASK_ROWS, max(CHUNK, -(-share // CHUNK) * CHUNK))
 
 
-def worker_start_method() -> str:
-    """How a local cluster starts its worker processes: forked on Linux, unless dask is told otherwise.
-
-    A forked worker begins with this process's imports (numpy, the model, the kernel, dask), which
-    a spawned one (dask's default) spends about 2 s of CPU redoing: with two workers at 10^6 draws
-    here, a run took 2.9-3.4 s forked against 4.8-5.7 s spawned, with identical numbers. dask
-    supports fork as a setting; macOS and Windows keep spawn (fork is unsafe or missing there), and a
-    method set in dask's configuration or its environment variable is kept."""
-    import dask
-
-    configured = dask.config.get("distributed.worker.multiprocessing-method")
-    if configured != "spawn" or START_METHOD_VARIABLE in os.environ:
-        return configured
-    return "fork" if sys.platform.startswith("linux") else "spawn"
-
-
 def local_client(workers: int) -> Client:
-    """A local cluster of ``workers`` single-threaded processes (its HTTP endpoint on a free port)."""
-    import dask
+    """A local cluster of ``workers`` single-threaded processes (its HTTP endpoint on a free port).
+
+    The workers are spawned (dask's default), never forked: a process forked while this one runs
+    threads (a thread pool, Streamlit's event loop, numba's) can inherit a lock held at that instant
+    and deadlock at start, as a worker once did in ``logging`` for 20 minutes. Spawning costs each
+    worker its own imports (about 2 s of CPU, in parallel), paid once per cluster."""
     from distributed import Client, LocalCluster
 
-    # The nannies start their workers while the cluster starts, inside this setting.
-    with dask.config.set({"distributed.worker.multiprocessing-method": worker_start_method()}):
-        # ":0" puts the scheduler's HTTP endpoint on a free port, so two clusters never clash on 8787.
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
+    # ":0" puts the scheduler's HTTP endpoint on a free port, so two clusters never clash on 8787.
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster)
 
 

@@ -1,6 +1,7 @@
 """Starting the explorer on a loopback port, for the browser tests and the load script.
 
-The server listens on 127.0.0.1 only and sends no usage statistics, so nothing leaves the machine.
+The server listens on 127.0.0.1 only; ``.streamlit/config.toml`` keeps it from sending usage statistics,
+so nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def start_app(port: int, log: IO | int = subprocess.DEVNULL, env: dict[str, str]
     """``streamlit run serve.py`` (the app) on ``port`` of the loopback interface (``env`` added to ours)."""
     return subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"), "--server.headless", "true",
-         "--server.address", HOST, "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.address", HOST, "--server.port", str(port)],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
 
 

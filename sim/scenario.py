@@ -448,8 +448,46 @@ class _Refused(yaml.MarkedYAMLError):
     """YAML that is well formed but not allowed in a scenario (aliases, too deep, too many entries)."""
 
 
+#: What can open or close a flow collection, and what hides brackets from it: a quoted scalar that
+#: starts a token (an apostrophe inside a word is text) and a comment.
+_FLOW_TOKENS = re.compile(r"""
+    (?:^|(?<=[\s\[{,:]))(?:'(?:[^']|'')*'?|"(?:[^"\\]|\\.)*"?)
+  | (?:^|(?<=\s))\#[^\n]*
+  | [\[\]{}]
+""", re.VERBOSE | re.MULTILINE)
+
+
+def _flow_depth_check(text: str) -> None:
+    """Refuse flow collections (``[...]``, ``{...}``) nested deeper than :data:`MAX_DEPTH`, from the
+    text alone, before any YAML parser sees it.
+
+    libyaml's scanner reads a whole flow collection ahead before its parser yields the first event
+    (the collection may be a key), and PyYAML 6.0.4's raises its own error at a thousand levels; this
+    scan keeps the bound and its message the project's, whatever PyYAML's version. It can only count
+    too many (a bracket inside a plain word), never too few, so a file it passes is bounded again,
+    exactly, by the walk over the parser's events."""
+    depth = 0
+    for token in _FLOW_TOKENS.finditer(text):
+        kind = token.group()
+        if kind in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused(problem=f"nested more than {MAX_DEPTH} levels deep",
+                               problem_mark=_mark(text, token.start()))
+        elif kind in "]}":
+            depth = max(depth - 1, 0)
+
+
+def _mark(text: str, index: int) -> yaml.Mark:
+    line = text.count("\n", 0, index)
+    column = index - (text.rfind("\n", 0, index) + 1)
+    return yaml.Mark("<scenario>", index, line, column, None, None)
+
+
 def check_bounds(text: str) -> None:
-    """Walk the YAML events (no objects built) and refuse anchors, aliases, depth and size over the caps."""
+    """Refuse anchors, aliases, depth and size over the caps: flow depth from the text, then a walk over
+    the YAML events (no objects built)."""
+    _flow_depth_check(text)
     depth = nodes = 0
     for event in yaml.parse(text, Loader=_SAFE_BASE):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:

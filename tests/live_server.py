@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,9 @@ from sim.local_server import HOST, free_port, start_app, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
+#: Where the browser tests save their screenshots: an ignored folder, so a test run leaves the checkout
+#: clean. ``scripts/refresh-images.sh`` points it at ``docs/`` to refresh the README's pictures.
+SCREENSHOTS = Path(os.environ.get("ALLIANCE_SCREENSHOTS") or ROOT / "artifacts" / "screenshots")
 SERVER_START_SECONDS = 60
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -1,7 +1,8 @@
 """The explorer in a real Chromium, as a first-time student meets it: every page loaded cold at a
 laptop's and a phone's width stays on this machine and logs no error; the phone layout; the brief.
 
-Screenshots of the phone layout and of the brief are saved into ``docs/`` (the README shows them).
+Screenshots of the phone layout and of the brief are saved under ``artifacts/screenshots/``;
+``scripts/refresh-images.sh`` saves them into ``docs/`` for the README.
 """
 
 from __future__ import annotations
@@ -9,17 +10,24 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT
+from live_server import SCREENSHOTS
 from playwright.sync_api import Browser, Page
 from test_browser import METRIC
 
 from sim.present.layout import REST
 from sim.present.numbers import OUTCOMES, PRICES
 
-DOCS = ROOT / "docs"
+
+def shot(name: str) -> Path:
+    """Where a screenshot named ``name`` is saved (see ``live_server.SCREENSHOTS``)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / name
+
+
 LAPTOP = {"width": 1440, "height": 900}
 #: The narrowest laptop width at which no headline may be cut short.
 NARROW_LAPTOP = {"width": 1280, "height": 800}
@@ -162,7 +170,7 @@ def test_on_a_phone_the_levers_come_first_the_headlines_are_a_grid_and_the_tree_
     assert page.locator(".st-key-tree_chart").is_hidden()
     assert page.locator("li", has_text="Taliban leadership").first.is_visible()
     page.locator(".st-key-levers").scroll_into_view_if_needed()
-    page.screenshot(path=str(DOCS / "phone.png"))
+    page.screenshot(path=str(shot("phone.png")))
     page.context.close()
 
 
@@ -174,7 +182,7 @@ def test_the_headlines_are_whole_at_1280px_and_the_brief_prints_on_one_page(brow
     page.locator(CHART).first.wait_for(timeout=LOAD_MS)
     page.evaluate("document.querySelector('.st-key-levers').scrollIntoView()")
     page.wait_for_timeout(1000)
-    page.screenshot(path=str(DOCS / "screenshot.png"))
+    page.screenshot(path=str(shot("screenshot.png")))
     with page.expect_download(timeout=LOAD_MS) as download:
         page.get_by_role("button", name="Download brief").click()
     saved = tmp_path / "brief.html"
@@ -197,5 +205,5 @@ def test_the_headlines_are_whole_at_1280px_and_the_brief_prints_on_one_page(brow
     brief.set_content(html)
     pdf = brief.pdf(format="A4", print_background=True)
     assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(b"/Type /Page ") == 1
-    brief.screenshot(path=str(DOCS / "brief.png"), full_page=True)
+    brief.screenshot(path=str(shot("brief.png")), full_page=True)
     brief.close()

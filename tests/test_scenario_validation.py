@@ -210,3 +210,32 @@ def test_load_scenario_with_changes_validates_them():
         load_scenario("baseline-2018", {"parameters.leader_legitimacy": -0.5})
     (problem,) = caught.value.problems
     assert problem.path == "parameters.leader_legitimacy.value"
+
+
+@pytest.mark.parametrize(("text", "column"), [("a: " + "[" * 1000 + "]" * 1000, 16),
+                                              ("a: " + "{b: " * 13 + "1" + "}" * 13, 52)])
+def test_deep_flow_nesting_is_refused_by_the_project_before_any_yaml_parser_runs(text, column,
+                                                                                   monkeypatch):
+    """The bound is the project's whatever PyYAML's version: 6.0.4's libyaml scanner reads a whole flow
+    collection ahead and raises its own error at a thousand levels, before the event walk's count."""
+    import sim.scenario
+
+    def no_parser(*_args, **_kwargs):
+        raise AssertionError("a YAML parser was reached")
+
+    monkeypatch.setattr(sim.scenario.yaml, "parse", no_parser)
+    monkeypatch.setattr(sim.scenario.yaml, "load", no_parser)
+    words = f"line 1, column {column}: YAML error: nested more than 12 levels"
+    with pytest.raises(ScenarioError, match=words):
+        sim.scenario.parse_yaml(text, "deep.yaml")
+
+
+def test_brackets_inside_quotes_and_comments_do_not_count_as_nesting():
+    """The text scan skips quoted scalars and comments; an apostrophe inside a word is not a quote."""
+    from sim.scenario import parse_yaml
+
+    text = ("note: '[[[[[[[[[[[[[[[[ it''s text'\nother: \"{{{{{{{{{{{{{{{{ \\\" still\"\n"
+            "# [[[[[[[[[[[[[[[[[[[[\nwords: it's [[ fine\nlist: [[1], {a: [2]}]\n")
+    assert parse_yaml(text, "ok.yaml") == {
+        "note": "[[[[[[[[[[[[[[[[ it's text", "other": "{{{{{{{{{{{{{{{{ \" still", "words": "it's [[ fine",
+        "list": [[1], {"a": [2]}]}

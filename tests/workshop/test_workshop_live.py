@@ -1,6 +1,7 @@
 """The workshop on a real server in a real Chromium: a facilitator and two teams in three browser
-contexts play a round (the board's screenshot goes to docs/ for the README), then the server is
-stopped in the middle of the next round and started again, and nothing is lost."""
+contexts play a round (the board's screenshot is saved with the other screenshots, see
+live_server.SCREENSHOTS), then the server is stopped in the middle of the next round and started
+again, and nothing is lost."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_server import ROOT, start_streamlit, stop
+from live_server import SCREENSHOTS, start_streamlit, stop
 from playwright.sync_api import Browser, Page, expect
 
 from sim.workshop.store import DB_ENV, Store
@@ -17,7 +18,7 @@ from sim.workshop.store import DB_ENV, Store
 #: Generous: a fresh server imports numpy, scipy and the model on its first run, on a shared 2-core machine.
 WAIT_MS = 90_000
 expect.set_options(timeout=WAIT_MS)
-SCREENSHOT = ROOT / "docs" / "workshop-board.png"
+SCREENSHOT = SCREENSHOTS / "workshop-board.png"
 
 
 @pytest.fixture
@@ -102,6 +103,7 @@ def test_three_browsers_play_a_round_and_a_restart_mid_round_loses_nothing(brows
         expect(team.get_by_text("Round 1", exact=True)).to_be_visible()
         expect(team.get_by_text("P(deal) at least 50%:")).to_be_visible()
     board.wait_for_timeout(1500)  # let the chart finish drawing
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     board.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
 
