@@ -7,7 +7,7 @@ HTML it serves, setting the base address Streamlit's front end reads (``window._
 Everything else passes through untouched.
 
 When the server starts, it also starts its pool of worker processes and, in them, the presets' runs
-(:mod:`sim.app_pool`), so that the first visitor finds the default view's numbers ready.
+(:mod:`sim.app.pool`), so that the first visitor finds the default view's numbers ready.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import streamlit.net_util
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sim.app_pool import preset_runs
+from sim.app.pool import preset_runs
 
 # A headless server served to the network (--server.address 0.0.0.0) would ask a web service
 # (checkip.amazonaws.com) for the machine's public address, to print it and to judge origins. The app

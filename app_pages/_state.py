@@ -1,10 +1,10 @@
 """Session state shared by the pages: the starting scenario, the user's edits and the cached runs.
 
 The session holds the starting scenario (a preset or an uploaded file) and the user's edits as
-``{dotted.path: value}`` (see :mod:`sim.app_state`); every widget is keyed ``w:<dotted.path>`` and
+``{dotted.path: value}`` (see :mod:`sim.present.settings`); every widget is keyed ``w:<dotted.path>`` and
 seeded from them, so the edits survive a visit to another page. Runs are computed in the server's
-pool of worker processes (:mod:`sim.app_pool`) and kept in a cache shared by all sessions and bounded
-in bytes (:mod:`sim.app_cache`).
+pool of worker processes (:mod:`sim.app.pool`) and kept in a cache shared by all sessions and bounded
+in bytes (:mod:`sim.app.cache`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 
 import streamlit as st
 
-from sim.app_cache import RunCache, return_large_arrays_to_the_system
-from sim.app_pool import Job, run_key, shared_pool, started_preset_runs
-from sim.app_state import escape_markdown, from_query, preset_scenario
-from sim.explain import Analysis
-from sim.prepare import ready as engine_ready
-from sim.scenario import Scenario, printable
+from sim.app.cache import RunCache, return_large_arrays_to_the_system
+from sim.app.pool import Job, run_key, shared_pool, started_preset_runs
+from sim.engine.prepare import ready as engine_ready
+from sim.present.explain import Analysis
+from sim.present.settings import escape_markdown, from_query, preset_scenario
+from sim.spec.scenario import Scenario, printable
 
 BASE, PRESET, EDITS, NOTICES = "base", "preset", "edits", "link_notices"
 #: The last scenario made from the starting scenario and the edits, with them.

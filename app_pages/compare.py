@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _state
-from sim import app_state
-from sim.charts import outcome_bars
-from sim.explain import comparison_rows
-from sim.lenses import MATERIAL_OFF, through_lens
+from sim.present import settings as app_state
+from sim.present.charts import outcome_bars
+from sim.present.explain import comparison_rows
 from sim.present.words import differences_in_words
-from sim.scenario import Scenario, preset_names
+from sim.spec.lenses import MATERIAL_OFF, through_lens
+from sim.spec.scenario import Scenario, preset_names
 
 CURRENT = "Your current settings"
 MATERIAL = "Your current settings, material reading"

@@ -7,13 +7,14 @@ import json
 import pandas as pd
 import streamlit as st
 
-from sim.app_state import escape_markdown
-from sim.scenario import ScenarioError, load_scenario, preset_names
-from sim.timeline import links, parse_timeline, project
-from sim.timeline.charts import shares_chart, survival_chart
-from sim.timeline.editor import COLUMNS, events_to_rows, rows_to_events
+from sim.app import timeline_links as links
+from sim.app.timeline_editor import COLUMNS, events_to_rows, rows_to_events
+from sim.present.settings import escape_markdown
+from sim.present.timeline_charts import shares_chart, survival_chart
+from sim.spec.scenario import ScenarioError, load_scenario, preset_names
+from sim.spec.timeline_section import Event
+from sim.timeline import parse_timeline, project
 from sim.timeline.engine import MAX_YEARS, default_span
-from sim.timeline.spec import Event
 from sim.timeline.summary import summary
 
 REPLAY = "history-1996-2018"

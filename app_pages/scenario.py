@@ -10,22 +10,22 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from app_pages import _state
-from sim import app_state
-from sim.analysis.words import label as parameter_label
-from sim.charts import histogram, histogram_rows, outcome_bars, outcome_rows
-from sim.efg import scenario_efg
-from sim.explain import HEADLINE_HELP, Analysis, utility_headlines
-from sim.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
+from sim.analysis.labels import label as parameter_label
+from sim.model.efg import scenario_efg
+from sim.present import settings as app_state
 from sim.present.brief import Brief, brief_for, brief_html, reproduce_command
+from sim.present.charts import histogram, histogram_rows, outcome_bars, outcome_rows
+from sim.present.explain import HEADLINE_HELP, Analysis, utility_headlines
 from sim.present.layout import PAGE_CSS, REST, REST_SCRIPT
 from sim.present.numbers import headline_figures, percent_text
 from sim.present.play import line_of_play_text
+from sim.present.report import MAX_DOWNLOAD_DRAWS, per_draw_csv, summary_csv
 from sim.present.start import INTRO, QUESTIONS, Question
+from sim.present.tree_view import CAPTION as TREE_CAPTION
+from sim.present.tree_view import tree_dot
 from sim.present.words import as_plain_markdown, description, lever_words, upload_start
-from sim.report import MAX_DOWNLOAD_DRAWS, per_draw_csv, summary_csv
-from sim.scenario import Param, Scenario, ScenarioError, preset_names
-from sim.tree_view import CAPTION as TREE_CAPTION
-from sim.tree_view import tree_dot
+from sim.spec.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
+from sim.spec.scenario import Param, Scenario, ScenarioError, preset_names
 
 UPLOAD, UPLOAD_PROBLEMS, PRESET_CHOICE = "upload", "upload_problems", "preset_choice"
 #: Keys of the parameter groups' expanders (``group:<group>``).

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages import _state
 from sim.present.play import line_of_play_text
-from sim.tree_view import tree_dot
+from sim.present.tree_view import tree_dot
 
 analysis = _state.analysis_of(_state.current_scenario())
 st.title("The game tree")

@@ -13,13 +13,14 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _state
-from sim import app_state
-from sim.analysis import drivers, negotiation, outputs, words
-from sim.intervals import format_probability
-from sim.parameters import LEVERS
+from sim.analysis import drivers, negotiation, outputs
+from sim.analysis import labels as words
+from sim.engine.driver import sample
+from sim.engine.intervals import format_probability
+from sim.present import settings as app_state
 from sim.present.analysis_charts import curve_chart, index_chart, morris_chart, price_chart
-from sim.run import sample
-from sim.scenario import Scenario, ScenarioError, load_scenario, parse_yaml
+from sim.spec.parameters import LEVERS
+from sim.spec.scenario import Scenario, ScenarioError, load_scenario, parse_yaml
 
 MORRIS_TRAJECTORIES = 100
 SOBOL_CHOICES = (512, 1024, 2048)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _workshop
-from sim.app_state import escape_markdown
+from sim.present.settings import escape_markdown
 from sim.workshop import flows
 from sim.workshop.cards import ROLES, Card, Control, load_card
 from sim.workshop.export import path_chart, team_debrief_html

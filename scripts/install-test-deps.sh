@@ -16,7 +16,7 @@ fi
 python -m pip install -q --disable-pip-version-check -e ".[test]"
 
 # Compile the hot path's kernel once for this machine (JIT and ahead-of-time builds, one per core; see
-# sim/prepare.py), so that no test pays the compilation inside a subprocess's timeout.
+# sim/engine/prepare.py), so that no test pays the compilation inside a subprocess's timeout.
 python -m sim prepare
 # An editable install writes no bytecode (nor does Python here, with PYTHONDONTWRITEBYTECODE set):
 # compile it once, as a wheel install would, rather than at every start.

@@ -29,7 +29,7 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from sim.local_server import HOST, free_port, start_app, stop, wait_healthy
+from sim.bench.local_server import HOST, free_port, start_app, stop, wait_healthy
 
 
 class PeakMemory(threading.Thread):

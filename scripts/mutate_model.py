@@ -1,9 +1,10 @@
-"""Mutation check of the fact tests: every sign or term mutation of ``sim/model.py`` must be caught.
+"""Mutation check of the fact tests: every sign or term mutation of ``sim/model/game.py`` must be caught.
 
 Each mutation edits one line of the model in a temporary copy of the repository and runs
-``pytest tests/test_facts.py`` there (stopping at the first failure; the test that last caught the
+``pytest tests/model/test_facts.py`` there (stopping at the first failure; the test that last caught the
 mutation first, then all the others), through the numpy reference
-of the hot path (``ALLIANCE_SIM_KERNEL=reference``: see :mod:`sim.kernel`). A mutation that leaves every
+of the hot path (``ALLIANCE_SIM_KERNEL=reference``: see :mod:`sim.engine.kernel.fused`). A mutation that
+leaves every
 fact test passing means the facts do not test the mechanism it breaks. Prints a table of
 mutation -> failing test, and exits 0 only when every mutation is caught.
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL = Path("sim/model.py")
+MODEL = Path("sim/model/game.py")
 TIMEOUT_SECONDS = 300
 
 
@@ -86,13 +87,13 @@ def run_one(mutation: Mutation, source: str) -> tuple[Mutation, list[str]]:
         copy = Path(tmp) / "repo"
         _copy_repo(copy)
         (copy / MODEL).write_text(apply(mutation, source), encoding="utf-8")
-        # The facts run through the numpy reference, which reads sim/model.py; the compiled kernel
-        # mirrors it and tests/test_kernel.py holds the two equal, so a mutant needs no recompiling.
+        # The facts run through the numpy reference, which reads sim/model/game.py; the compiled kernel
+        # mirrors it and tests/engine/test_kernel.py holds the two equal, so a mutant needs no recompiling.
         env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1",
                "ALLIANCE_SIM_KERNEL": "reference"}
         # pytest runs the tests of a file in the file's order whatever order they are named in, so
         # the aimed test gets a run of its own first.
-        for tests in (f"tests/test_facts.py::{mutation.aim}", "tests/test_facts.py"):
+        for tests in (f"tests/model/test_facts.py::{mutation.aim}", "tests/model/test_facts.py"):
             proc = subprocess.run(
                 [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
                  tests], cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
@@ -109,11 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, choices=range(1, 9), metavar="1-8")
     args = parser.parse_args(argv)
     source = (ROOT / MODEL).read_text(encoding="utf-8")
-    facts = (ROOT / "tests/test_facts.py").read_text(encoding="utf-8")
+    facts = (ROOT / "tests/model/test_facts.py").read_text(encoding="utf-8")
     for m in MUTATIONS:  # fail fast on a mutation that no longer matches the model or its fact
         apply(m, source)
         if f"def {m.aim}(" not in facts:
-            raise SystemExit(f"mutation '{m.name}' aims at {m.aim}, which is not in tests/test_facts.py")
+            raise SystemExit(f"mutation '{m.name}' aims at {m.aim}, which is not in "
+                             "tests/model/test_facts.py")
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(lambda m: run_one(m, source), MUTATIONS))
     width = max(len(m.name) for m in MUTATIONS)

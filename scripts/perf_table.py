@@ -1,11 +1,11 @@
-"""Write the README's performance table and docs/scale.md's arithmetic from a stored bench report.
+"""Write docs/performance.md's table and docs/scale.md's arithmetic from a stored bench report.
 
     alliance-sim bench --json > docs/bench.json
     python scripts/perf_table.py [--bench docs/bench.json]
 
-The blocks between ``<!-- perf:start -->`` / ``<!-- perf:end -->`` (README.md) and
+The blocks between ``<!-- perf:start -->`` / ``<!-- perf:end -->`` (docs/performance.md) and
 ``<!-- scale:start -->`` / ``<!-- scale:end -->`` (docs/scale.md) are replaced; nothing else is
-touched. ``tests/test_bench.py`` checks that both blocks are what this script would write.
+touched. ``tests/bench/test_bench.py`` checks that both blocks are what this script would write.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sim.bench_docs import BENCH_JSON, DOCUMENTS, with_block
+from sim.bench.docs import BENCH_JSON, DOCUMENTS, with_block
 
 ROOT = Path(__file__).resolve().parent.parent
 

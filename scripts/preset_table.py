@@ -1,6 +1,6 @@
 """Print every preset's headline numbers as a markdown table (the table in docs/model.md, section 13).
 
-Each preset runs at its own draws, seed, sampler, levers and solution (``sim.run.run`` with no
+Each preset runs at its own draws, seed, sampler, levers and solution (``sim.engine.driver.run`` with no
 overrides). Columns: P(Keep), P(Distance), P(Sever), the medians of the Sever price and of the
 pledge (Distance) price, and al-Qaeda's probability of an external operation.
 
@@ -25,8 +25,8 @@ import sys
 from typing import Any
 
 import sim
-from sim.run import run
-from sim.scenario import load_scenario, preset_names
+from sim.engine.driver import run
+from sim.spec.scenario import load_scenario, preset_names
 
 HEADER = ("Preset", "P(Keep)", "P(Distance)", "P(Sever)", "Sever price (median)",
           "Pledge price (median)", "P(external op)")

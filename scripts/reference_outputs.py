@@ -53,7 +53,7 @@ WORKSHOP = {"workshop-card-1": ("1-price-of-a-deal", 2000), "workshop-card-7": (
 
 
 def cli_output(args: list[str]) -> str:
-    from sim.cli import main
+    from sim.cli.main import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

@@ -11,9 +11,9 @@ from live_server import APP, ROOT, chromium, start_streamlit, stop
 from playwright.sync_api import Browser
 from streamlit.testing.v1 import AppTest
 
-from sim.app_pool import shared_pool
-from sim.parameters import GROUPS
+from sim.app.pool import shared_pool
 from sim.present.layout import REST
+from sim.spec.parameters import GROUPS
 from sim.workshop.store import DB_ENV, Store
 
 __all__ = ["APP", "ROOT", "new_app", "open_parameter_groups", "opened"]
@@ -92,3 +92,11 @@ def db_path(tmp_path, monkeypatch):
 @pytest.fixture
 def store(db_path) -> Store:
     return Store(db_path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under ``tests/e2e`` drives a real server and browser: marked ``browser`` and ``slow``."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)

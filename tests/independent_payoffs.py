@@ -1,4 +1,4 @@
-"""A second payoff function, written from ``docs/model.md`` section 6 and not from ``sim.model``.
+"""A second payoff function, written from ``docs/model.md`` section 6 and not from ``sim.model.game``.
 
 Plain Python on one draw at a time: ``payoffs(p, levers)`` maps every terminal of the tree to its
 four payoffs (Taliban leadership, hardline faction, al-Qaeda, US) and ``chances(p, levers)`` gives

@@ -1,4 +1,4 @@
-"""Chromium for the browser tests, and the app on a free loopback port (see :mod:`sim.local_server`)."""
+"""Chromium for the browser tests, and the app on a free loopback port (see :mod:`sim.bench.local_server`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import IO
 
 from playwright.sync_api import Browser, sync_playwright
 
-from sim.local_server import HOST, free_port, start_app, stop, wait_healthy
+from sim.bench.local_server import HOST, free_port, start_app, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"

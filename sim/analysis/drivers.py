@@ -10,7 +10,7 @@ This module wires the generic tools of :mod:`sim.analysis.sensitivity` (SALib),
   indices describe the same world as a run. ``inputs="uniform"`` draws uniformly over each range
   instead (``[low, high]``; for a lognormal its 1st to 99th percentiles), which weights the tails far
   more than the scenario believes; the output names which was used. Parameters are also grouped by
-  their ``factor`` in :mod:`sim.parameters`, for a coarser second view. An outcome with fewer than
+  their ``factor`` in :mod:`sim.spec.parameters`, for a coarser second view. An outcome with fewer than
   :data:`MIN_EVENTS` events (or non-events) in the base sample is refused: its indices are noise.
 * **Scenario discovery** takes Monte Carlo draws from the scenario's own distributions and asks
   where in parameter space the outcome happens: PRIM, fitted on half the draws and checked on the
@@ -31,12 +31,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.analysis import discovery, outputs, sensitivity
-from sim.model import AL_QAEDA, FACTION, TALIBAN, build_game
-from sim.parameters import PARAMETERS
-from sim.run import sample
-from sim.sampling import ppf, uncertain_names
-from sim.scenario import Scenario
-from sim.solve import solve
+from sim.engine.driver import sample
+from sim.engine.sampling import ppf, uncertain_names
+from sim.model.game import AL_QAEDA, FACTION, TALIBAN, build_game
+from sim.model.solve import solve
+from sim.spec.parameters import PARAMETERS
+from sim.spec.scenario import Scenario
 
 Array = NDArray[np.float64]
 #: How the inputs of Sobol' and Morris are drawn: from the scenario's distributions, or uniformly.
@@ -48,7 +48,7 @@ LOGNORMAL_RANGE = (0.01, 0.99)
 #: Fewest events and non-events in the base sample for a sensitivity analysis (or the draws, for PRIM).
 MIN_EVENTS = discovery.MIN_EVENTS
 #: The app's default Sobol' base sample: at it the top factor is the same across seeds
-#: (tests/test_drivers.py).
+#: (tests/analysis/test_drivers.py).
 DEFAULT_SOBOL_N = 1024
 #: The players whose choices the draws decide (the US moves before play).
 MOVERS = (TALIBAN, FACTION, AL_QAEDA)

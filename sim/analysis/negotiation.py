@@ -6,9 +6,9 @@ scenario into the numbers a negotiator would ask for, for the outcome chosen in
 :mod:`sim.analysis.outputs` (Sever by default):
 
 * the **reservation price** per draw (the smallest concession at which the Taliban leadership prefers
-  Distance, or Sever, to Keep; :mod:`sim.price`) and its distribution;
+  Distance, or Sever, to Keep; :mod:`sim.model.price`) and its distribution;
 * **acceptance curves**: P(Keep), P(Distance), P(Sever), P(Distance or Sever) and P(Split) as the
-  concession (or verification) moves on a grid, each with its 95% interval (:mod:`sim.intervals`).
+  concession (or verification) moves on a grid, each with its 95% interval (:mod:`sim.engine.intervals`).
   The same draws are re-solved at every grid point (common random numbers), so the curve's shape is
   not blurred by sampling noise;
 * the **bargaining zone**, decided per draw on the concession grid: a zone exists in a draw when at
@@ -31,13 +31,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim import kernel
 from sim.analysis import outputs
-from sim.intervals import Z95, Interval, format_probability, mean_stderr, probability_interval
-from sim.model import US, build_game
-from sim.run import Estimate, Sample, per_draw_array, sample_prices
-from sim.sampling import replicate_bounds
-from sim.solve import Solution, solve
+from sim.engine.driver import Sample, sample_prices
+from sim.engine.intervals import Z95, Interval, format_probability, mean_stderr, probability_interval
+from sim.engine.kernel import fused as kernel
+from sim.engine.reference import per_draw_array
+from sim.engine.results import Estimate
+from sim.engine.sampling import replicate_bounds
+from sim.model.game import US, build_game
+from sim.model.solve import Solution, solve
 
 Array = NDArray[np.float64]
 PROBABILITIES = ("keep", "distance", "sever", "distance_or_sever", "split")
@@ -168,10 +170,11 @@ def acceptance_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
                      lam: float | None = None) -> Curve:
     """The outcome probabilities and mean US utility as the concession moves.
 
-    Each draw of ``drawn`` is solved once, on the game's :class:`~sim.model.ConcessionLine`: al-Qaeda's
+    Each draw of ``drawn`` is solved once, on the game's :class:`~sim.model.game.ConcessionLine`: al-Qaeda's
     payoffs do not move with the concession, so neither do its choices, and below the faction every
     value is a straight line in it. At each grid point the faction's and the leadership's choices are
-    made again on those lines (:func:`sim.kernel.curve`), which gives a full re-solve's numbers to
+    made again on those lines (:func:`sim.engine.kernel.fused.curve`), which gives a full re-solve's numbers
+    to
     rounding at a fraction of its cost.
     """
     s = setting(drawn, levers, concept, lam)
@@ -200,7 +203,8 @@ def _grid(grid: Sequence[float] | Array | None) -> Array:
 
 
 def _curve(lever: str, grid: Array, solved, s: Setting, drawn: Sample) -> Curve:
-    """The curve from each grid point's per-draw outcomes (``CURVE_ROWS`` of :mod:`sim.kernel`)."""
+    """The curve from each grid point's per-draw outcomes (``CURVE_ROWS`` of
+    :mod:`sim.engine.kernel.fused`)."""
     n = drawn.draws
     replicates = replicate_bounds(n, drawn.sampler)
     mean, low, high = ({k: np.empty(grid.size) for k in CURVE_OUTCOMES} for _ in range(3))
@@ -223,7 +227,7 @@ def _curve(lever: str, grid: Array, solved, s: Setting, drawn: Sample) -> Curve:
 
 
 def _solved(sol: Solution, n: int) -> dict[str, Array]:
-    """A numpy solution's per-draw outcomes, as :func:`sim.kernel.curve` reports them."""
+    """A numpy solution's per-draw outcomes, as :func:`sim.engine.kernel.fused.curve` reports them."""
     out = {m: per_draw_array(v, n) for m, v in outputs.probabilities(sol).items()}
     out["eu_us"] = per_draw_array(sol.values[""][US], n)
     out["keep_us"] = per_draw_array(sol.values["keep"][US], n)

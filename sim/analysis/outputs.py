@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model import MOVES
-from sim.solve import Solution, terminal_mass
+from sim.model.game import MOVES
+from sim.model.solve import Solution, terminal_mass
 
 Array = NDArray[np.float64]
 OUTPUTS = ("sever", "distance", "distance_or_sever", "split")

@@ -1,13 +1,14 @@
 """The What-would-it-take page's charts (Altair), every colour set here and opaque, so that the
-contrast check (:mod:`sim.present.contrast`) covers what the page draws."""
+contrast check (:mod:`contrast`) covers what the page draws."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from sim.analysis import outputs, words
-from sim.charts import SCENARIO_COLOURS, TEXT_COLOUR, ZERO_COLOUR
+from sim.analysis import labels as words
+from sim.analysis import outputs
+from sim.present.charts import SCENARIO_COLOURS, TEXT_COLOUR, ZERO_COLOUR
 
 MARK_COLOUR = SCENARIO_COLOURS[0]
 #: Indices within their error of zero: grey, still 4.5:1 on white.

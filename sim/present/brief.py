@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.explain import TERM_LABELS, decision_terms
-from sim.parameters import LEVERS
+from sim.engine.driver import Result, sample
+from sim.present.explain import TERM_LABELS, decision_terms
 from sim.present.numbers import Z95, Figure, outcome_figures, price_figure
 from sim.present.play import line_of_play_text
+from sim.present.tree_view import TreeProbabilities
 from sim.present.words import LEVER_SECTIONS, changes_text, lever_words, value_text
-from sim.run import Result, sample
-from sim.scenario import Scenario
-from sim.tree_view import TreeProbabilities
+from sim.spec.parameters import LEVERS
+from sim.spec.scenario import Scenario
 
 Array = NDArray[np.float64]
 #: Fewer expected draws than this on one side and a contrast of means says little.

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.intervals import Z95, format_probability, wilson
-from sim.run import Result
+from sim.engine.driver import Result
+from sim.engine.intervals import Z95, format_probability, wilson
 
 #: Concession units: 0 is nothing, 1 full withdrawal with sanctions relief.
 NO_PRICE = "none up to 1"
 
 
 def wilson_interval(share: float, draws: int) -> tuple[float, float]:
-    """95% Wilson score interval of a share observed over ``draws`` draws (:func:`sim.intervals.wilson`
+    """95% Wilson score interval of a share observed over ``draws`` draws (:func:`sim.engine.intervals.wilson`
     on the share's count, rounded to a whole number: exact for the SPE's 0/1 outcomes)."""
     return wilson(min(max(round(share * draws), 0), draws), draws)
 

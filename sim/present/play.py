@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import PLAYERS, TREE, Chance, Leaf
-from sim.tree_view import CHANCE_NAME, MOVER_NAMES, TreeProbabilities
+from sim.model.game import PLAYERS, TREE, Chance, Leaf
+from sim.present.tree_view import CHANCE_NAME, MOVER_NAMES, TreeProbabilities
 
 #: Moves in words (the tree's names are the model's).
 MOVE_WORDS = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sim.analysis.words import label
-from sim.app_state import escape_markdown, setting_differences
-from sim.scenario import Scenario, load_scenario, preset_names
+from sim.analysis.labels import label
+from sim.present.settings import escape_markdown, setting_differences
+from sim.spec.scenario import Scenario, load_scenario, preset_names
 
 #: Characters that markdown would read as formatting, links or HTML.
 
@@ -46,7 +46,7 @@ def setting_label(path: str) -> str:
 
 
 def differences_in_words(scenarios: Mapping[str, Scenario]) -> list[dict[str, Any]]:
-    """:func:`sim.app_state.setting_differences` with each setting named as the inputs name it."""
+    """:func:`sim.present.settings.setting_differences` with each setting named as the inputs name it."""
     rows = []
     for row in setting_differences(scenarios, with_path=True):
         path = row.pop("path")
@@ -106,5 +106,6 @@ def upload_start(file_name: str, scenario: Scenario) -> tuple[str, str]:
 
 
 def as_plain_markdown(text: str) -> str:
-    """``text`` shown exactly as written (:func:`sim.app_state.escape_markdown`: the one escape rule)."""
+    """``text`` shown exactly as written (:func:`sim.present.settings.escape_markdown`: the one escape
+    rule)."""
     return escape_markdown(text)

@@ -1,6 +1,6 @@
 """The alliance year by year: each year's state sets a stage game, solved for every trajectory at once.
 
-Each trajectory draws the scenario's uncertain parameters once (:func:`sim.run.sample`: the
+Each trajectory draws the scenario's uncertain parameters once (:func:`sim.engine.driver.sample`: the
 structural uncertainty). Then, year after year: scripted events and yearly hazards change the state;
 the stage game of brief v2 is built on that state and solved (SPE or QRE) for all trajectories in
 one vectorised call; one terminal of the solved tree is drawn per trajectory (the Taliban's move,
@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model import build_game
-from sim.run import FIXED_POINT, sample, solution_settings
-from sim.scenario import Scenario
-from sim.solve import solve
+from sim.engine.driver import sample
+from sim.engine.results import FIXED_POINT
+from sim.engine.runspec import solution_settings
+from sim.model.game import build_game
+from sim.model.solve import solve
+from sim.spec.scenario import Scenario
+from sim.spec.timeline_section import NUMERIC_STATE, Event, Timeline, parse_timeline
 from sim.timeline.limits import MAX_YEARS
-from sim.timeline.spec import NUMERIC_STATE, Event, Timeline, parse_timeline
 
 Array = NDArray[np.float64]
 NONE, OFFERED, SIGNED, DELIVERED = range(4)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.intervals import wilson
+from sim.engine.intervals import wilson
 from sim.timeline.engine import LEVER_NAMES, Projection, lever_mean
 
 SEVER_QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}

@@ -4,7 +4,7 @@ A card is a YAML file in ``exercises/``, read with the safe loader after a size 
 with pydantic. What teams control is either a number (a lever or a parameter, within a range the card
 sets inside the catalogue's) or a choice among named options; an option is a set of scenario changes
 (a lens: parameters set to 0, say) and/or forced moves (``{node path: action}``, a role's announced
-choice, see :func:`sim.solve.solve`).
+choice, see :func:`sim.model.solve.solve`).
 
 A card with a ``timeline:`` section is judged over years instead of in one stage game: the round's
 scenario is projected year by year (:func:`sim.timeline.project`) with the card's scripted events,
@@ -21,11 +21,11 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.parameters import LEVERS, PARAMETERS
-from sim.scenario import ScenarioError, load_scenario, preset_names
-from sim.solve import node_at
+from sim.model.solve import node_at
+from sim.spec.parameters import LEVERS, PARAMETERS
+from sim.spec.scenario import ScenarioError, load_scenario, preset_names
+from sim.spec.timeline_section import Event, Hazards, parse_timeline
 from sim.timeline.engine import MAX_YEARS
-from sim.timeline.spec import Event, Hazards, parse_timeline
 from sim.workshop.shocks import SHOCKS
 
 EXERCISE_DIR = Path(__file__).resolve().parents[2] / "exercises"

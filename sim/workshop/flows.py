@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sim.explain import decision_terms, explanation
-from sim.intervals import wilson
-from sim.model import build_game, material_net, taliban_terms
-from sim.run import Chunk, Result, assemble, node_sums, outcome_arrays, per_draw_array, sample
-from sim.scenario import Scenario, ScenarioError, load_scenario
-from sim.solve import node_at, solve
+from sim.engine.driver import Result, assemble, sample
+from sim.engine.intervals import wilson
+from sim.engine.reference import node_sums, outcome_arrays, per_draw_array
+from sim.engine.results import Chunk
+from sim.engine.runspec import RunSpec
+from sim.model.game import build_game, material_net, taliban_terms
+from sim.model.solve import node_at, solve
+from sim.present.explain import decision_terms, explanation
+from sim.spec.scenario import Scenario, ScenarioError, load_scenario
 from sim.workshop import timeline_round
 from sim.workshop.cards import OUTCOMES, Card, Control, load_card
 from sim.workshop.shocks import shock_changes
@@ -115,7 +118,8 @@ def solve_round(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, 
     out["material_net"] = material_net(taliban_terms(drawn.params, scenario.levers))
     per_draw = {k: per_draw_array(v, draws) for k, v in out.items()}
     chunk = Chunk(per_draw, node_sums(sol, draws), tuple(sol.reach))
-    return assemble(scenario, draws, seed, drawn.sampler, "spe", 0.0, [chunk]), drawn.params
+    spec = RunSpec(scenario, draws, seed, drawn.sampler, "spe", 0.0)
+    return assemble(spec, [chunk]), drawn.params
 
 
 def adjudicate(card: Card, positions: Mapping[str, float | str], shocks: list[str], seed: int, draws: int

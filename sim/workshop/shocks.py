@@ -1,7 +1,7 @@
 """Shocks a facilitator injects between rounds: each changes the scenario of every team from then on.
 
 A shock fixes a few parameters (a bare number in a scenario's changes fixes a parameter, see
-:func:`sim.scenario.apply_changes`); shocks stack in the order they were injected.
+:func:`sim.spec.scenario.apply_changes`); shocks stack in the order they were injected.
 """
 
 from __future__ import annotations

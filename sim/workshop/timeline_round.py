@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.intervals import wilson
-from sim.scenario import Scenario
+from sim.engine.intervals import wilson
+from sim.spec.scenario import Scenario
 from sim.timeline import Projection, project
 from sim.timeline.engine import UNIFORMS, uniforms
 from sim.workshop.cards import Card

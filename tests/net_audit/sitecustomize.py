@@ -1,4 +1,4 @@
-"""Loaded by a Python process whose ``PYTHONPATH`` starts with this folder (tests/test_offline.py):
+"""Loaded by a Python process whose ``PYTHONPATH`` starts with this folder (tests/e2e/test_offline.py):
 records every network connection and name lookup the process makes that is not to this machine.
 
 An audit hook (PEP 578) sees ``socket.connect`` and ``socket.getaddrinfo`` however they are reached

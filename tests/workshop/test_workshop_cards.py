@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import build_game
-from sim.run import sample
-from sim.scenario import load_scenario
-from sim.solve import solve
+from sim.engine.driver import sample
+from sim.model.game import build_game
+from sim.model.solve import solve
+from sim.spec.scenario import load_scenario
 from sim.workshop.cards import MAX_CARD_BYTES, MAX_LEVEL, CardError, card_ids, load_card, parse_card
 from sim.workshop.flows import adjudicate
 

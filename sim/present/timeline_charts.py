@@ -1,0 +1,50 @@
+"""Vega-Lite specifications of the "Over time" page (plain dicts, summaries only, as in sim.present.charts):
+the survival curve with its 95% band and the scripted events on the time axis, and the yearly shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.present.charts import AXIS_CONFIG, ZERO_COLOUR
+from sim.spec.timeline_section import Event
+
+SHARE_NAMES = {"keep": "keep", "distance": "pledge (Distance)", "severed": "severed",
+               "split": "faction split off", "external_op": "al-Qaeda attack abroad"}
+YEAR = {"field": "year", "type": "quantitative", "title": "year", "axis": {"format": "d"}}
+
+
+def survival_chart(data: dict[str, Any], events: list[Event]) -> dict[str, Any]:
+    """P(no Sever by the end of each year) with its 95% interval, and a rule at each scripted event."""
+    marks = [{"year": e.year, "event": e.note or "scripted event"} for e in events
+             if data["start"] <= e.year < data["start"] + data["years"]]
+    y = {"field": "p_alliance", "type": "quantitative", "title": "P(alliance not severed)",
+         "scale": {"domain": [0, 1]}, "axis": {"format": ".0%"}}
+    return {
+        "config": AXIS_CONFIG,
+        "height": 280,
+        "layer": [
+            {"data": {"values": data["survival"]}, "mark": {"type": "area", "opacity": 0.25},
+             "encoding": {"x": YEAR, "y": {**y, "field": "lo"}, "y2": {"field": "hi"}}},
+            {"data": {"values": data["survival"]}, "mark": {"type": "line", "point": True, "tooltip": True},
+             "encoding": {"x": YEAR, "y": y}},
+            {"data": {"values": marks}, "mark": {"type": "rule", "color": ZERO_COLOUR, "strokeDash": [4, 3]},
+             "encoding": {"x": YEAR, "tooltip": [{"field": "year"}, {"field": "event"}]}},
+        ],
+    }
+
+
+def shares_chart(data: dict[str, Any]) -> dict[str, Any]:
+    """One line per outcome share, per year."""
+    rows = [{"year": row["year"], "outcome": name, "share": row[key]}
+            for row in data["shares"] for key, name in SHARE_NAMES.items()]
+    return {
+        "config": AXIS_CONFIG,
+        "height": 260,
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True, "tooltip": True},
+        "encoding": {"x": YEAR,
+                     "y": {"field": "share", "type": "quantitative", "title": "share of trajectories",
+                           "scale": {"domain": [0, 1]}, "axis": {"format": ".0%"}},
+                     "color": {"field": "outcome", "type": "nominal", "sort": list(SHARE_NAMES.values()),
+                               "legend": {"orient": "top", "title": None}}},
+    }

@@ -1,0 +1,158 @@
+"""The ``timeline:`` section of a scenario file: the starting year, yearly hazards and scripted events.
+
+A scenario without the section is still a timeline scenario: it starts in its own year (the year in
+its name, else 2018) with the default hazards and no scripted events. Validation errors name the
+file and the dotted path (``timeline.events[2].set.is_threat``), like the rest of the scenario.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.spec.parameters import PARAMETERS
+
+_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+MAX_EVENTS = 200
+#: The numeric state a year's stage game reads from its parameters (range: the parameter catalogue):
+#: the brief's list, plus the founders' bond, al-Qaeda's money and what a pledge would buy, which
+#: change with the era (1990s in power, the insurgency, talks in prospect).
+NUMERIC_STATE = ("years_together", "leader_legitimacy", "aq_leader_standing", "bayat_public",
+                 "haqqani_rank", "is_threat", "retaliation_memory", "personal_ties", "aq_money",
+                 "pledge_relief")
+#: The state that is a choice between two words, and its two words (the first is 0, the second 1).
+WORD_STATE = {"governs": ("insurgency", "in_power"), "us_posture": ("present", "withdrawn")}
+Probability = float
+
+
+class Hazards(BaseModel):
+    """Yearly probabilities of random events, independent across years and trajectories."""
+
+    model_config = _STRICT
+    leader_death: Probability = Field(0.04, ge=0, le=1)        # the Taliban leader dies; a successor
+    aq_leader_death: Probability = Field(0.04, ge=0, le=1)     # al-Qaeda's leader dies
+    aq_attack: Probability = Field(0.02, ge=0, le=1)           # an attack abroad traced to Afghanistan
+    is_surge: Probability = Field(0.05, ge=0, le=1)            # IS-Khorasan grows stronger
+    detection: Probability = Field(0.05, ge=0, le=1)           # covert ties behind a deal exposed
+    takeover: Probability = Field(0.3, ge=0, le=1)             # the Taliban take power once the US is gone
+
+
+class Succession(BaseModel):
+    """What a death does to the state (multipliers of the standing before it)."""
+
+    model_config = _STRICT
+    legitimacy_kept: float = Field(0.7, ge=0, le=1)
+    standing_kept: float = Field(0.7, ge=0, le=1)
+    is_surge_step: float = Field(0.15, ge=0, le=1)
+
+
+class AfterDelivery(BaseModel):
+    """The US withdrawn, and what a government can still be offered (recognition, relief, aid)."""
+
+    model_config = _STRICT
+    offer: float = Field(0.3, ge=0, le=1)              # the government offer on the table afterwards
+    value_share: float = Field(0.4, ge=0, le=1)        # worth of a government's wants vs a withdrawal
+    verification_share: float = Field(0.3, ge=0, le=1)  # monitoring left without a presence
+    pressure_share: float = Field(0.0, ge=0, le=1)      # military pressure left
+
+
+class Offer(BaseModel):
+    model_config = _STRICT
+    concession: float = Field(ge=0, le=1)
+    verification: float | None = Field(None, ge=0, le=1)
+
+
+class Event(BaseModel):
+    """One scripted event: a calendar year and what happens in it (applied before that year's play)."""
+
+    model_config = _STRICT
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    set: dict[str, float | str] = {}
+    offer: Offer | None = None
+    sign: bool = False
+    deliver: bool = False
+    attack: bool = False          # an al-Qaeda attack abroad traced to Afghanistan, with US retaliation
+    note: str = Field("", max_length=1_000)
+    section: str = Field("", max_length=1_000)
+
+    @model_validator(mode="after")
+    def _known_state(self) -> Event:
+        for key, value in self.set.items():
+            if key in WORD_STATE:
+                if value not in WORD_STATE[key]:
+                    raise ValueError(f"set.{key}: {value!r} is not one of {', '.join(WORD_STATE[key])}")
+            elif key in NUMERIC_STATE:
+                info = PARAMETERS[key]
+                if isinstance(value, str) or not info.low <= value <= info.high:
+                    raise ValueError(f"set.{key}: {value!r} is outside the allowed range "
+                                     f"[{info.low}, {info.high}]")
+            else:
+                known = ", ".join((*NUMERIC_STATE, *WORD_STATE))
+                raise ValueError(f"set.{key}: unknown state variable (known: {known})")
+        return self
+
+
+class Timeline(BaseModel):
+    model_config = _STRICT
+    start: int | None = Field(None, ge=FIRST_YEAR, le=LAST_YEAR)
+    years: int | None = Field(None, ge=1, le=60)
+    memory_decay: float = Field(0.3, ge=0, le=1)       # share of the memory of retaliation lost a year
+    in_power_isolation: float = Field(0.4, ge=0, le=2)  # a government's extra cost of hosting al-Qaeda
+    state: dict[str, str] = {}
+    hazards: Hazards = Hazards()
+    succession: Succession = Succession()
+    after_delivery: AfterDelivery = AfterDelivery()
+    events: list[Event] = Field([], max_length=MAX_EVENTS)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Timeline:
+        for key, value in self.state.items():
+            if key not in WORD_STATE or value not in WORD_STATE[key]:
+                raise ValueError(f"state.{key}: {value!r} is not a known starting state "
+                                 f"({', '.join(f'{k}: {v}' for k, v in WORD_STATE.items())})")
+        years = [e.year for e in self.events]
+        for i, (a, b) in enumerate(zip(years, years[1:], strict=False)):
+            if b < a:
+                raise ValueError(f"events[{i + 1}].year: {b} comes after {a}; list events in year order")
+        delivered = [e.year for e in self.events if e.deliver]
+        for i, e in enumerate(self.events):
+            if e.offer is not None and delivered and e.year > delivered[0]:
+                raise ValueError(f"events[{i}].offer: a concession delivered in {delivered[0]} "
+                                 "cannot be offered again")
+        return self
+
+
+def timeline_problems(raw: Any, name: str) -> list[tuple[str, str]]:
+    """(dotted path under ``timeline``, message) for each fault of a raw ``timeline:`` section of the
+    scenario called ``name``."""
+    try:
+        spec = Timeline.model_validate(raw)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+            out.append((f"timeline{loc}", err["msg"].removeprefix("Value error, ")))
+        return out
+    start = default_start(name, spec)
+    return [(f"timeline.events[{i}].year", f"{e.year} is before the timeline's start, {start}")
+            for i, e in enumerate(spec.events) if e.year < start]
+
+
+def parse_timeline(raw: Any, name: str) -> Timeline:
+    """The validated section (the default one when ``raw`` is ``None``), with its start year set."""
+    spec = Timeline.model_validate(raw or {})
+    return spec.model_copy(update={"start": default_start(name, spec)})
+
+
+def default_start(name: str, spec: Timeline) -> int:
+    """The section's ``start``, else the year a preset's name carries (``baseline-2018``), else the
+    first event's year, else 2018."""
+    if spec.start is not None:
+        return spec.start
+    found = re.search(r"(19|20)\d\d", name)
+    if found:
+        return int(found.group())
+    return spec.events[0].year if spec.events else 2018

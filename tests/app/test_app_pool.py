@@ -1,0 +1,127 @@
+"""The app's runs in the server's process pool: the same numbers as a run in the server's own
+process, one pool per process shared by every session, and progress reported chunk by chunk."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from sim.app.cache import RunCache
+from sim.app.pool import analyse_setting, shared_pool
+from sim.engine.driver import Result, run, sample
+from sim.engine.sampling import BLOCK
+from sim.present.explain import analyse
+from sim.present.settings import preset_scenario
+
+pytestmark = pytest.mark.subprocess
+
+#: Two chunks: the second one partial.
+DRAWS = BLOCK + 4_000
+
+
+def same_numbers(a: Result, b: Result) -> bool:
+    return (a.per_draw.keys() == b.per_draw.keys() and a.behaviour == b.behaviour and a.reach == b.reach
+            and all(np.array_equal(a.per_draw[k], b.per_draw[k], equal_nan=True) for k in a.per_draw))
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return preset_scenario("baseline-2018").updated({"run.draws": DRAWS, "run.seed": 11})
+
+
+def test_a_run_through_the_pool_equals_the_in_process_run(scenario):
+    pooled = shared_pool().analyse(scenario).result(timeout=300)
+    assert same_numbers(pooled.result, run(scenario))
+    in_process = analyse(sample(scenario), scenario.levers, "spe", 10.0)
+    assert pooled.explanation == in_process.explanation and pooled.tree == in_process.tree
+
+
+@pytest.mark.parametrize("concept", ["spe", "qre"])
+def test_moving_only_the_concession_reuses_the_draws_and_prices_and_keeps_the_numbers(scenario, concept):
+    kept = RunCache(2**30)
+    first = scenario.updated({"solution.concept": concept})
+    analyse_setting(first, kept=kept)
+    held = len(kept)
+    moved = first.updated({"levers.concession": 0.6})
+    steps = []
+    again = analyse_setting(moved, lambda done, total: steps.append((done, total)), kept)
+    assert len(kept) == held == 2  # the draws and the prices of the first setting, reused
+    assert same_numbers(again.result, run(moved))
+    assert steps == [(BLOCK, DRAWS), (DRAWS, DRAWS)]
+
+
+def test_the_pool_is_one_per_process_with_a_worker_per_core_shared_by_every_session(scenario):
+    with ThreadPoolExecutor(4) as sessions:
+        pools = list(sessions.map(lambda _: shared_pool(), range(4)))
+    assert all(p is pools[0] for p in pools)
+    assert pools[0].workers == os.cpu_count() and len(pools[0].pids) == os.cpu_count()
+    assert os.getpid() not in pools[0].pids
+    job = pools[0].analyse(scenario.updated({"run.draws": 3_000}))
+    assert job.result(timeout=300).result.draws == 3_000 and job.progress() == 1.0
+
+
+KILLED_SERVER = """
+import os, sys
+sys.path.insert(0, {root!r})
+from sim.app.pool import shared_pool
+pool = shared_pool()
+print(" ".join(str(p) for p in sorted(pool.pids)), flush=True)
+import time
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie has ended: its state is Z until its new parent reaps it
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_workers_end_when_their_server_is_killed_without_shutting_its_pool_down():
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    server = subprocess.Popen([sys.executable, "-c", KILLED_SERVER.format(root=root)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        pids = [int(p) for p in server.stdout.readline().split()]
+        assert len(pids) == os.cpu_count() and all(_alive(p) for p in pids)
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in pids), "a pool worker outlived its killed server"
+
+
+def test_a_pool_whose_worker_died_is_replaced_and_the_next_run_succeeds(scenario):
+    import signal
+    import time
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = shared_pool()
+    for pid in pool.pids:   # a worker killed (out of memory, say): the executor takes no more work
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    with pytest.raises(BrokenProcessPool):
+        while time.monotonic() < deadline:   # the executor notices at its next look at its workers
+            pool.analyse(scenario.updated({"run.draws": 1_000})).result(timeout=60)
+            time.sleep(0.2)
+    assert pool.broken
+    fresh = shared_pool()
+    assert fresh is not pool and not fresh.broken and not fresh.pids & pool.pids
+    assert same_numbers(fresh.analyse(scenario).result(timeout=300).result, run(scenario))

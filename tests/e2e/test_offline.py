@@ -1,0 +1,97 @@
+"""The app works offline as the README starts it: ``streamlit run serve.py`` with no extra flags.
+
+Every page is loaded in Chromium; a request from a page to any host but this machine fails the test,
+and so does any connection or name lookup the server (or its worker processes) makes off the
+machine, recorded by an audit hook (``tests/net_audit/sitecustomize.py``). The server is reached on
+the loopback address only; its port comes from Streamlit's environment variable, since 8501 may be
+taken, and every other setting from ``.streamlit/config.toml``, as for a user.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from live_server import ROOT
+from test_browser_explorer import RUN_FINISHED, Recording
+
+from sim.bench.local_server import HOST, free_port, stop, wait_healthy
+
+AUDIT = Path(__file__).resolve().parents[1] / "net_audit"
+#: Every page of app.py, by its address.
+PAGES = ("/", "/compare", "/what_it_takes", "/over_time", "/model_doc", "/tree", "/workshop_team",
+         "/workshop_board", "/workshop_guide")
+LOAD_MS = 180_000
+SETTLE_MS = 1500
+
+
+def streamlit_command() -> str:
+    """The ``streamlit`` console script of this interpreter's environment, as the README runs it."""
+    script = Path(sys.executable).parent / "streamlit"
+    assert script.exists(), f"no streamlit script beside {sys.executable}"
+    return str(script)
+
+
+@pytest.fixture(scope="module")
+def readme_server(tmp_path_factory):
+    """The app started exactly as the README says, with the network audit on; yields (url, audit)."""
+    tmp = tmp_path_factory.mktemp("offline")
+    audit = tmp / "network.log"
+    audit.touch()
+    port = free_port()
+    path = os.pathsep.join(filter(None, [str(AUDIT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path,
+           "ALLIANCE_NET_AUDIT": str(audit), "STREAMLIT_SERVER_PORT": str(port),
+           "ALLIANCE_WORKSHOP_DB": str(tmp / "workshop.sqlite3")}
+    log = (tmp / "streamlit.log").open("w")
+    proc = subprocess.Popen([streamlit_command(), "run", "serve.py"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://{HOST}:{port}"
+    try:
+        wait_healthy(url, proc, 90)
+        yield url, audit
+    finally:
+        stop(proc)
+        log.close()
+
+
+def test_the_audit_hook_sees_a_lookup_off_the_machine(tmp_path):
+    """The audit is not blind: a process that looks up a name off the machine is recorded (the lookup
+    itself fails offline, which does not matter; nothing is contacted but the resolver)."""
+    audit = tmp_path / "network.log"
+    code = "import socket\ntry: socket.getaddrinfo('example.invalid', 80)\nexcept OSError: pass\n"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60,
+                   env={**os.environ, "PYTHONPATH": str(AUDIT), "ALLIANCE_NET_AUDIT": str(audit)})
+    assert "example.invalid" in audit.read_text()
+
+
+@pytest.mark.browser
+def test_every_page_served_by_the_readme_command_stays_on_this_machine(readme_server, browser):
+    url, audit = readme_server
+    problems = []
+    for path in PAGES:
+        page = browser.new_context().new_page()
+        recording = Recording()
+        recording.attach(page)
+        page.goto(url + path)
+        page.locator("[data-testid='stMain']").first.wait_for(timeout=LOAD_MS)
+        page.wait_for_function(RUN_FINISHED, timeout=LOAD_MS)
+        page.wait_for_timeout(SETTLE_MS)
+        assert recording.requests, f"{path}: nothing was recorded"
+        problems += [f"{path}: left the machine: {u}" for u in recording.outside_requests()]
+        page.context.close()
+    server_side = audit.read_text().splitlines()
+    assert not problems and not server_side, "\n".join(problems + server_side)
+
+
+def test_a_server_served_to_the_network_never_asks_for_its_public_address():
+    """With --server.address 0.0.0.0 (serving a class) a headless Streamlit would ask a web service
+    for the machine's public address; serve.py turns that off before the server starts."""
+    code = ("import runpy, streamlit.net_util as n\nrunpy.run_path('serve.py')\n"
+            "print(n.get_external_ip())\n")
+    shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                           timeout=120, check=True).stdout
+    assert shown.strip().splitlines()[-1] == "None", shown

@@ -1,0 +1,265 @@
+"""The alliance over time (issue 8): the historical replay, facts 4 and 10 as timeline tests, the
+projections, the deal's life cycle, determinism and the validation of the ``timeline:`` section."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.app.timeline_editor import events_to_rows, rows_to_events
+from sim.model.game import MOVES, build_game
+from sim.model.solve import solve
+from sim.present.timeline_charts import survival_chart
+from sim.spec.lenses import through_lens
+from sim.spec.scenario import ScenarioError, parse_yaml
+from sim.timeline import project
+from sim.timeline.summary import summary
+
+ROOT = Path(__file__).resolve().parents[2]
+REPLAY = "history-1996-2018"
+NO_HAZARDS = {f"timeline.hazards.{h}": 0.0
+              for h in ("leader_death", "aq_leader_death", "aq_attack", "is_surge", "detection", "takeover")}
+
+
+def central(name: str, changes: dict | None = None) -> sim.Scenario:
+    """The scenario with every parameter fixed at its central value (one deterministic game a year)."""
+    sc = sim.load_scenario(name, changes)
+    return sc.updated({f"parameters.{n}": p.value for n, p in sc.params.items()})
+
+
+def alive(pr) -> list[float]:
+    return [t.alive / pr.draws for t in pr.tallies]
+
+
+def by_year(pr) -> dict[int, float]:
+    return dict(zip(pr.years, alive(pr), strict=True))
+
+
+# -- the historical replay and fact 4 -------------------------------------------------------------
+
+
+def test_the_replay_runs_from_1996_to_2018_by_default():
+    pr = project(sim.load_scenario(REPLAY), draws=50)
+    assert (pr.years[0], pr.years[-1]) == (1996, 2018)
+
+
+def test_the_replay_keeps_the_alliance_on_its_central_path_through_every_recorded_shock():
+    pr = project(central(REPLAY), draws=1)
+    assert all(t.alive == 1 for t in pr.tallies)
+    assert pr.tallies[-1].distance == 1          # 2018: the public pledge, not a break (fact 1)
+
+
+def test_the_replay_under_qre_severs_by_2018_in_few_trajectories():
+    pr = project(sim.load_scenario(REPLAY), draws=2000, solution="qre")
+    assert 1 - alive(pr)[-1] < 0.06
+
+
+def test_fact4_bin_ladens_death_and_omars_revelation_break_no_alliance_in_the_replay():
+    pr = project(sim.load_scenario(REPLAY), draws=2000)
+    years = by_year(pr)
+    assert years[2018] == years[2010] > 0.95
+
+
+def test_fact4_fails_under_the_material_reading_which_severs_at_bin_ladens_death():
+    pr = project(through_lens(sim.load_scenario(REPLAY), "material"), draws=2000)
+    years = by_year(pr)
+    assert years[2010] - years[2011] > 0.15
+
+
+# -- fact 10: backlash --------------------------------------------------------------------------------
+
+
+def severs_after_an_attack(attack: bool, **changes: float) -> float:
+    """Share of trajectories that sever in 2020-2022 when 2019 does (not) bring a scripted attack."""
+    sc = sim.load_scenario("what-if-major-concession",
+                           {"timeline.events": [{"year": 2019, "attack": attack}],
+                            **{f"parameters.{k}": v for k, v in changes.items()}})
+    pr = project(sc, years=5, draws=3000, solution="qre")
+    years = by_year(pr)
+    return years[2019] - years[2022]
+
+
+def test_fact10_after_an_attack_and_retaliation_a_sever_is_less_likely_in_the_next_years():
+    without, with_attack = severs_after_an_attack(False), severs_after_an_attack(True)
+    assert without - with_attack > 0.02
+
+
+def test_fact10_fails_when_retaliation_leaves_no_backlash():
+    assert severs_after_an_attack(True, backlash_cost=0.0) == severs_after_an_attack(False, backlash_cost=0.0)
+
+
+# -- projections ----------------------------------------------------------------------------------------
+
+
+def test_a_major_concession_ends_15_years_with_clearly_lower_survival_than_the_baseline():
+    ends = {}
+    for name in ("baseline-2018", "what-if-major-concession"):
+        last = summary(project(sim.load_scenario(name), draws=2000))["survival"][-1]
+        assert last["year"] == 2032
+        ends[name] = last
+    assert ends["what-if-major-concession"]["hi"] < ends["baseline-2018"]["lo"]
+    assert ends["baseline-2018"]["p_alliance"] - ends["what-if-major-concession"]["p_alliance"] > 0.1
+
+
+def test_two_years_computed_by_hand_match_the_timeline():
+    """2018 and 2019 of the concession what-if at central values, no hazards, an attack scripted in
+    2018: the second year's game differs by one more year together and a fresh memory of retaliation."""
+    attack = [{"year": 2018, "attack": True}]
+    sc = central("what-if-major-concession", {**NO_HAZARDS, "timeline.events": attack})
+    pr = project(sc, years=2, draws=1)
+    p = sc.values()
+    levers = dict(sc.levers)
+    year1 = solve(build_game(p, levers)).probs[""][:, 0]
+    p2 = {**p, "years_together": p["years_together"] + 1, "retaliation_memory": 1.0}
+    year2 = solve(build_game(p2, levers)).probs[""][:, 0]
+    for tally, moves in zip(pr.tallies, (year1, year2), strict=True):
+        played = dict(zip(MOVES, moves, strict=True))
+        assert (tally.keep, tally.distance) == (played["keep"], played["distance"])
+        assert tally.alive == 1 - played["sever"]
+    assert pr.tallies[0].retaliation == 1
+
+
+def test_with_no_events_and_no_hazards_no_break_happens_without_a_cause():
+    pr = project(central("baseline-2018", NO_HAZARDS), draws=1)
+    assert [t.alive for t in pr.tallies] == [1] * 15
+
+
+def test_survival_never_increases():
+    pr = project(sim.load_scenario("what-if-legitimacy-crisis"), years=20, draws=1500, solution="qre")
+    assert np.all(np.diff(alive(pr)) <= 0)
+
+
+def test_the_same_seed_gives_the_same_trajectories_whatever_the_chunking():
+    sc = sim.load_scenario("what-if-major-concession")
+    whole = project(sc, years=6, draws=5000, solution="qre", chunk_size=5000)
+    parts = project(sc, years=6, draws=5000, solution="qre", chunk_size=1234)
+    assert whole.tallies == parts.tallies
+    assert np.array_equal(whole.sever_year, parts.sever_year)
+    assert whole.deal == parts.deal
+
+
+# -- the deal --------------------------------------------------------------------------------------------
+
+DEAL = [{"year": 2019, "offer": {"concession": 0.5, "verification": 0.6}}, {"year": 2020, "sign": True},
+        {"year": 2021, "deliver": True}]
+
+
+def test_the_levers_after_a_delivered_concession_are_what_the_state_allows():
+    quiet = {f"parameters.{k}": 0.0 for k in ("external_ops_value", "detect_active", "detect_low")}
+    pr = project(central("baseline-2018", {**NO_HAZARDS, **quiet, "timeline.events": DEAL}), years=6, draws=1)
+    assert pr.deal == {"signed": 1, "delivered": 1, "voided_by_detection": 0, "voided_by_attack": 0}
+    levers = {s["year"]: tuple(s["levers"].values()) for s in summary(pr)["shares"]}
+    assert levers[2018] == pytest.approx((0.0, 0.3, 0.5))
+    for year in (2019, 2020, 2021):   # the offer on the table, with its verification, until delivered
+        assert levers[year] == pytest.approx((0.5, 0.6, 0.5))
+    after = sim.timeline.parse_timeline(None, "x").after_delivery
+    for year in (2022, 2023):   # the withdrawal is spent: only a government's wants, little monitoring
+        assert levers[year] == pytest.approx((after.offer, 0.3 * after.verification_share,
+                                              0.5 * after.pressure_share))
+
+
+def test_a_delivered_concession_cannot_be_offered_again():
+    again = [*DEAL, {"year": 2023, "offer": {"concession": 0.8}}]
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario("baseline-2018", {"timeline.events": again})
+    assert "cannot be offered again" in str(err.value)
+
+
+def test_a_detected_tie_voids_a_signed_deal():
+    sc = central("baseline-2018", {**NO_HAZARDS, "timeline.hazards.detection": 1.0, "timeline.events": DEAL,
+                                   "parameters.external_ops_value": 0.0})
+    pr = project(sc, years=6, draws=1)
+    assert pr.deal["voided_by_detection"] == 1 and pr.deal["delivered"] == 0
+
+
+# -- validation and the command line ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("events", "path", "words"), [
+    ([{"year": 2020}, {"year": 2019}], "events[1].year", "year order"),
+    ([{"year": 2020, "set": {"morale": 0.5}}], "set.morale", "unknown state variable"),
+    ([{"year": 2020, "set": {"is_threat": 1.5}}], "set.is_threat", "outside the allowed range"),
+    ([{"year": 2020, "set": {"governs": "exile"}}], "set.governs", "not one of"),
+    ([{"year": 2010}], "events[0].year", "before the timeline's start"),
+])
+def test_a_bad_timeline_is_refused_naming_where(events, path, words):
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario("baseline-2018", {"timeline.events": events})
+    text = str(err.value)
+    assert "timeline" in text and path in text and words in text
+
+
+@pytest.mark.subprocess
+def test_the_timeline_command_prints_the_survival_curve_as_json():
+    out = subprocess.run([sys.executable, "-m", "sim", "timeline", "what-if-major-concession", "--years", "3",
+                          "--draws", "200", "--format", "json"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    data = json.loads(out)
+    assert [s["year"] for s in data["survival"]] == [2018, 2019, 2020]
+    first = data["survival"][0]
+    assert first["lo"] <= first["p_alliance"] <= first["hi"]
+    assert set(data["deal"]) == {"signed", "delivered", "voided_by_detection", "voided_by_attack"}
+
+
+@pytest.mark.subprocess
+def test_the_timeline_command_refuses_more_than_60_years():
+    done = subprocess.run([sys.executable, "-m", "sim", "timeline", "baseline-2018", "--years", "61"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and "61" in done.stderr
+
+
+# -- the app page ----------------------------------------------------------------------------------------
+
+
+def test_the_over_time_page_replays_the_record_with_its_events_on_the_axis(app):
+    app.switch_page("app_pages/over_time.py").run()
+    assert not app.exception
+    assert app.selectbox(key="ot_scenario").value == REPLAY
+    assert app.metric[0].label == "P(alliance not severed) by 2018"
+    assert len(app.get("vega_lite_chart")) == 2
+    app.selectbox(key="ot_scenario").set_value("what-if-major-concession").run()
+    assert not app.exception and app.metric[0].label == "P(alliance not severed) by 2032"
+
+
+def test_the_survival_chart_marks_each_scripted_event_within_the_span():
+    sc = sim.load_scenario(REPLAY)
+    pr = project(sc, draws=20)
+    spec = survival_chart(summary(pr), pr.spec.events)
+    marked = [m["year"] for m in spec["layer"][2]["data"]["values"]]
+    assert marked == [e.year for e in pr.spec.events]
+    assert len(spec["layer"][0]["data"]["values"]) == 23
+
+
+def test_the_events_table_gives_back_the_events_in_year_order_with_what_each_row_says():
+    rows = [{"year": 2021.0, "set": "", "offer": None, "verification": None, "sign": False, "deliver": True,
+             "attack": None, "note": None},
+            {"year": 2019, "set": "is_threat=0.8; governs=in_power", "offer": "0.5", "verification": 0.6,
+             "sign": None, "deliver": False, "attack": True, "note": "a surge"}]
+    assert rows_to_events(rows) == [
+        {"year": 2019, "set": {"is_threat": 0.8, "governs": "in_power"},
+         "offer": {"concession": 0.5, "verification": 0.6}, "attack": True, "note": "a surge"},
+        {"year": 2021, "deliver": True}]
+    replay = sim.timeline.parse_timeline(sim.load_scenario(REPLAY).timeline, REPLAY)
+    back = rows_to_events(events_to_rows(replay.events))
+    assert [e["year"] for e in back] == [e.year for e in replay.events]
+    assert back[1] == {"year": 1998, "attack": True, "note": replay.events[1].note}
+
+
+def test_a_bad_events_table_names_the_row_and_column():
+    with pytest.raises(ScenarioError) as err:
+        rows_to_events([{"year": None}, {"year": "soon"}, {"year": 2020, "set": "is_threat 0.8"}])
+    text = str(err.value)
+    assert "row 1.year: missing" in text and "row 2.year" in text and "row 3.set" in text
+
+
+def test_a_downloaded_timeline_scenario_reproduces_the_same_projection():
+    sc = sim.load_scenario("baseline-2018", {"timeline.events": DEAL})
+    again = sim.load_scenario(parse_yaml(sc.to_yaml(), "download.yaml"))
+    assert again.timeline == sc.timeline
+    assert project(again, years=4, draws=300).tallies == project(sc, years=4, draws=300).tallies
