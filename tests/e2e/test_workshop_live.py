@@ -101,7 +101,7 @@ def test_three_browsers_play_a_round_and_a_restart_mid_round_loses_nothing(brows
     for team in (alpha, bravo):
         team.reload()
         expect(team.get_by_text("Round 1", exact=True)).to_be_visible()
-        expect(team.get_by_text("P(deal) at least 50%:")).to_be_visible()
+        expect(team.get_by_text("P(sever) at least 25%:")).to_be_visible()
     board.wait_for_timeout(1500)  # let the chart finish drawing
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     board.screenshot(path=str(SCREENSHOT))

@@ -56,9 +56,10 @@ def test_eight_bots_play_three_rounds_and_the_export_holds_every_position_and_re
         assert row["prediction"] == ("yes" if i % 2 else "no")
         assert row["draws"] == str(DRAWS)
         assert row["shocks"] == ("leader_dies" if row["round"] == "3" else "")
-        low, mean, high = (float(row[f"p_deal_{s}"]) for s in ("low", "mean", "high"))
+        low, mean, high = (float(row[f"p_{card.outcome}_{s}"]) for s in ("low", "mean", "high"))
         assert low <= mean <= high
-        expected = "met" if low >= 0.5 else "not met" if high < 0.5 else "too close to call"
+        cut = card.threshold
+        expected = "met" if low >= cut else "not met" if high < cut else "too close to call"
         assert row["verdict"] == expected
 
 
