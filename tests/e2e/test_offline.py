@@ -1,4 +1,5 @@
-"""The app works offline as the README starts it: ``streamlit run serve.py`` with no extra flags.
+"""The app works offline as the README starts it: ``streamlit run serve.py`` with no extra flags;
+and every page, so loaded, has no serious or critical accessibility violation (axe-core).
 
 Every page is loaded in Chromium; a request from a page to any host but this machine fails the test,
 and so does any connection or name lookup the server (or its worker processes) makes off the
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from live_server import ROOT
 from test_browser_explorer import RUN_FINISHED, Recording
 
@@ -68,10 +70,17 @@ def test_the_audit_hook_sees_a_lookup_off_the_machine(tmp_path):
     assert "example.invalid" in audit.read_text()
 
 
+#: axe-core's impacts that fail a page; "moderate" and "minor" ones are printed, not failed.
+FAILING_IMPACTS = ("serious", "critical")
+
+
 @pytest.mark.browser
-def test_every_page_served_by_the_readme_command_stays_on_this_machine(readme_server, browser):
+def test_every_page_served_by_the_readme_command_stays_on_this_machine(readme_server, browser, capsys):
+    """One load of each page checks both: no request off the machine, and axe-core's audit (WCAG 2.1
+    A and AA rules among them) finds no serious or critical violation."""
     url, audit = readme_server
-    problems = []
+    axe = Axe()
+    problems, moderate = [], []
     for path in PAGES:
         page = browser.new_context().new_page()
         recording = Recording()
@@ -80,9 +89,16 @@ def test_every_page_served_by_the_readme_command_stays_on_this_machine(readme_se
         page.locator("[data-testid='stMain']").first.wait_for(timeout=LOAD_MS)
         page.wait_for_function(RUN_FINISHED, timeout=LOAD_MS)
         page.wait_for_timeout(SETTLE_MS)
+        violations = axe.run(page).response["violations"]
+        problems += [f"{path}: accessibility, {v['impact']}: {v['id']} ({len(v['nodes'])} elements)"
+                     for v in violations if v["impact"] in FAILING_IMPACTS]
+        moderate += [f"{path}: {v['impact']} {v['id']}" for v in violations
+                     if v["impact"] not in FAILING_IMPACTS]
         assert recording.requests, f"{path}: nothing was recorded"
         problems += [f"{path}: left the machine: {u}" for u in recording.outside_requests()]
         page.context.close()
+    with capsys.disabled():
+        print("\naxe-core, not failing:", "; ".join(moderate) or "nothing")
     server_side = audit.read_text().splitlines()
     assert not problems and not server_side, "\n".join(problems + server_side)
 
@@ -95,3 +111,14 @@ def test_a_server_served_to_the_network_never_asks_for_its_public_address():
     shown = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                            timeout=120, check=True).stdout
     assert shown.strip().splitlines()[-1] == "None", shown
+
+
+@pytest.mark.browser
+def test_the_accessibility_audit_fails_a_page_with_an_unlabelled_field(browser):
+    """axe-core is not blind here: a text field without a label is a critical violation."""
+    page = browser.new_page()
+    page.set_content('<html lang="en"><head><title>t</title></head><body><main><input type="text">'
+                     "</main></body></html>")
+    impacts = {v["id"]: v["impact"] for v in Axe().run(page).response["violations"]}
+    page.close()
+    assert impacts.get("label") in FAILING_IMPACTS, impacts
