@@ -8,7 +8,7 @@ file and the dotted path (``timeline.events[2].set.is_threat``), like the rest o
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -38,15 +38,46 @@ class Hazards(BaseModel):
     is_surge: Probability = Field(0.05, ge=0, le=1)            # IS-Khorasan grows stronger
     detection: Probability = Field(0.05, ge=0, le=1)           # covert ties behind a deal exposed
     takeover: Probability = Field(0.3, ge=0, le=1)             # the Taliban take power once the US is gone
+    revelation: Probability = Field(0.0, ge=0, le=1)           # a leader's death revealed: a succession
+    haqqani_rise: Probability = Field(0.0, ge=0, le=1)         # the Haqqanis' rank rises a step
+
+
+#: The hazards a scripted event can also make happen in its year (``leader_death: true``): the same
+#: consequences as the random draw. An al-Qaeda attack is scripted as ``attack: true``.
+SCRIPTABLE = ("detection", "leader_death", "aq_leader_death", "is_surge", "takeover", "revelation",
+              "haqqani_rise")
+#: The US levers an event can set from its year on (the concession is offered, not set).
+SCRIPTED_LEVERS = ("pressure", "verification")
 
 
 class Succession(BaseModel):
-    """What a death does to the state (multipliers of the standing before it)."""
+    """What a death (or its revelation) does to the state: the successor's legitimacy and al-Qaeda's
+    leader's standing as multipliers of the standing before it; what belongs to the person reset (a
+    succession leaves al-Qaeda's pledge to the new leader not yet publicly accepted, and either
+    leader's death ends the founders' personal ties); the steps of an IS surge and a Haqqani rise."""
 
     model_config = _STRICT
     legitimacy_kept: float = Field(0.7, ge=0, le=1)
     standing_kept: float = Field(0.7, ge=0, le=1)
     is_surge_step: float = Field(0.15, ge=0, le=1)
+    bayat_public: float = Field(0.0, ge=0, le=1)       # the pledge's public acceptance after a succession
+    haqqani_step: float = Field(0.2, ge=0, le=1)
+
+
+class Credibility(BaseModel):
+    """What a promise is worth before it is paid: the share of an offer's value the Taliban counts
+    while it is offered, and once signed (the model's own assumption, not the article's)."""
+
+    model_config = _STRICT
+    offered: float = Field(0.9, ge=0, le=1)
+    signed: float = Field(0.98, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _rises_with_signature(self) -> Credibility:
+        if self.signed < self.offered:
+            raise ValueError(f"signed: {self.signed} is below offered ({self.offered}); a signature "
+                             "cannot make a promise less credible")
+        return self
 
 
 class AfterDelivery(BaseModel):
@@ -60,9 +91,14 @@ class AfterDelivery(BaseModel):
 
 
 class Offer(BaseModel):
+    """A US offer and its terms: what the Taliban must do for it. ``sever`` (the default: the article
+    doubts the US would settle for less, Negotiations ¶1) is met by a Sever; ``pledge`` by a Sever or
+    by a public pledge in a year with no detection of covert ties and no attack traced to Afghanistan."""
+
     model_config = _STRICT
     concession: float = Field(ge=0, le=1)
     verification: float | None = Field(None, ge=0, le=1)
+    terms: Literal["sever", "pledge"] = "sever"
 
 
 class Event(BaseModel):
@@ -75,6 +111,15 @@ class Event(BaseModel):
     sign: bool = False
     deliver: bool = False
     attack: bool = False          # an al-Qaeda attack abroad traced to Afghanistan, with US retaliation
+    detection: bool = False       # covert ties exposed (the hazards below, scripted for this year)
+    leader_death: bool = False
+    aq_leader_death: bool = False
+    is_surge: bool = False
+    takeover: bool = False
+    revelation: bool = False
+    haqqani_rise: bool = False
+    hazards: dict[str, float] = {}   # this year's probabilities, for this year alone
+    levers: dict[str, float] = {}    # pressure, verification: from this year on
     note: str = Field("", max_length=1_000)
     section: str = Field("", max_length=1_000)
 
@@ -92,7 +137,26 @@ class Event(BaseModel):
             else:
                 known = ", ".join((*NUMERIC_STATE, *WORD_STATE))
                 raise ValueError(f"set.{key}: unknown state variable (known: {known})")
+        for key, value in self.hazards.items():
+            if key not in Hazards.model_fields:
+                raise ValueError(f"hazards.{key}: unknown hazard (known: {', '.join(Hazards.model_fields)})")
+            if isinstance(value, bool) or not 0 <= value <= 1:
+                raise ValueError(f"hazards.{key}: {value!r} is not a probability in [0, 1]")
+        for key, value in self.levers.items():
+            if key not in SCRIPTED_LEVERS:
+                raise ValueError(f"levers.{key}: not a lever an event can set (known: "
+                                 f"{', '.join(SCRIPTED_LEVERS)}; a concession is an offer)")
+            if isinstance(value, bool) or not 0 <= value <= 1:
+                raise ValueError(f"levers.{key}: {value!r} is outside [0, 1]")
         return self
+
+    def year_hazards(self, base: Hazards) -> Hazards:
+        """The hazards of this event's year: ``base``, overridden by the event's ``hazards``, with each
+        hazard scripted to happen (``leader_death: true``) at probability 1."""
+        changes = {**self.hazards, **{k: 1.0 for k in SCRIPTABLE if getattr(self, k)}}
+        if self.attack:
+            changes["aq_attack"] = 1.0
+        return base.model_copy(update=changes) if changes else base
 
 
 class Timeline(BaseModel):
@@ -104,6 +168,7 @@ class Timeline(BaseModel):
     state: dict[str, str] = {}
     hazards: Hazards = Hazards()
     succession: Succession = Succession()
+    credibility: Credibility = Credibility()
     after_delivery: AfterDelivery = AfterDelivery()
     events: list[Event] = Field([], max_length=MAX_EVENTS)
 

@@ -18,6 +18,7 @@ from sim.model.solve import solve
 from sim.present.timeline_charts import survival_chart
 from sim.spec.lenses import through_lens
 from sim.spec.scenario import ScenarioError, parse_yaml
+from sim.spec.timeline_section import SCRIPTABLE
 from sim.timeline import project
 from sim.timeline.summary import summary
 
@@ -144,16 +145,28 @@ def test_the_same_seed_gives_the_same_trajectories_whatever_the_chunking():
     assert whole.deal == parts.deal
 
 
-# -- the deal --------------------------------------------------------------------------------------------
+# -- the deal: a contract --------------------------------------------------------------------------------
 
 DEAL = [{"year": 2019, "offer": {"concession": 0.5, "verification": 0.6}}, {"year": 2020, "sign": True},
         {"year": 2021, "deliver": True}]
+PLEDGE_DEAL = [{"year": 2019, "offer": {"concession": 0.5, "verification": 0.6, "terms": "pledge"}},
+               {"year": 2020, "sign": True}, {"year": 2021, "deliver": True}]
+QUIET = {f"parameters.{k}": 0.0 for k in ("external_ops_value", "detect_active", "detect_low")}
+#: The issue's projection: an offer for a Sever in 2019, signed 2021, delivered 2023.
+CONTRACT = [{"year": 2019, "offer": {"concession": 0.7, "verification": 0.5}}, {"year": 2021, "sign": True},
+            {"year": 2023, "deliver": True}]
+
+
+def contract(terms: str = "sever", draws: int = 3000, **changes) -> sim.timeline.Projection:
+    events = [dict(CONTRACT[0], offer={**CONTRACT[0]["offer"], "terms": terms}), *CONTRACT[1:]]
+    sc = sim.load_scenario("baseline-2018", {"timeline.events": events, **changes})
+    return project(sc, years=8, draws=draws, solution="qre")
 
 
 def test_the_levers_after_a_delivered_concession_are_what_the_state_allows():
-    quiet = {f"parameters.{k}": 0.0 for k in ("external_ops_value", "detect_active", "detect_low")}
-    pr = project(central("baseline-2018", {**NO_HAZARDS, **quiet, "timeline.events": DEAL}), years=6, draws=1)
-    assert pr.deal == {"signed": 1, "delivered": 1, "voided_by_detection": 0, "voided_by_attack": 0}
+    pr = project(central("baseline-2018", {**NO_HAZARDS, **QUIET, "timeline.events": PLEDGE_DEAL}),
+                 years=6, draws=1)
+    assert pr.deal["signed"] == 1 and pr.deal["delivered"] == 1
     levers = {s["year"]: tuple(s["levers"].values()) for s in summary(pr)["shares"]}
     assert levers[2018] == pytest.approx((0.0, 0.3, 0.5))
     for year in (2019, 2020, 2021):   # the offer on the table, with its verification, until delivered
@@ -164,6 +177,13 @@ def test_the_levers_after_a_delivered_concession_are_what_the_state_allows():
                                               0.5 * after.pressure_share))
 
 
+def test_a_pledge_under_sever_terms_is_neither_signed_nor_delivered():
+    """The central 2018 draw pledges at an offer of 0.5: it meets pledge terms, not Sever terms."""
+    pr = project(central("baseline-2018", {**NO_HAZARDS, **QUIET, "timeline.events": DEAL}), years=6, draws=1)
+    assert all(t.alive == 1 and t.distance == 1 for t in pr.tallies)
+    assert pr.deal["signed"] == 0 and pr.deal["delivered"] == 0
+
+
 def test_a_delivered_concession_cannot_be_offered_again():
     again = [*DEAL, {"year": 2023, "offer": {"concession": 0.8}}]
     with pytest.raises(ScenarioError) as err:
@@ -171,11 +191,124 @@ def test_a_delivered_concession_cannot_be_offered_again():
     assert "cannot be offered again" in str(err.value)
 
 
-def test_a_detected_tie_voids_a_signed_deal():
-    sc = central("baseline-2018", {**NO_HAZARDS, "timeline.hazards.detection": 1.0, "timeline.events": DEAL,
-                                   "parameters.external_ops_value": 0.0})
+def test_a_detected_tie_voids_a_signed_pledge_deal():
+    detected = [*PLEDGE_DEAL[:2], {"year": 2021, "deliver": True, "detection": True}]
+    sc = central("baseline-2018", {**NO_HAZARDS, **QUIET, "timeline.events": detected})
     pr = project(sc, years=6, draws=1)
+    assert pr.deal["signed"] == 1
     assert pr.deal["voided_by_detection"] == 1 and pr.deal["delivered"] == 0
+
+
+def test_no_delivery_ever_reaches_a_trajectory_that_did_not_meet_the_sever_terms():
+    pr = contract()
+    delivered = pr.delivery_year >= 0
+    assert pr.deal["delivered"] == int(delivered.sum()) > 50
+    assert np.all((pr.sever_year[delivered] >= 0) & (pr.sever_year[delivered] <= pr.delivery_year[delivered]))
+
+
+def test_under_pledge_terms_deliveries_reach_trajectories_that_never_severed():
+    """The companion: the terms, not something else, keep deliveries from pledging trajectories."""
+    pr = contract("pledge")
+    delivered = pr.delivery_year >= 0
+    assert np.sum(delivered & (pr.sever_year < 0)) > 100
+
+
+def test_a_sever_made_for_an_offer_leads_to_its_signature():
+    pr = contract()
+    severed_by_signature = int(np.sum((pr.sever_year >= 0) & (pr.sever_year <= 2021)))
+    assert pr.deal["signed"] == severed_by_signature > 50
+
+
+def test_signed_and_offered_deals_differ_in_play():
+    """Under pledge terms a signed offer is more credible than an unsigned one, so the year after the
+    signature fewer trajectories keep the alliance as it is (voids act only the year after: 2020's
+    play differs by the credibility alone). The companion: when a signature adds no credibility, the
+    two play alike."""
+    def keeps_2020(sign: bool, offered: float, signed: float) -> int:
+        events = [{"year": 2019, "offer": {"concession": 0.3, "terms": "pledge"}, "sign": sign}]
+        changes = {"timeline.events": events, "timeline.credibility": {"offered": offered, "signed": signed},
+                   **NO_HAZARDS}
+        pr = project(sim.load_scenario("baseline-2018", changes), years=3, draws=3000, solution="qre")
+        return pr.tallies[2].keep
+    assert keeps_2020(False, 0.5, 1.0) - keeps_2020(True, 0.5, 1.0) > 80
+    assert keeps_2020(False, 0.75, 0.75) == keeps_2020(True, 0.75, 0.75)
+
+
+def test_a_withdrawal_without_delivery_ends_the_open_offer():
+    events = [*CONTRACT[:1], {"year": 2020, "set": {"us_posture": "withdrawn"}}]
+    pr = project(sim.load_scenario("baseline-2018", {"timeline.events": events, **NO_HAZARDS}),
+                 years=4, draws=500)
+    alive_2019 = pr.tallies[1].alive
+    assert pr.deal["ended_by_withdrawal"] == 500 and alive_2019 < 500
+    after = sim.timeline.parse_timeline(None, "x").after_delivery
+    assert summary(pr)["shares"][3]["levers"]["concession"] == pytest.approx(after.offer)
+
+
+@pytest.mark.subprocess
+def test_the_timeline_command_fate_counts_add_up_for_a_sever_deal():
+    """baseline-2018, an offer for a Sever in 2019, signed 2021, delivered 2023, hazards off."""
+    events = json.dumps(CONTRACT)
+    hazards = [f"--set=timeline.hazards.{h}=0" for h in
+               ("leader_death", "aq_leader_death", "aq_attack", "is_surge", "detection", "takeover")]
+    out = subprocess.run([sys.executable, "-m", "sim", "timeline", "baseline-2018", "--years", "8",
+                          "--draws", "2000", "--solution", "qre", f"--set=timeline.events={events}", *hazards,
+                          "--format", "json"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    data = json.loads(out)
+    deal = data["deal"]
+    by_2023 = data["survival"][5]
+    assert by_2023["year"] == 2023
+    severed_2023 = round((1 - by_2023["p_alliance"]) * 2000)
+    voided = deal["voided_by_move"] + deal["voided_by_detection"] + deal["voided_by_attack"]
+    assert 0 < deal["delivered"] <= deal["signed"]
+    assert voided <= deal["signed"]
+    assert deal["delivered"] <= severed_2023
+
+
+# -- every hazard is also an event; levers by year ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [*SCRIPTABLE, "attack"])
+def test_a_scripted_event_equals_its_hazard_drawn_with_probability_one_that_year(name):
+    hazard = "aq_attack" if name == "attack" else name
+    base = {"timeline.start": 2018, "timeline.state": {"us_posture": "withdrawn"}}
+
+    def run(changes: dict, years: int = 1):
+        sc = sim.load_scenario("what-if-major-concession", {**base, **changes})
+        pr = project(sc, years=years, draws=1500, solution="qre")
+        return pr.tallies, pr.deal, pr.sever_year.tolist()
+
+    scripted = run({"timeline.events": [{"year": 2018, name: True}]})
+    assert scripted == run({f"timeline.hazards.{hazard}": 1.0})
+    later = run({"timeline.events": [{"year": 2019, name: True}]}, years=3)
+    assert later == run({"timeline.events": [{"year": 2019, "hazards": {hazard: 1.0}}]}, years=3)
+    if name not in ("detection", "attack"):   # these act on a deal or on the next years, not on the play
+        assert scripted != run({})
+
+
+def test_a_succession_resets_what_belongs_to_the_person():
+    """Scripted in 2019 on the central draw of the concession what-if: legitimacy falls, al-Qaeda's
+    pledge is no longer publicly accepted and the personal ties end; the year's game is that game."""
+    sc = central("what-if-major-concession", {**NO_HAZARDS, "timeline.events": [{"year": 2019,
+                                                                                 "leader_death": True}]})
+    pr = project(sc, years=2, draws=1)
+    p = sc.values()
+    s = pr.spec.succession
+    p2 = {**p, "years_together": p["years_together"] + 1, "leader_legitimacy": p["leader_legitimacy"] *
+          s.legitimacy_kept, "bayat_public": s.bayat_public, "personal_ties": 0.0,
+          "concession_value": p["concession_value"] * pr.spec.credibility.offered,
+          "retaliation_memory": p["retaliation_memory"] * (1 - pr.spec.memory_decay)}
+    moves = dict(zip(MOVES, solve(build_game(p2, dict(sc.levers))).probs[""][:, 0], strict=True))
+    if pr.tallies[0].alive:
+        assert (pr.tallies[1].keep, pr.tallies[1].distance) == (moves["keep"], moves["distance"])
+
+
+def test_levers_scripted_for_a_year_hold_from_that_year_on():
+    events = [{"year": 2020, "levers": {"pressure": 1.0, "verification": 0.8}}]
+    pr = project(central("baseline-2018", {**NO_HAZARDS, "timeline.events": events}), years=4, draws=1)
+    levers = {s["year"]: s["levers"] for s in summary(pr)["shares"]}
+    assert (levers[2019]["pressure"], levers[2019]["verification"]) == pytest.approx((0.5, 0.3))
+    for year in (2020, 2021):
+        assert (levers[year]["pressure"], levers[year]["verification"]) == pytest.approx((1.0, 0.8))
 
 
 # -- validation and the command line ----------------------------------------------------------------------
@@ -187,6 +320,10 @@ def test_a_detected_tie_voids_a_signed_deal():
     ([{"year": 2020, "set": {"is_threat": 1.5}}], "set.is_threat", "outside the allowed range"),
     ([{"year": 2020, "set": {"governs": "exile"}}], "set.governs", "not one of"),
     ([{"year": 2010}], "events[0].year", "before the timeline's start"),
+    ([{"year": 2020, "hazards": {"plague": 0.5}}], "hazards.plague", "unknown hazard"),
+    ([{"year": 2020, "hazards": {"is_surge": 1.5}}], "hazards.is_surge", "not a probability"),
+    ([{"year": 2020, "levers": {"concession": 0.5}}], "levers.concession", "a concession is an offer"),
+    ([{"year": 2020, "offer": {"concession": 0.5, "terms": "treaty"}}], "offer.terms", "sever"),
 ])
 def test_a_bad_timeline_is_refused_naming_where(events, path, words):
     with pytest.raises(ScenarioError) as err:
@@ -204,7 +341,7 @@ def test_the_timeline_command_prints_the_survival_curve_as_json():
     assert [s["year"] for s in data["survival"]] == [2018, 2019, 2020]
     first = data["survival"][0]
     assert first["lo"] <= first["p_alliance"] <= first["hi"]
-    assert set(data["deal"]) == {"signed", "delivered", "voided_by_detection", "voided_by_attack"}
+    assert set(data["deal"]) == set(sim.timeline.engine.DEAL_FATES)
 
 
 @pytest.mark.subprocess
