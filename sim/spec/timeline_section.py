@@ -18,11 +18,12 @@ _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 MAX_EVENTS = 200
 #: The numeric state a year's stage game reads from its parameters (range: the parameter catalogue):
-#: the brief's list, plus the founders' bond, al-Qaeda's money and what a pledge would buy, which
-#: change with the era (1990s in power, the insurgency, talks in prospect).
+#: the brief's list, plus the founders' bond, al-Qaeda's money, what a pledge would buy and what the
+#: break is worth held back as a chip, which change with the era (1990s in power, the insurgency,
+#: talks in prospect: the chip is worth little with no talks to trade it in).
 NUMERIC_STATE = ("years_together", "leader_legitimacy", "aq_leader_standing", "bayat_public",
                  "haqqani_rank", "is_threat", "retaliation_memory", "personal_ties", "aq_money",
-                 "pledge_relief")
+                 "pledge_relief", "chip_value")
 #: The state that is a choice between two words, and its two words (the first is 0, the second 1).
 WORD_STATE = {"governs": ("insurgency", "in_power"), "us_posture": ("present", "withdrawn")}
 Probability = float
@@ -101,6 +102,16 @@ class Offer(BaseModel):
     terms: Literal["sever", "pledge"] = "sever"
 
 
+class Ultimatum(BaseModel):
+    """A demand to hand al-Qaeda's leader over, backed by a threat of invasion, as after September 11
+    (Intro ¶1; Taliban costs ¶1; the threat is public record, not the article's). In its year nothing
+    is offered; a Keep or a pledge (which hands no one over) bears the threat in full, a Sever
+    complies. The threat is the scenario's ``pressure_cost`` at full pressure unless given here."""
+
+    model_config = _STRICT
+    threat: float | None = Field(None, ge=0, le=3)   # what invasion and the regime's fall cost
+
+
 class Event(BaseModel):
     """One scripted event: a calendar year and what happens in it (applied before that year's play)."""
 
@@ -119,6 +130,7 @@ class Event(BaseModel):
     revelation: bool = False
     haqqani_rise: bool = False
     hazards: dict[str, float] = {}   # this year's probabilities, for this year alone
+    ultimatum: Ultimatum | None = None
     levers: dict[str, float] = {}    # pressure, verification: from this year on
     note: str = Field("", max_length=1_000)
     section: str = Field("", max_length=1_000)

@@ -23,7 +23,7 @@ from sim.engine.runspec import solution_settings
 from sim.model.game import build_game
 from sim.model.solve import solve
 from sim.spec.scenario import Scenario
-from sim.spec.timeline_section import NUMERIC_STATE, Event, Hazards, Timeline, parse_timeline
+from sim.spec.timeline_section import NUMERIC_STATE, Event, Hazards, Timeline, Ultimatum, parse_timeline
 from sim.timeline.limits import MAX_YEARS
 
 Array = NDArray[np.float64]
@@ -129,20 +129,24 @@ def uniforms(seed: int, year_index: int, start: int, stop: int) -> Array:
     return joined[:, start - first * BLOCK: stop - first * BLOCK]
 
 
-def year_levers(state: State, levers: Mapping[str, float], spec: Timeline) -> dict[str, Array]:
+def year_levers(state: State, levers: Mapping[str, float], spec: Timeline,
+                ultimatum: Ultimatum | None = None) -> dict[str, Array]:
     """The US levers the state allows this year: the offer on the table (nothing before one, a
     government's wants after a delivered withdrawal), and pressure and monitoring cut back once the
-    US has withdrawn."""
+    US has withdrawn; under an ultimatum the pressure is the threat, in full."""
     after = spec.after_delivery
     on_table = state.open_offer()
     concession = np.where(on_table, state.offer, np.where(state.spent(), after.offer, 0.0))
     verification = np.where(on_table, state.offer_verification, levers["verification"])
     verification = np.where(state.withdrawn, verification * after.verification_share, verification)
     pressure = np.where(state.withdrawn, levers["pressure"] * after.pressure_share, levers["pressure"])
+    if ultimatum is not None:
+        pressure = np.ones_like(pressure)
     return {"concession": concession, "verification": verification, "pressure": pressure}
 
 
-def year_parameters(params: Mapping[str, Array | float], state: State, spec: Timeline) -> dict:
+def year_parameters(params: Mapping[str, Array | float], state: State, spec: Timeline,
+                    ultimatum: Ultimatum | None = None) -> dict:
     """The stage game's parameters this year: the trajectory's draw, overridden by the state.
 
     A promise is not a payment: an open offer is worth its value times its credibility (offered, or
@@ -156,6 +160,10 @@ def year_parameters(params: Mapping[str, Array | float], state: State, spec: Tim
                       [cred.offered, cred.signed, spec.after_delivery.value_share], 1.0)
     p["concession_value"] = worth * np.asarray(params["concession_value"])
     p["pledge_credit"] = np.where(state.open_offer() & state.pledge_terms, 1.0, params["pledge_credit"])
+    if ultimatum is not None:   # only a hand-over (a Sever) escapes the threat; a pledge earns nothing
+        p["pledge_credit"] = 0.0
+        if ultimatum.threat is not None:
+            p["pressure_cost"] = ultimatum.threat
     return p
 
 
@@ -167,6 +175,7 @@ class YearScript:
     hazards: Hazards
     sign: bool = False
     deliver: bool = False
+    ultimatum: Ultimatum | None = None
 
 
 def year_hazards(spec: Timeline, year: int) -> Hazards:
@@ -206,6 +215,8 @@ def apply_events(events: list[Event], state: State, spec: Timeline, levers: dict
         levers.update(e.levers)
         script.hazards = e.year_hazards(script.hazards)
         script.sign |= e.sign
+        if e.ultimatum is not None:
+            script.ultimatum = e.ultimatum
         script.deliver |= e.deliver
     return script
 
@@ -308,8 +319,8 @@ def simulate_chunk(scenario: Scenario, spec: Timeline, years: list[int], params:
         u = uniforms(seed, i, start, stop)
         script = apply_events([e for e in spec.events if e.year == year], state, spec, in_force, fates)
         apply_hazards(u, state, script.hazards, spec)
-        levers = year_levers(state, in_force, spec)
-        played = play(year_parameters(params, state, spec), levers, concept, lam, u)
+        levers = year_levers(state, in_force, spec, script.ultimatum)
+        played = play(year_parameters(params, state, spec, script.ultimatum), levers, concept, lam, u)
         played["sever"] |= state.severed   # Sever is absorbing
         tally = close_year(state, played, u, spec, year, script, fates)
         tally.concession, tally.verification, tally.pressure = (

@@ -16,6 +16,7 @@ import pytest
 import sim
 from sim.engine.driver import run_sample, sample
 from sim.spec.lenses import through_lens
+from sim.timeline import project
 
 DRAWS = 20_000
 OFFER = "what-if-major-concession"  # the 2018 baseline with a concession of 0.7 on the table
@@ -244,3 +245,32 @@ def test_fact12_with_the_chip_hypothesis_on_the_sever_curve_jumps_at_the_thresho
 def test_fact12_with_the_chip_hypothesis_off_the_curve_does_not_jump():
     jump, se = sever_jump_at_threshold(**{"parameters.chip_switch": 0.0})
     assert jump < 0.002
+
+
+# -- fact 13: 2001 was an ultimatum, and the leadership refused -------------------------------------------
+
+#: The bonds of shared history and personal ties (Prospects ¶1) and the accepted pledge of allegiance
+#: (Intro ¶5; Prospects ¶2).
+BONDS_OFF = {"parameters.shared_history_bond": 0.0, "parameters.personal_ties": 0.0,
+             "parameters.bayat_public": 0.0}
+
+
+def ultimatum_2001(**changes: float) -> tuple[float, bool]:
+    """P(Sever: al-Qaeda's leader handed over) in 2001 under the preset's ultimatum (the Taliban in
+    power, an attack, the threat of invasion, nothing offered), and whether the central draw severs."""
+    sc = sim.load_scenario("2001", changes)
+    share = 1 - project(sc, years=1, draws=DRAWS // 4).tallies[0].alive / (DRAWS // 4)
+    central = sc.updated({f"parameters.{n}": q.value for n, q in sc.params.items()})
+    return share, project(central, years=1, draws=1).tallies[0].alive == 0
+
+
+def test_fact13_under_the_2001_ultimatum_the_leadership_refuses_to_hand_over_al_qaedas_leader():
+    share, central_severs = ultimatum_2001()
+    assert not central_severs
+    assert share < 0.3
+
+
+def test_fact13_fails_without_the_bonds_the_personal_ties_and_the_accepted_pledge():
+    share, central_severs = ultimatum_2001(**BONDS_OFF)
+    assert central_severs
+    assert share > 0.5
