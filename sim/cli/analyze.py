@@ -56,7 +56,7 @@ def add_analyze_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``analyze`` and ``analyze-bench`` on the ``alliance-sim`` sub-command parser."""
 
     p = subparsers.add_parser("analyze", help="what would it take: price, curves, zone, drivers")
-    scenario_arguments(p)
+    scenario_arguments(p, lens=True)
     p.add_argument("--what", choices=WHAT, required=True, help="which analysis")
     p.add_argument("--draws", type=whole_number(1, MAX_ANALYSIS_DRAWS),
                    help=f"Monte Carlo draws (price, curve, zone: at most {MAX_ANALYSIS_DRAWS:,}; "

@@ -65,6 +65,17 @@ class Succession(BaseModel):
     haqqani_step: float = Field(0.2, ge=0, le=1)
 
 
+class Split(BaseModel):
+    """What a split-off faction does in later years: it weakens the leadership (legitimacy times
+    ``legitimacy_kept`` the year it splits) and can host al-Qaeda (after a Sever al-Qaeda hides with it
+    unexposed). Model assumptions: the article names the risk of fragmentation (Negotiations ¶4) and
+    the Haqqanis' protection (Taliban costs ¶7), not these sizes."""
+
+    model_config = _STRICT
+    legitimacy_kept: float = Field(0.85, ge=0, le=1)
+    hosts_al_qaeda: bool = True
+
+
 class Credibility(BaseModel):
     """What a promise is worth before it is paid: the share of an offer's value the Taliban counts
     while it is offered, and once signed (the model's own assumption, not the article's)."""
@@ -89,6 +100,7 @@ class AfterDelivery(BaseModel):
     value_share: float = Field(0.4, ge=0, le=1)        # worth of a government's wants vs a withdrawal
     verification_share: float = Field(0.3, ge=0, le=1)  # monitoring left without a presence
     pressure_share: float = Field(0.0, ge=0, le=1)      # military pressure left
+    trace: float = Field(0.5, ge=0, le=1)               # chance an attack abroad is traced to Afghanistan
 
 
 class Offer(BaseModel):
@@ -177,6 +189,9 @@ class Timeline(BaseModel):
     years: int | None = Field(None, ge=1, le=60)
     memory_decay: float = Field(0.3, ge=0, le=1)       # share of the memory of retaliation lost a year
     in_power_isolation: float = Field(0.4, ge=0, le=2)  # a government's extra cost of hosting al-Qaeda
+    in_power_haven: float = Field(0.5, ge=0, le=2)      # a haven held, not only in prospect (Intro ¶5)
+    sever_absorbing: bool = True                        # off: a severed trajectory may ally again
+    split: Split = Split()
     state: dict[str, str] = {}
     hazards: Hazards = Hazards()
     succession: Succession = Succession()

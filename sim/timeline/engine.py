@@ -33,7 +33,7 @@ DEAL_STATES = ("none", "offered", "signed", "delivered", "spent")
 #: Random numbers each trajectory uses per year, by purpose (one row each). New rows go at the end:
 #: the generator fills the rows in order, so the earlier rows keep their numbers.
 UNIFORMS = ("leader_death", "aq_leader_death", "is_surge", "takeover", "terminal", "trace", "aq_attack",
-            "detection", "revelation", "haqqani_rise")
+            "detection", "revelation", "haqqani_rise", "withdrawn_trace")
 BLOCK = 4096
 STREAM = 8   # spawn_key prefix of the timeline's streams (parameter sampling uses one-level keys)
 DEFAULT_YEARS = 15
@@ -155,6 +155,14 @@ def year_parameters(params: Mapping[str, Array | float], state: State, spec: Tim
     p = dict(params)
     p.update(state.numeric)
     p["isolation_cost"] = params["isolation_cost"] + spec.in_power_isolation * state.in_power
+    # Who governs: in power, al-Qaeda holds a haven rather than its prospect (Intro ¶5).
+    p["haven_prospect"] = params["haven_prospect"] + spec.in_power_haven * state.in_power
+    # After the US has gone an attack abroad is traced to Afghanistan only sometimes: the expected
+    # retaliation falls with it.
+    p["retaliation_cost"] = np.where(state.withdrawn, spec.after_delivery.trace, 1.0) * np.asarray(
+        params["retaliation_cost"])
+    if spec.split.hosts_al_qaeda:   # a faction split off earlier shelters al-Qaeda after a Sever
+        p["exposure_cost"] = np.where(state.split, 0.0, params["exposure_cost"])
     cred = spec.credibility
     worth = np.select([state.deal == OFFERED, state.deal == SIGNED, state.spent()],
                       [cred.offered, cred.signed, spec.after_delivery.value_share], 1.0)
@@ -261,16 +269,25 @@ def close_year(state: State, played: dict, u: Array, spec: Timeline, year: int, 
     alive = ~state.severed
     from_outside = u[6] < h.aq_attack   # a hazard, or the script's attack (probability 1)
     attack = alive & (played["attack"] | from_outside)
-    traced = alive & (played["traced"] | from_outside)
+    # once the US has gone, a played attack is traced to Afghanistan with probability after_delivery.trace
+    found = ~state.withdrawn | (u[10] < spec.after_delivery.trace)
+    traced = alive & ((played["traced"] & found) | from_outside)
     memory = state.numeric["retaliation_memory"]
     memory[:] = np.where(traced, 1.0, memory * (1 - spec.memory_decay))
     detected = alive & (played["detected"] | (u[7] < h.detection))
-    severs = alive & played["sever"]
-    _settle_deal(state, state.severed | severs, alive & played["distance"], detected, traced, script, tally)
+    if spec.sever_absorbing:
+        severs = alive & played["sever"]
+        severed = state.severed | severs
+    else:   # the scenario's switch: a severed trajectory that keeps or pledges this year allies again
+        severed = played["sever"].copy()
+        severs = severed & (state.sever_year < 0)
+    _settle_deal(state, severed, ~severed & played["distance"], detected, traced, script, tally)
     state.delivery_year[(state.deal == DELIVERED) & (state.delivery_year < 0)] = year
-    state.sever_year[severs] = year
-    state.severed |= severs
-    state.split |= alive & played["split"]
+    state.sever_year[severs] = year   # the year of the first Sever
+    state.severed = severed
+    splits = alive & played["split"] & ~state.split
+    state.numeric["leader_legitimacy"][splits] *= spec.split.legitimacy_kept
+    state.split |= splits
     state.numeric["years_together"][~state.severed] += 1
     still = ~state.severed
     return YearTally(int(still.sum()), int((still & played["keep"]).sum()),
@@ -321,7 +338,8 @@ def simulate_chunk(scenario: Scenario, spec: Timeline, years: list[int], params:
         apply_hazards(u, state, script.hazards, spec)
         levers = year_levers(state, in_force, spec, script.ultimatum)
         played = play(year_parameters(params, state, spec, script.ultimatum), levers, concept, lam, u)
-        played["sever"] |= state.severed   # Sever is absorbing
+        if spec.sever_absorbing:
+            played["sever"] |= state.severed
         tally = close_year(state, played, u, spec, year, script, fates)
         tally.concession, tally.verification, tally.pressure = (
             int(np.rint(levers[k] * FIXED_POINT).astype(np.int64).sum()) for k in LEVER_NAMES)

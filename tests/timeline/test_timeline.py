@@ -24,6 +24,7 @@ from sim.timeline.summary import summary
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLAY = "history-1996-2018"
+OFFER_PRESET = "what-if-major-concession"
 NO_HAZARDS = {f"timeline.hazards.{h}": 0.0
               for h in ("leader_death", "aq_leader_death", "aq_attack", "is_surge", "detection", "takeover")}
 
@@ -331,6 +332,45 @@ def test_levers_scripted_for_a_year_hold_from_that_year_on():
     assert (levers[2019]["pressure"], levers[2019]["verification"]) == pytest.approx((0.5, 0.3))
     for year in (2020, 2021):
         assert (levers[year]["pressure"], levers[year]["verification"]) == pytest.approx((1.0, 0.8))
+
+
+# -- the state feeds back -----------------------------------------------------------------------------------
+
+
+def projected(name: str, changes: dict, years: int = 6) -> tuple:
+    pr = project(sim.load_scenario(name, changes), years=years, draws=3000, solution="qre")
+    return pr.tallies, pr.sever_year.tolist()
+
+
+def test_a_split_off_faction_changes_the_later_years():
+    """It weakens the leadership and shelters al-Qaeda after a Sever; the companion: in the year of
+    the split itself nothing differs, so the change is the state carried forward."""
+    off = {"timeline.split": {"legitimacy_kept": 1.0, "hosts_al_qaeda": False}}
+    assert projected(OFFER_PRESET, {}) != projected(OFFER_PRESET, off)
+    assert projected(OFFER_PRESET, {}, years=1) == projected(OFFER_PRESET, off, years=1)
+
+
+def test_with_the_sever_switch_off_severed_trajectories_may_ally_again():
+    reversible = {"timeline.sever_absorbing": False}
+    absorbing, not_absorbing = projected(OFFER_PRESET, {}), projected(OFFER_PRESET, reversible)
+    assert not_absorbing[0][-1].alive - absorbing[0][-1].alive > 100
+    assert projected(OFFER_PRESET, {}, years=1) == projected(OFFER_PRESET, reversible, years=1)
+
+
+def test_who_governs_moves_a_projection_through_a_governments_costs_and_al_qaedas_haven():
+    in_power = {"timeline.state": {"governs": "in_power"}}
+    assert projected("baseline-2018", {}) != projected("baseline-2018", in_power)
+    neutral = {"timeline.in_power_isolation": 0.0, "timeline.in_power_haven": 0.0}
+    assert projected("baseline-2018", neutral) == projected("baseline-2018", {**in_power, **neutral})
+
+
+def test_after_a_withdrawal_attacks_abroad_are_traced_only_sometimes():
+    def retaliations(posture: str, trace: float) -> int:
+        tallies, _ = projected("baseline-2018", {"timeline.state": {"us_posture": posture},
+                                                 "timeline.after_delivery.trace": trace, **NO_HAZARDS})
+        return sum(t.retaliation for t in tallies)
+    assert retaliations("withdrawn", 1.0) - retaliations("withdrawn", 0.3) > 300
+    assert retaliations("present", 1.0) == retaliations("present", 0.3)
 
 
 # -- validation and the command line ----------------------------------------------------------------------
