@@ -130,6 +130,21 @@ def test_fact5_fails_when_legitimacy_neither_shields_the_reversal_nor_holds_the_
     assert not clearly_more(strong, weak, sigmas=2, at_least=0.0)
 
 
+FACT5_CHANNELS = ("legitimacy_shield", "faction_loyalty", "endorsement_value")
+
+
+@pytest.mark.parametrize(("channel", "at_least"), [("legitimacy_shield", 0.05), ("faction_loyalty", 0.05),
+                                                   ("endorsement_value", 0.005)])
+def test_fact5_holds_through_each_channel_alone(channel, at_least):
+    """Separate companions: with the other two channels off, each one alone still makes a weaker
+    leader sever less (the shield of the reversal cost, the faction's loyalty, the endorsement's worth
+    to a leader short of legitimacy), so a fault in any one channel shows."""
+    off = {f"parameters.{c}": 0.0 for c in FACT5_CHANNELS if c != channel}
+    weak = run(OFFER, **off, **{"parameters.leader_legitimacy": 0.2})
+    strong = run(OFFER, **off, **{"parameters.leader_legitimacy": 0.8})
+    assert clearly_more(strong, weak, at_least=at_least)
+
+
 # -- fact 6: the Haqqanis' rise makes a sever less likely ---------------------------------------------
 
 
@@ -145,6 +160,18 @@ def test_fact6_fails_when_the_haqqanis_are_not_close_to_al_qaeda():
     low = run(OFFER, **off, **{"parameters.haqqani_rank": 0.1})
     high = run(OFFER, **off, **{"parameters.haqqani_rank": 1.0})
     np.testing.assert_array_equal(low.per_draw["sever"], high.per_draw["sever"])
+
+
+@pytest.mark.parametrize(("channel_off", "through"), [("haqqani_cost", "the hardline faction"),
+                                                    ("split_cost", "the leadership's cost of breaking")])
+def test_fact6_holds_through_each_channel_alone(channel_off, through):
+    """Separate companions: the Haqqanis weigh on a Sever through the leadership's own cost of breaking
+    (`haqqani_cost`) and through the hardline faction's offence, which costs the leadership a split
+    (`split_cost`); with either off, the other alone still makes the rank matter."""
+    off = {f"parameters.{channel_off}": 0.0}
+    low = run(OFFER, **off, **{"parameters.haqqani_rank": 0.1})
+    high = run(OFFER, **off, **{"parameters.haqqani_rank": 1.0})
+    assert clearly_more(low, high, at_least=0.2), through
 
 
 # -- fact 7: larger offers never deter; a Sever price exists in part of the space ------------------

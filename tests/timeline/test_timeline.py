@@ -118,6 +118,32 @@ def test_fact10_fails_when_retaliation_leaves_no_backlash():
     assert severs_after_an_attack(True, backlash_cost=0.0) == severs_after_an_attack(False, backlash_cost=0.0)
 
 
+def plays_after_an_attack(events: list[dict], decay: float = 0.3) -> list[tuple[int, int, int]]:
+    """Per year from 2019, (allied, keep, pledge) under the SPE with al-Qaeda's own attacks worth
+    nothing (so the script alone sets the memory of retaliation)."""
+    sc = sim.load_scenario(OFFER_PRESET, {"timeline.events": events, "timeline.memory_decay": decay,
+                                          "timeline.start": 2019, "parameters.external_ops_value": 0.0,
+                                          **NO_HAZARDS})
+    return [(t.alive, t.keep, t.distance) for t in project(sc, years=5, draws=6000).tallies]
+
+
+BY_HAND = [{"year": 2019}, *({"year": 2020 + k, "set": {"retaliation_memory": round(0.7 ** k, 6)}}
+                            for k in range(4))]
+
+
+def test_fact10_year_by_year_the_backlash_is_fresh_after_the_attack_then_fades_at_the_scenarios_rate():
+    """An attack in 2019 plays, year by year, exactly like a memory of retaliation set by hand to 1 in
+    2020 and multiplied by 1 - memory_decay (0.7) each year after: 1, 0.7, 0.49, 0.343."""
+    attacked = plays_after_an_attack([{"year": 2019, "attack": True}])
+    assert attacked == plays_after_an_attack(BY_HAND)
+    assert len({keep for _, keep, _ in attacked[1:]}) > 1   # the fading memory moves the play
+
+
+def test_fact10_year_by_year_fails_when_the_memory_fades_at_another_rate():
+    faster = plays_after_an_attack([{"year": 2019, "attack": True}], decay=0.6)
+    assert faster != plays_after_an_attack(BY_HAND)
+
+
 # -- projections ----------------------------------------------------------------------------------------
 
 
@@ -309,20 +335,17 @@ def test_a_scripted_event_equals_its_hazard_drawn_with_probability_one_that_year
 
 
 def test_a_succession_resets_what_belongs_to_the_person():
-    """Scripted in 2019 on the central draw of the concession what-if: legitimacy falls, al-Qaeda's
-    pledge is no longer publicly accepted and the personal ties end; the year's game is that game."""
-    sc = central("what-if-major-concession", {**NO_HAZARDS, "timeline.events": [{"year": 2019,
-                                                                                 "leader_death": True}]})
-    pr = project(sc, years=2, draws=1)
-    p = sc.values()
-    s = pr.spec.succession
-    p2 = {**p, "years_together": p["years_together"] + 1, "leader_legitimacy": p["leader_legitimacy"] *
-          s.legitimacy_kept, "bayat_public": s.bayat_public, "personal_ties": 0.0,
-          "concession_value": p["concession_value"] * pr.spec.credibility.offered,
-          "retaliation_memory": p["retaliation_memory"] * (1 - pr.spec.memory_decay)}
-    moves = dict(zip(MOVES, solve(build_game(p2, dict(sc.levers))).probs[""][:, 0], strict=True))
-    if pr.tallies[0].alive:
-        assert (pr.tallies[1].keep, pr.tallies[1].distance) == (moves["keep"], moves["distance"])
+    """A leader's death scripted in 2020 plays exactly like setting by hand what a succession does:
+    legitimacy times legitimacy_kept (0.5 -> 0.35), al-Qaeda's pledge no longer publicly accepted, the
+    personal ties ended. The companion: a succession that restored full legitimacy would not."""
+    def plays(events: list[dict]) -> list[tuple[int, int, int]]:
+        sc = sim.load_scenario(OFFER_PRESET, {"timeline.events": events, "timeline.start": 2019,
+                                              "parameters.leader_legitimacy": 0.5, **NO_HAZARDS})
+        return [(t.alive, t.keep, t.distance) for t in project(sc, years=4, draws=3000).tallies]
+    reset = {"bayat_public": 0.0, "personal_ties": 0.0}
+    died = plays([{"year": 2020, "leader_death": True}])
+    assert died == plays([{"year": 2020, "set": {"leader_legitimacy": 0.35, **reset}}])
+    assert died != plays([{"year": 2020, "set": {"leader_legitimacy": 1.0, **reset}}])
 
 
 def test_levers_scripted_for_a_year_hold_from_that_year_on():
