@@ -274,6 +274,31 @@ def test_fact12_with_the_chip_hypothesis_off_the_curve_does_not_jump():
     assert jump < 0.002
 
 
+# -- mechanisms the facts rest on -------------------------------------------------------------------
+
+
+def test_refusing_an_offer_costs_the_leadership_with_the_pro_negotiation_side():
+    """Negotiations ¶3: the leadership answers to the side that wants talks, so refusing a substantial
+    offer costs it; with the concession of 0.7 on the table, Keep is clearly rarer than if a refusal
+    cost nothing (the same draws)."""
+    free = run(OFFER, **{"parameters.moderate_discontent": 0.0})
+    assert clearly_more(free, run(OFFER), outcome="keep")
+
+
+def test_monitoring_makes_a_pledge_with_covert_ties_worth_less():
+    """Monitoring detects covert ties with a chance that rises with verification (Prospects ¶3-4):
+    on the baseline, strong monitoring leaves a pledge clearly rarer than weak monitoring."""
+    weak, strong = (run("baseline-2018", **{"levers.verification": v}) for v in (0.1, 0.9))
+    assert clearly_more(weak, strong, outcome="distance", at_least=0.3)
+
+
+def test_monitoring_changes_nothing_when_it_cannot_detect():
+    """The companion: with no chance of detecting covert ties, verification changes no draw's move."""
+    blind = {"parameters.detect_low": 0.0, "parameters.detect_active": 0.0}
+    weak, strong = (run("baseline-2018", **blind, **{"levers.verification": v}) for v in (0.1, 0.9))
+    np.testing.assert_array_equal(weak.per_draw["distance"], strong.per_draw["distance"])
+
+
 # -- fact 13: 2001 was an ultimatum, and the leadership refused -------------------------------------------
 
 #: The bonds of shared history and personal ties (Prospects ¶1) and the accepted pledge of allegiance
