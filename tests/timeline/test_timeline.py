@@ -18,7 +18,7 @@ from sim.model.solve import solve
 from sim.present.timeline_charts import survival_chart
 from sim.spec.lenses import through_lens
 from sim.spec.scenario import ScenarioError, parse_yaml
-from sim.spec.timeline_section import SCRIPTABLE
+from sim.spec.timeline_section import SCRIPTABLE, Event
 from sim.timeline import project
 from sim.timeline.summary import summary
 
@@ -485,3 +485,18 @@ def test_a_downloaded_timeline_scenario_reproduces_the_same_projection():
     again = sim.load_scenario(parse_yaml(sc.to_yaml(), "download.yaml"))
     assert again.timeline == sc.timeline
     assert project(again, years=4, draws=300).tallies == project(sc, years=4, draws=300).tallies
+
+
+def test_the_events_table_keeps_terms_scripted_hazards_year_hazards_levers_and_ultimatums():
+    events = [{"year": 2001, "attack": True, "ultimatum": {}},
+              {"year": 2019, "offer": {"concession": 0.5, "terms": "pledge"}, "leader_death": True,
+               "haqqani_rise": True, "hazards": {"is_surge": 0.5}, "levers": {"pressure": 1.0},
+               "ultimatum": {"threat": 0.8}}]
+    parsed = [Event.model_validate(e) for e in events]
+    assert [Event.model_validate(e) for e in rows_to_events(events_to_rows(parsed))] == parsed
+    replay = sim.timeline.parse_timeline(sim.load_scenario(REPLAY).timeline, REPLAY).events
+    back = [Event.model_validate(e) for e in rows_to_events(events_to_rows(replay))]
+    assert back == [e.model_copy(update={"section": ""}) for e in replay]   # the table has no section
+    with pytest.raises(ScenarioError) as err:
+        rows_to_events([{"year": 2020, "happens": "plague"}])
+    assert "row 1.happens" in str(err.value)
