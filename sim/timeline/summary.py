@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine.intervals import wilson
+from sim.spec.timeline_section import SCRIPTABLE
 from sim.timeline.engine import LEVER_NAMES, Projection, lever_mean
 
 SEVER_QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
@@ -66,7 +67,25 @@ def render(pr: Projection, fmt: str) -> str:
         return json.dumps(data, indent=2) + "\n"
     if fmt == "csv":
         return _csv(data)
-    return _text(data)
+    return _text(data, marks(pr))
+
+
+def marks(pr: Projection) -> dict[int, str]:
+    """Per calendar year, the scripted events that mark it (the text's last column)."""
+    out: dict[int, list[str]] = {}
+    for e in pr.spec.events:
+        words = out.setdefault(e.year, [])
+        if e.offer is not None:
+            words.append(f"offer {e.offer.concession:g} ({e.offer.terms} terms)")
+        flags = (("signature due", e.sign), ("delivery due", e.deliver), ("attack", e.attack),
+                 ("ultimatum", e.ultimatum is not None))
+        words += [w for w, on in flags if on]
+        words += [k.replace("_", " ") for k in SCRIPTABLE if getattr(e, k)]
+        if e.set:
+            words.append("set " + ", ".join(e.set))
+        if e.levers:
+            words.append("levers " + ", ".join(f"{k} {v:g}" for k, v in e.levers.items()))
+    return {year: "; ".join(w) for year, w in out.items() if w}
 
 
 def _csv(data: dict[str, Any]) -> str:
@@ -79,15 +98,16 @@ def _csv(data: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-def _text(data: dict[str, Any]) -> str:
+def _text(data: dict[str, Any], events: dict[int, str] | None = None) -> str:
+    events = events or {}
     lines = [f"{data['scenario']}: {data['years']} years from {data['start']}, "
              f"{data['draws']:,} trajectories, {data['solution'].upper()}, seed {data['seed']}",
              "",
-             "year  P(alliance) [95% interval]   keep  pledge severed  split  AQ attack abroad"]
+             "year  P(alliance) [95% interval]   keep  pledge severed  split  AQ attack abroad  scripted"]
     for s, sh in zip(data["survival"], data["shares"], strict=True):
         lines.append(f"{s['year']}  {s['p_alliance']:6.1%} [{s['lo']:6.1%}, {s['hi']:6.1%}]  "
                      f"{sh['keep']:6.1%} {sh['distance']:6.1%} {sh['severed']:6.1%} {sh['split']:6.1%} "
-                     f"{sh['external_op']:6.1%}")
+                     f"{sh['external_op']:6.1%}           {events.get(s['year'], '')}".rstrip())
     sy = data["sever_year"]
     lines += ["", f"Severed by the end: {sy['share_severed']:.1%}"
               + (f"; year of the Sever p10 {sy['p10']}, median {sy['median']}, p90 {sy['p90']}"
