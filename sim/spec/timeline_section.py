@@ -174,6 +174,23 @@ class Event(BaseModel):
                 raise ValueError(f"levers.{key}: {value!r} is outside [0, 1]")
         return self
 
+    def describe(self) -> str:
+        """What the event does, in a few words (the timeline's text and the survival chart's marks)."""
+        words = []
+        if self.offer is not None:
+            words.append(f"offer {self.offer.concession:g} ({self.offer.terms} terms)")
+        flags = (("signature due", self.sign), ("delivery due", self.deliver), ("attack", self.attack),
+                 ("ultimatum", self.ultimatum is not None))
+        words += [w for w, on in flags if on]
+        words += [k.replace("_", " ") for k in SCRIPTABLE if getattr(self, k)]
+        if self.set:
+            words.append("set " + ", ".join(self.set))
+        if self.levers:
+            words.append("levers " + ", ".join(f"{k} {v:g}" for k, v in self.levers.items()))
+        if self.hazards:
+            words.append("hazards " + ", ".join(f"{k} {v:g}" for k, v in self.hazards.items()))
+        return "; ".join(words)
+
     def year_hazards(self, base: Hazards) -> Hazards:
         """The hazards of this event's year: ``base``, overridden by the event's ``hazards``, with each
         hazard scripted to happen (``leader_death: true``) at probability 1."""

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from sim.engine.intervals import wilson
-from sim.spec.timeline_section import SCRIPTABLE
 from sim.timeline.engine import LEVER_NAMES, Projection, lever_mean
 
 SEVER_QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
@@ -74,18 +73,9 @@ def marks(pr: Projection) -> dict[int, str]:
     """Per calendar year, the scripted events that mark it (the text's last column)."""
     out: dict[int, list[str]] = {}
     for e in pr.spec.events:
-        words = out.setdefault(e.year, [])
-        if e.offer is not None:
-            words.append(f"offer {e.offer.concession:g} ({e.offer.terms} terms)")
-        flags = (("signature due", e.sign), ("delivery due", e.deliver), ("attack", e.attack),
-                 ("ultimatum", e.ultimatum is not None))
-        words += [w for w, on in flags if on]
-        words += [k.replace("_", " ") for k in SCRIPTABLE if getattr(e, k)]
-        if e.set:
-            words.append("set " + ", ".join(e.set))
-        if e.levers:
-            words.append("levers " + ", ".join(f"{k} {v:g}" for k, v in e.levers.items()))
-    return {year: "; ".join(w) for year, w in out.items() if w}
+        if e.describe():
+            out.setdefault(e.year, []).append(e.describe())
+    return {year: "; ".join(words) for year, words in out.items()}
 
 
 def _csv(data: dict[str, Any]) -> str:
