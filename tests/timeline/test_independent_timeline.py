@@ -27,7 +27,12 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
+#: Over ~2 s each: run with the slow tests (the pledge case, about 1.5 s, runs always).
+SLOW = {"an offer for a Sever, signed, delivered, hazards on", "the replay, with its ultimatum",
+        "a withdrawal without delivery, Severs not absorbing"}
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c in SLOW else c for c in CASES])
 def test_the_engine_matches_the_independent_timeline_trajectory_by_trajectory(case):
     name, changes, years = CASES[case]
     sc = sim.load_scenario(name, changes)
