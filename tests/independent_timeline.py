@@ -96,7 +96,7 @@ def simulate(spec: Timeline, params: dict[str, float], levers: dict[str, float],
         # (3) the levers the state allows, and the year's parameters
         after, open_ = spec.after_delivery, t.deal in ("offered", "signed")
         spent = t.deal in ("delivered", "spent")
-        c = t.offer if open_ else (after.offer if spent else 0.0)
+        c = t.offer if open_ else (after.offer * after.value_share if spent else 0.0)
         v = t.offer_verification if open_ else in_force["verification"]
         pressure = in_force["pressure"]
         if t.withdrawn:
@@ -109,8 +109,7 @@ def simulate(spec: Timeline, params: dict[str, float], levers: dict[str, float],
         p["retaliation_cost"] = (after.trace if t.withdrawn else 1.0) * params["retaliation_cost"]
         if spec.split.hosts_al_qaeda and t.split:
             p["exposure_cost"] = 0.0
-        worth = {"offered": spec.credibility.offered, "signed": spec.credibility.signed,
-                 "delivered": after.value_share, "spent": after.value_share}.get(t.deal, 1.0)
+        worth = {"offered": spec.credibility.offered, "signed": spec.credibility.signed}.get(t.deal, 1.0)
         p["concession_value"] = worth * params["concession_value"]
         if open_ and t.pledge_terms:
             p["pledge_credit"] = 1.0

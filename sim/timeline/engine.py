@@ -133,10 +133,15 @@ def year_levers(state: State, levers: Mapping[str, float], spec: Timeline,
                 ultimatum: Ultimatum | None = None) -> dict[str, Array]:
     """The US levers the state allows this year: the offer on the table (nothing before one, a
     government's wants after a delivered withdrawal), and pressure and monitoring cut back once the
-    US has withdrawn; under an ultimatum the pressure is the threat, in full."""
+    US has withdrawn; under an ultimatum the pressure is the threat, in full.
+
+    A government's wants enter as what they are worth on a withdrawal's scale, ``offer * value_share``,
+    the scale the chip's threshold reads: whether a Sever is still reachable after the withdrawal is
+    the comparison of that worth with the threshold."""
     after = spec.after_delivery
     on_table = state.open_offer()
-    concession = np.where(on_table, state.offer, np.where(state.spent(), after.offer, 0.0))
+    wants = after.offer * after.value_share
+    concession = np.where(on_table, state.offer, np.where(state.spent(), wants, 0.0))
     verification = np.where(on_table, state.offer_verification, levers["verification"])
     verification = np.where(state.withdrawn, verification * after.verification_share, verification)
     pressure = np.where(state.withdrawn, levers["pressure"] * after.pressure_share, levers["pressure"])
@@ -150,8 +155,9 @@ def year_parameters(params: Mapping[str, Array | float], state: State, spec: Tim
     """The stage game's parameters this year: the trajectory's draw, overridden by the state.
 
     A promise is not a payment: an open offer is worth its value times its credibility (offered, or
-    signed); after the withdrawal is gone, a government's wants are worth ``value_share`` of it. Under
-    pledge terms a pledge that holds earns the whole offer (``pledge_credit`` 1), as a Sever does."""
+    signed); after the withdrawal is gone, the lever already carries a government's wants at their
+    worth (:func:`year_levers`). Under pledge terms a pledge that holds earns the whole offer
+    (``pledge_credit`` 1), as a Sever does."""
     p = dict(params)
     p.update(state.numeric)
     p["isolation_cost"] = params["isolation_cost"] + spec.in_power_isolation * state.in_power
@@ -164,8 +170,7 @@ def year_parameters(params: Mapping[str, Array | float], state: State, spec: Tim
     if spec.split.hosts_al_qaeda:   # a faction split off earlier shelters al-Qaeda after a Sever
         p["exposure_cost"] = np.where(state.split, 0.0, params["exposure_cost"])
     cred = spec.credibility
-    worth = np.select([state.deal == OFFERED, state.deal == SIGNED, state.spent()],
-                      [cred.offered, cred.signed, spec.after_delivery.value_share], 1.0)
+    worth = np.select([state.deal == OFFERED, state.deal == SIGNED], [cred.offered, cred.signed], 1.0)
     p["concession_value"] = worth * np.asarray(params["concession_value"])
     p["pledge_credit"] = np.where(state.open_offer() & state.pledge_terms, 1.0, params["pledge_credit"])
     if ultimatum is not None:   # only a hand-over (a Sever) escapes the threat; a pledge earns nothing

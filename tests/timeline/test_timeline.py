@@ -222,7 +222,7 @@ def test_the_levers_after_a_delivered_concession_are_what_the_state_allows():
         assert levers[year] == pytest.approx((0.5, 0.6, 0.5))
     after = sim.timeline.parse_timeline(None, "x").after_delivery
     for year in (2022, 2023):   # the withdrawal is spent: only a government's wants, little monitoring
-        assert levers[year] == pytest.approx((after.offer, 0.3 * after.verification_share,
+        assert levers[year] == pytest.approx((after.offer * after.value_share, 0.3 * after.verification_share,
                                               0.5 * after.pressure_share))
 
 
@@ -231,6 +231,34 @@ def test_a_pledge_under_sever_terms_is_neither_signed_nor_delivered():
     pr = project(central("baseline-2018", {**NO_HAZARDS, **QUIET, "timeline.events": DEAL}), years=6, draws=1)
     assert all(t.alive == 1 and t.distance == 1 for t in pr.tallies)
     assert pr.deal["signed"] == 0 and pr.deal["delivered"] == 0
+
+
+def severs_after_a_delivery(worth_share: float, **changes: float) -> float:
+    """Share severed after a pledge deal delivered in 2021 (quiet, no hazards), when a government's
+    wants, offered in full, are worth ``worth_share`` of a withdrawal."""
+    sc = sim.load_scenario("baseline-2018", {
+        **NO_HAZARDS, **QUIET, "timeline.events": PLEDGE_DEAL, "timeline.after_delivery.offer": 1.0,
+        "timeline.after_delivery.value_share": worth_share,
+        **{f"parameters.{k}": v for k, v in changes.items()}})
+    pr = project(sc, years=8, draws=3000)
+    assert pr.deal["delivered"] > 2500
+    years = by_year(pr)
+    return years[2021] - years[2025]
+
+
+def test_after_a_delivery_the_wants_of_a_government_meet_the_chips_threshold_on_its_own_scale():
+    """The chip's threshold is 0.6 of a withdrawal: Severs after the delivery jump where the wants'
+    worth reaches it, and grow with the worth beyond it."""
+    below, at = severs_after_a_delivery(0.59), severs_after_a_delivery(0.6)
+    assert at - below > 0.008
+    assert severs_after_a_delivery(1.0) > 0.2
+
+
+def test_after_a_delivery_there_is_no_jump_at_the_threshold_without_the_chip():
+    """The companion: without the chip the Severs grow smoothly with the worth (a step of 0.01 in the
+    worth adds a few trajectories in a thousand, as the steps beside it do)."""
+    below, at = (severs_after_a_delivery(w, chip_switch=0.0) for w in (0.59, 0.6))
+    assert abs(at - below) < 0.004
 
 
 def test_a_delivered_concession_cannot_be_offered_again():
@@ -290,7 +318,7 @@ def test_a_withdrawal_without_delivery_ends_the_open_offer():
     alive_2019 = pr.tallies[1].alive
     assert pr.deal["ended_by_withdrawal"] == 500 and alive_2019 < 500
     after = sim.timeline.parse_timeline(None, "x").after_delivery
-    assert summary(pr)["shares"][3]["levers"]["concession"] == pytest.approx(after.offer)
+    assert summary(pr)["shares"][3]["levers"]["concession"] == pytest.approx(after.offer * after.value_share)
 
 
 @pytest.mark.subprocess
