@@ -102,8 +102,11 @@ def show_results(name: str, spec, events: list[dict], years: int, draws: int, so
     st.vega_lite_chart(survival_chart(data, spec.events), width="stretch")
     st.subheader("Shares per year")
     st.vega_lite_chart(shares_chart(data), width="stretch")
-    st.caption(escape_markdown(f"Deal: voided by detection {deal['voided_by_detection']:,}, by an attack "
-                               f"{deal['voided_by_attack']:,}. Command line: alliance-sim timeline {name}."))
+    st.caption(escape_markdown(f"Deal: voided by a move short of its terms {deal['voided_by_move']:,}, by "
+                               f"detection {deal['voided_by_detection']:,}, by an attack "
+                               f"{deal['voided_by_attack']:,}; ended by a withdrawal without delivery "
+                               f"{deal['ended_by_withdrawal']:,}. "
+                               f"Command line: alliance-sim timeline {name}."))
 
 
 main()

@@ -1,8 +1,10 @@
 """Scripted events as the rows of an editable table (the "Over time" page) and back.
 
-A row has a year, state values to set written ``name=value; name=value``, an offer (concession and
-verification), a signature, a delivery, an attack and a note. Rows come back sorted by year (moving
-an event is changing its year); what they mean is validated with the scenario.
+A row has a year, state values to set written ``name=value; name=value``, an offer (concession,
+verification and terms: ``sever``, the default, or ``pledge``), a signature, a delivery, an attack,
+what else happens (scripted hazards and an ultimatum, ``leader_death, is_surge, ultimatum``), the
+year's hazards and the levers from it on (``name=value; ...``), and a note. Rows come back sorted
+by year (moving an event is changing its year); what they mean is validated with the scenario.
 """
 
 from __future__ import annotations
@@ -11,18 +13,34 @@ import math
 from typing import Any
 
 from sim.spec.scenario import Problem, ScenarioError
-from sim.spec.timeline_section import Event
+from sim.spec.timeline_section import SCRIPTABLE, Event
 
-COLUMNS = ("year", "set", "offer", "verification", "sign", "deliver", "attack", "note")
+COLUMNS = ("year", "set", "offer", "verification", "terms", "sign", "deliver", "attack", "happens", "hazards",
+           "levers", "note")
+#: What the ``happens`` column may name: the scripted hazards, and an ultimatum (``ultimatum`` or
+#: ``ultimatum=THREAT``).
+HAPPENS = (*SCRIPTABLE, "ultimatum")
 WHERE = "events table"
 
 
+def _pairs(values: dict[str, Any]) -> str:
+    return "; ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+
+
+def _happens(e: Event) -> str:
+    names = [k for k in SCRIPTABLE if getattr(e, k)]
+    if e.ultimatum is not None:
+        names.append("ultimatum" if e.ultimatum.threat is None else f"ultimatum={e.ultimatum.threat:g}")
+    return ", ".join(names)
+
+
 def events_to_rows(events: list[Event]) -> list[dict[str, Any]]:
-    return [{"year": e.year,
-             "set": "; ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in e.set.items()),
+    return [{"year": e.year, "set": _pairs(e.set),
              "offer": e.offer.concession if e.offer else None,
              "verification": e.offer.verification if e.offer else None,
-             "sign": e.sign, "deliver": e.deliver, "attack": e.attack, "note": e.note}
+             "terms": e.offer.terms if e.offer and e.offer.terms != "sever" else "",
+             "sign": e.sign, "deliver": e.deliver, "attack": e.attack, "happens": _happens(e),
+             "hazards": _pairs(e.hazards), "levers": _pairs(e.levers), "note": e.note}
             for e in events]
 
 
@@ -46,7 +64,16 @@ def rows_to_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             event["offer"] = {"concession": numbers["offer"]}
             if numbers["verification"] is not None:
                 event["offer"]["verification"] = numbers["verification"]
+            terms = _blank_to_none(row.get("terms"))
+            if terms is not None:
+                event["offer"]["terms"] = str(terms).strip()
         event.update({k: True for k in ("sign", "deliver", "attack") if _blank_to_none(row.get(k))})
+        _parse_happens(str(_blank_to_none(row.get("happens")) or ""), event, f"{where}.happens", problems)
+        for column in ("hazards", "levers"):
+            values, faults = _parse_set(str(_blank_to_none(row.get(column)) or ""))
+            problems += [Problem(WHERE, f"{where}.{column}", f) for f in faults]
+            if values:
+                event[column] = values
         note = _blank_to_none(row.get("note"))
         if note:
             event["note"] = str(note)
@@ -54,6 +81,22 @@ def rows_to_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if problems:
         raise ScenarioError(problems)
     return sorted(events, key=lambda e: e["year"])
+
+
+def _parse_happens(text: str, event: dict[str, Any], where: str, problems: list[Problem]) -> None:
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if name not in HAPPENS or (sep and name != "ultimatum"):
+            problems.append(Problem(WHERE, where, f"{item!r} is not one of {', '.join(HAPPENS)} "
+                                    "(an ultimatum may carry its threat: ultimatum=0.8)"))
+        elif name == "ultimatum":
+            try:
+                event["ultimatum"] = {"threat": float(value)} if sep else {}
+            except ValueError:
+                problems.append(Problem(WHERE, where, f"{value.strip()!r} is not a number"))
+        else:
+            event[name] = True
 
 
 def _number(value: Any, where: str, problems: list[Problem]) -> float | None:

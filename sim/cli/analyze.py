@@ -1,6 +1,6 @@
 """``alliance-sim analyze``: the negotiation and driver analyses from the command line.
 
-``alliance-sim analyze SCENARIO --what price|curve|zone|sobol|morris|prim`` prints one analysis as
+``alliance-sim analyze SCENARIO --what price|curve|zone|sobol|morris|prim|terms`` prints one analysis as
 text, JSON or CSV; ``alliance-sim analyze-bench`` prints the analytics benchmark. Bad input exits 2
 with one message per problem, through the error handling of :func:`sim.cli.main.main`.
 """
@@ -17,11 +17,12 @@ from typing import Any
 
 from sim.analysis import negotiation, outputs
 from sim.cli.args import SEED_HELP, chosen_scenario, emit, output_options, scenario_arguments, whole_number
-from sim.engine.driver import sample
+from sim.engine.driver import run_sample, sample
 from sim.engine.intervals import format_probability
+from sim.spec.lenses import MATERIAL_OFF
 from sim.spec.scenario import MAX_SEED, Problem, Scenario, ScenarioError
 
-WHAT = ("price", "curve", "zone", "sobol", "morris", "prim")
+WHAT = ("price", "curve", "zone", "sobol", "morris", "prim", "terms")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def add_analyze_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``analyze`` and ``analyze-bench`` on the ``alliance-sim`` sub-command parser."""
 
     p = subparsers.add_parser("analyze", help="what would it take: price, curves, zone, drivers")
-    scenario_arguments(p)
+    scenario_arguments(p, lens=True)
     p.add_argument("--what", choices=WHAT, required=True, help="which analysis")
     p.add_argument("--draws", type=whole_number(1, MAX_ANALYSIS_DRAWS),
                    help=f"Monte Carlo draws (price, curve, zone: at most {MAX_ANALYSIS_DRAWS:,}; "
@@ -100,7 +101,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def _check_draws(what: str, draws: int) -> None:
     """Refuse a number of draws (from ``--draws`` or the scenario's file) the analysis cannot afford."""
     low, high = (MIN_PRIM_DRAWS, MAX_PRIM_DRAWS) if what == "prim" else (1, MAX_ANALYSIS_DRAWS)
-    if what in ("price", "curve", "zone", "prim") and not low <= draws <= high:
+    if what in ("price", "curve", "zone", "prim", "terms") and not low <= draws <= high:
         raise ScenarioError([Problem("--draws", "", f"analyze --what {what} takes {low:,} to {high:,} draws, "
                                      f"got {draws:,}")])
 
@@ -251,8 +252,28 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
     return Report(payload, rows, "\n".join(text))
 
 
+def _terms(scenario: Scenario, args: argparse.Namespace) -> Report:
+    """What each term of the full model, switched off alone (its parameters at 0, as the material lens
+    does for all of them at once), does to the outcome, over the same draws (Negotiations ¶2)."""
+    def share(sc: Scenario) -> float:
+        return float(run_sample(sample(sc, args.draws, args.seed)).per_draw[args.output].mean())
+    base = share(scenario)
+    rows = [{"term": "none (the scenario)", "parameters": "", args.output: base, "change": 0.0}]
+    for term, names in MATERIAL_OFF.items():
+        p = share(scenario.updated({f"parameters.{n}": 0.0 for n in names}))
+        rows.append({"term": term, "parameters": " ".join(names), args.output: p, "change": p - base})
+    label = outputs.LABELS[args.output]
+    text = [f"Each term of the full model switched off alone, {scenario.name}: P({label}) over the same "
+            "draws",
+            "", f"  {'term off':<22} {'P':>8} {'change':>8}  parameters at 0"]
+    text += [f"  {r['term']:<22} {r[args.output]:8.3f} {r['change']:+8.3f}  {r['parameters']}" for r in rows]
+    payload = {"scenario": scenario.name, "output": args.output, "terms": rows}
+    return Report(payload, rows, "\n".join(text))
+
+
 ANALYSES: dict[str, Callable[[Scenario, argparse.Namespace], Report]] = {
     "price": _price, "curve": _curve, "zone": _zone, "sobol": _sobol, "morris": _morris, "prim": _prim,
+    "terms": _terms,
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from sim.spec.lenses import LENSES, through_lens
 from sim.spec.scenario import (
     MAX_SEED,
     Problem,
@@ -35,12 +36,18 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {printable(message, 600)}\n")
 
 
-def scenario_arguments(p: argparse.ArgumentParser) -> None:
-    """The scenario (a file, or a preset's name) and ``--set`` changes on top of it."""
+def scenario_arguments(p: argparse.ArgumentParser, lens: bool = False) -> None:
+    """The scenario (a file, or a preset's name) and ``--set`` changes on top of it; with ``lens``,
+    the reading it is seen through (``--lens material|full``, Negotiations ¶2)."""
     p.add_argument("scenario", nargs="?", help="a YAML file, or a preset's name if no such file exists")
     p.add_argument("--preset", help="a preset's name, even if a file of that name exists here")
     p.add_argument("--set", dest="changes", action="append", default=[], metavar="PATH=VALUE",
                    help="override a value, e.g. levers.concession=0.6 (repeatable)")
+    if lens:
+        p.add_argument("--lens", choices=LENSES, default="full",
+                       help="material: only what the alliance materially gives and costs, and the deal "
+                            "(the bonds, endorsement, Haqqani weight, fragmentation, Omar's legacy, "
+                            "backlash and chip at 0); full: the model as the scenario sets it")
 
 
 def chosen_scenario(args: argparse.Namespace) -> Scenario:
@@ -49,7 +56,7 @@ def chosen_scenario(args: argparse.Namespace) -> Scenario:
         raise ScenarioError([Problem("<command line>", "", "name one scenario: a file or preset name, "
                                      "or --preset NAME")])
     source = args.scenario if args.preset is None else preset_path(args.preset)
-    return load_scenario(source, parse_changes(args.changes))
+    return through_lens(load_scenario(source, parse_changes(args.changes)), getattr(args, "lens", "full"))
 
 
 def output_options(p: argparse.ArgumentParser) -> None:

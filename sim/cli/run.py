@@ -38,7 +38,7 @@ MAX_WORKERS = 32
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p_run = sub.add_parser("run", help="run the Monte Carlo for a scenario")
-    scenario_arguments(p_run)
+    scenario_arguments(p_run, lens=True)
     p_run.add_argument("--draws", type=whole_number(1, MAX_SUMMARY_DRAWS),
                        help=f"at most {MAX_SUMMARY_DRAWS:,} (kept as running sums, not per draw; LHS and "
                             f"Sobol' hold their design: at most {MAX_DRAWS:,})")

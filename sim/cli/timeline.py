@@ -17,7 +17,7 @@ DEFAULT_TRAJECTORIES = 5_000
 
 def add_timeline_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("timeline", help="the alliance year by year: survival curve, shares, deal's fate")
-    scenario_arguments(p)
+    scenario_arguments(p, lens=True)
     p.add_argument("--years", type=whole_number(1, MAX_YEARS),
                    help=f"years to project, at most {MAX_YEARS} (default: the scenario's span, else 15)")
     p.add_argument("--draws", type=whole_number(1, MAX_TRAJECTORIES), default=DEFAULT_TRAJECTORIES,

@@ -14,8 +14,9 @@ YEAR = {"field": "year", "type": "quantitative", "title": "year", "axis": {"form
 
 
 def survival_chart(data: dict[str, Any], events: list[Event]) -> dict[str, Any]:
-    """P(no Sever by the end of each year) with its 95% interval, and a rule at each scripted event."""
-    marks = [{"year": e.year, "event": e.note or "scripted event"} for e in events
+    """P(no Sever by the end of each year) with its 95% interval, and a rule at each scripted event (an
+    offer with its terms, a signature, a delivery, ...: what it does, and its note, in the tooltip)."""
+    marks = [{"year": e.year, "what": e.describe() or "scripted event", "event": e.note or ""} for e in events
              if data["start"] <= e.year < data["start"] + data["years"]]
     y = {"field": "p_alliance", "type": "quantitative", "title": "P(alliance not severed)",
          "scale": {"domain": [0, 1]}, "axis": {"format": ".0%"}}
@@ -28,7 +29,7 @@ def survival_chart(data: dict[str, Any], events: list[Event]) -> dict[str, Any]:
             {"data": {"values": data["survival"]}, "mark": {"type": "line", "point": True, "tooltip": True},
              "encoding": {"x": YEAR, "y": y}},
             {"data": {"values": marks}, "mark": {"type": "rule", "color": ZERO_COLOUR, "strokeDash": [4, 3]},
-             "encoding": {"x": YEAR, "tooltip": [{"field": "year"}, {"field": "event"}]}},
+             "encoding": {"x": YEAR, "tooltip": [{"field": "year"}, {"field": "what"}, {"field": "event"}]}},
         ],
     }
 

@@ -8,7 +8,7 @@ file and the dotted path (``timeline.events[2].set.is_threat``), like the rest o
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -18,11 +18,12 @@ _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 MAX_EVENTS = 200
 #: The numeric state a year's stage game reads from its parameters (range: the parameter catalogue):
-#: the brief's list, plus the founders' bond, al-Qaeda's money and what a pledge would buy, which
-#: change with the era (1990s in power, the insurgency, talks in prospect).
+#: the brief's list, plus the founders' bond, al-Qaeda's money, what a pledge would buy and what the
+#: break is worth held back as a chip, which change with the era (1990s in power, the insurgency,
+#: talks in prospect: the chip is worth little with no talks to trade it in).
 NUMERIC_STATE = ("years_together", "leader_legitimacy", "aq_leader_standing", "bayat_public",
                  "haqqani_rank", "is_threat", "retaliation_memory", "personal_ties", "aq_money",
-                 "pledge_relief")
+                 "pledge_relief", "chip_value")
 #: The state that is a choice between two words, and its two words (the first is 0, the second 1).
 WORD_STATE = {"governs": ("insurgency", "in_power"), "us_posture": ("present", "withdrawn")}
 Probability = float
@@ -38,15 +39,57 @@ class Hazards(BaseModel):
     is_surge: Probability = Field(0.05, ge=0, le=1)            # IS-Khorasan grows stronger
     detection: Probability = Field(0.05, ge=0, le=1)           # covert ties behind a deal exposed
     takeover: Probability = Field(0.3, ge=0, le=1)             # the Taliban take power once the US is gone
+    revelation: Probability = Field(0.0, ge=0, le=1)           # a leader's death revealed: a succession
+    haqqani_rise: Probability = Field(0.0, ge=0, le=1)         # the Haqqanis' rank rises a step
+
+
+#: The hazards a scripted event can also make happen in its year (``leader_death: true``): the same
+#: consequences as the random draw. An al-Qaeda attack is scripted as ``attack: true``.
+SCRIPTABLE = ("detection", "leader_death", "aq_leader_death", "is_surge", "takeover", "revelation",
+              "haqqani_rise")
+#: The US levers an event can set from its year on (the concession is offered, not set).
+SCRIPTED_LEVERS = ("pressure", "verification")
 
 
 class Succession(BaseModel):
-    """What a death does to the state (multipliers of the standing before it)."""
+    """What a death (or its revelation) does to the state: the successor's legitimacy and al-Qaeda's
+    leader's standing as multipliers of the standing before it; what belongs to the person reset (a
+    succession leaves al-Qaeda's pledge to the new leader not yet publicly accepted, and either
+    leader's death ends the founders' personal ties); the steps of an IS surge and a Haqqani rise."""
 
     model_config = _STRICT
     legitimacy_kept: float = Field(0.7, ge=0, le=1)
     standing_kept: float = Field(0.7, ge=0, le=1)
     is_surge_step: float = Field(0.15, ge=0, le=1)
+    bayat_public: float = Field(0.0, ge=0, le=1)       # the pledge's public acceptance after a succession
+    haqqani_step: float = Field(0.2, ge=0, le=1)
+
+
+class Split(BaseModel):
+    """What a split-off faction does in later years: it weakens the leadership (legitimacy times
+    ``legitimacy_kept`` the year it splits) and can host al-Qaeda (after a Sever al-Qaeda hides with it
+    unexposed). Model assumptions: the article names the risk of fragmentation (Negotiations ¶4) and
+    the Haqqanis' protection (Taliban costs ¶7), not these sizes."""
+
+    model_config = _STRICT
+    legitimacy_kept: float = Field(0.85, ge=0, le=1)
+    hosts_al_qaeda: bool = True
+
+
+class Credibility(BaseModel):
+    """What a promise is worth before it is paid: the share of an offer's value the Taliban counts
+    while it is offered, and once signed (the model's own assumption, not the article's)."""
+
+    model_config = _STRICT
+    offered: float = Field(0.9, ge=0, le=1)
+    signed: float = Field(0.98, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _rises_with_signature(self) -> Credibility:
+        if self.signed < self.offered:
+            raise ValueError(f"signed: {self.signed} is below offered ({self.offered}); a signature "
+                             "cannot make a promise less credible")
+        return self
 
 
 class AfterDelivery(BaseModel):
@@ -57,12 +100,28 @@ class AfterDelivery(BaseModel):
     value_share: float = Field(0.4, ge=0, le=1)        # worth of a government's wants vs a withdrawal
     verification_share: float = Field(0.3, ge=0, le=1)  # monitoring left without a presence
     pressure_share: float = Field(0.0, ge=0, le=1)      # military pressure left
+    trace: float = Field(0.5, ge=0, le=1)               # chance an attack abroad is traced to Afghanistan
 
 
 class Offer(BaseModel):
+    """A US offer and its terms: what the Taliban must do for it. ``sever`` (the default: the article
+    doubts the US would settle for less, Negotiations ¶1) is met by a Sever; ``pledge`` by a Sever or
+    by a public pledge in a year with no detection of covert ties and no attack traced to Afghanistan."""
+
     model_config = _STRICT
     concession: float = Field(ge=0, le=1)
     verification: float | None = Field(None, ge=0, le=1)
+    terms: Literal["sever", "pledge"] = "sever"
+
+
+class Ultimatum(BaseModel):
+    """A demand to hand al-Qaeda's leader over, backed by a threat of invasion, as after September 11
+    (Intro ¶1; Taliban costs ¶1; the threat is public record, not the article's). In its year nothing
+    is offered; a Keep or a pledge (which hands no one over) bears the threat in full, a Sever
+    complies. The threat is the scenario's ``pressure_cost`` at full pressure unless given here."""
+
+    model_config = _STRICT
+    threat: float | None = Field(None, ge=0, le=3)   # what invasion and the regime's fall cost
 
 
 class Event(BaseModel):
@@ -75,6 +134,16 @@ class Event(BaseModel):
     sign: bool = False
     deliver: bool = False
     attack: bool = False          # an al-Qaeda attack abroad traced to Afghanistan, with US retaliation
+    detection: bool = False       # covert ties exposed (the hazards below, scripted for this year)
+    leader_death: bool = False
+    aq_leader_death: bool = False
+    is_surge: bool = False
+    takeover: bool = False
+    revelation: bool = False
+    haqqani_rise: bool = False
+    hazards: dict[str, float] = {}   # this year's probabilities, for this year alone
+    ultimatum: Ultimatum | None = None
+    levers: dict[str, float] = {}    # pressure, verification: from this year on
     note: str = Field("", max_length=1_000)
     section: str = Field("", max_length=1_000)
 
@@ -92,7 +161,43 @@ class Event(BaseModel):
             else:
                 known = ", ".join((*NUMERIC_STATE, *WORD_STATE))
                 raise ValueError(f"set.{key}: unknown state variable (known: {known})")
+        for key, value in self.hazards.items():
+            if key not in Hazards.model_fields:
+                raise ValueError(f"hazards.{key}: unknown hazard (known: {', '.join(Hazards.model_fields)})")
+            if isinstance(value, bool) or not 0 <= value <= 1:
+                raise ValueError(f"hazards.{key}: {value!r} is not a probability in [0, 1]")
+        for key, value in self.levers.items():
+            if key not in SCRIPTED_LEVERS:
+                raise ValueError(f"levers.{key}: not a lever an event can set (known: "
+                                 f"{', '.join(SCRIPTED_LEVERS)}; a concession is an offer)")
+            if isinstance(value, bool) or not 0 <= value <= 1:
+                raise ValueError(f"levers.{key}: {value!r} is outside [0, 1]")
         return self
+
+    def describe(self) -> str:
+        """What the event does, in a few words (the timeline's text and the survival chart's marks)."""
+        words = []
+        if self.offer is not None:
+            words.append(f"offer {self.offer.concession:g} ({self.offer.terms} terms)")
+        flags = (("signature due", self.sign), ("delivery due", self.deliver), ("attack", self.attack),
+                 ("ultimatum", self.ultimatum is not None))
+        words += [w for w, on in flags if on]
+        words += [k.replace("_", " ") for k in SCRIPTABLE if getattr(self, k)]
+        if self.set:
+            words.append("set " + ", ".join(self.set))
+        if self.levers:
+            words.append("levers " + ", ".join(f"{k} {v:g}" for k, v in self.levers.items()))
+        if self.hazards:
+            words.append("hazards " + ", ".join(f"{k} {v:g}" for k, v in self.hazards.items()))
+        return "; ".join(words)
+
+    def year_hazards(self, base: Hazards) -> Hazards:
+        """The hazards of this event's year: ``base``, overridden by the event's ``hazards``, with each
+        hazard scripted to happen (``leader_death: true``) at probability 1."""
+        changes = {**self.hazards, **{k: 1.0 for k in SCRIPTABLE if getattr(self, k)}}
+        if self.attack:
+            changes["aq_attack"] = 1.0
+        return base.model_copy(update=changes) if changes else base
 
 
 class Timeline(BaseModel):
@@ -101,9 +206,13 @@ class Timeline(BaseModel):
     years: int | None = Field(None, ge=1, le=60)
     memory_decay: float = Field(0.3, ge=0, le=1)       # share of the memory of retaliation lost a year
     in_power_isolation: float = Field(0.4, ge=0, le=2)  # a government's extra cost of hosting al-Qaeda
+    in_power_haven: float = Field(0.5, ge=0, le=2)      # a haven held, not only in prospect (Intro ¶5)
+    sever_absorbing: bool = True                        # off: a severed trajectory may ally again
+    split: Split = Split()
     state: dict[str, str] = {}
     hazards: Hazards = Hazards()
     succession: Succession = Succession()
+    credibility: Credibility = Credibility()
     after_delivery: AfterDelivery = AfterDelivery()
     events: list[Event] = Field([], max_length=MAX_EVENTS)
 

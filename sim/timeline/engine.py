@@ -23,20 +23,27 @@ from sim.engine.runspec import solution_settings
 from sim.model.game import build_game
 from sim.model.solve import solve
 from sim.spec.scenario import Scenario
-from sim.spec.timeline_section import NUMERIC_STATE, Event, Timeline, parse_timeline
+from sim.spec.timeline_section import NUMERIC_STATE, Event, Hazards, Timeline, Ultimatum, parse_timeline
 from sim.timeline.limits import MAX_YEARS
 
 Array = NDArray[np.float64]
-NONE, OFFERED, SIGNED, DELIVERED = range(4)
-DEAL_STATES = ("none", "offered", "signed", "delivered")
-#: Random numbers each trajectory uses per year, by purpose (one row each).
+NONE, OFFERED, SIGNED, DELIVERED, SPENT = range(5)
+#: ``spent``: the US withdrew without delivering, which ends any open offer (the concession is gone).
+DEAL_STATES = ("none", "offered", "signed", "delivered", "spent")
+#: Random numbers each trajectory uses per year, by purpose (one row each). New rows go at the end:
+#: the generator fills the rows in order, so the earlier rows keep their numbers.
 UNIFORMS = ("leader_death", "aq_leader_death", "is_surge", "takeover", "terminal", "trace", "aq_attack",
-            "detection")
+            "detection", "revelation", "haqqani_rise", "withdrawn_trace")
 BLOCK = 4096
 STREAM = 8   # spawn_key prefix of the timeline's streams (parameter sampling uses one-level keys)
 DEFAULT_YEARS = 15
 LEVER_NAMES = ("concession", "verification", "pressure")
-DEAL_FATES = ("signed", "delivered", "voided_by_detection", "voided_by_attack")
+#: What became of offers, counted over trajectories: a signature and a delivery happen only where the
+#: Taliban's move met the offer's terms that year; a signed deal is voided by a move that does not meet
+#: them (a Keep, or a pledge under Sever terms), or, under pledge terms, by a detection of covert ties
+#: or a traced attack; a US withdrawal without delivery ends an open offer.
+DEAL_FATES = ("signed", "delivered", "voided_by_move", "voided_by_detection", "voided_by_attack",
+              "ended_by_withdrawal")
 
 
 @dataclass
@@ -49,9 +56,11 @@ class State:
     split: NDArray[np.bool_]
     severed: NDArray[np.bool_]
     sever_year: NDArray[np.int64]
+    delivery_year: NDArray[np.int64]
     deal: NDArray[np.int8]
     offer: Array
     offer_verification: Array
+    pledge_terms: NDArray[np.bool_]   # the open offer asks only for a verified pledge
 
     @classmethod
     def start(cls, params: Mapping[str, Array | float], n: int, spec: Timeline, levers) -> State:
@@ -61,9 +70,16 @@ class State:
             numeric,
             np.full(n, spec.state.get("governs") == "in_power"),
             np.full(n, spec.state.get("us_posture") == "withdrawn"),
-            np.zeros(n, bool), np.zeros(n, bool), np.full(n, -1, np.int64),
+            np.zeros(n, bool), np.zeros(n, bool), np.full(n, -1, np.int64), np.full(n, -1, np.int64),
             np.full(n, OFFERED if offered else NONE, np.int8),
-            np.full(n, levers["concession"]), np.full(n, levers["verification"]))
+            np.full(n, levers["concession"]), np.full(n, levers["verification"]), np.zeros(n, bool))
+
+    def open_offer(self) -> NDArray[np.bool_]:
+        return (self.deal == OFFERED) | (self.deal == SIGNED)
+
+    def spent(self) -> NDArray[np.bool_]:
+        """The withdrawal is gone, delivered or not: only what a government wants can be offered."""
+        return (self.deal == DELIVERED) | (self.deal == SPENT)
 
 
 @dataclass
@@ -95,6 +111,8 @@ class Projection:
     tallies: list[YearTally]
     sever_year: NDArray[np.int64] = field(repr=False)
     deal: dict[str, int] = field(default_factory=dict)
+    #: Per trajectory, the calendar year its deal was delivered (-1: never).
+    delivery_year: NDArray[np.int64] | None = field(default=None, repr=False)
 
 
 def lever_mean(tally: YearTally, lever: str, draws: int) -> float:
@@ -111,66 +129,126 @@ def uniforms(seed: int, year_index: int, start: int, stop: int) -> Array:
     return joined[:, start - first * BLOCK: stop - first * BLOCK]
 
 
-def year_levers(state: State, levers: Mapping[str, float], spec: Timeline) -> dict[str, Array]:
+def year_levers(state: State, levers: Mapping[str, float], spec: Timeline,
+                ultimatum: Ultimatum | None = None) -> dict[str, Array]:
     """The US levers the state allows this year: the offer on the table (nothing before one, a
     government's wants after a delivered withdrawal), and pressure and monitoring cut back once the
-    US has withdrawn."""
+    US has withdrawn; under an ultimatum the pressure is the threat, in full.
+
+    A government's wants enter as what they are worth on a withdrawal's scale, ``offer * value_share``,
+    the scale the chip's threshold reads: whether a Sever is still reachable after the withdrawal is
+    the comparison of that worth with the threshold."""
     after = spec.after_delivery
-    on_table = (state.deal == OFFERED) | (state.deal == SIGNED)
-    concession = np.where(on_table, state.offer, np.where(state.deal == DELIVERED, after.offer, 0.0))
+    on_table = state.open_offer()
+    wants = after.offer * after.value_share
+    concession = np.where(on_table, state.offer, np.where(state.spent(), wants, 0.0))
     verification = np.where(on_table, state.offer_verification, levers["verification"])
     verification = np.where(state.withdrawn, verification * after.verification_share, verification)
     pressure = np.where(state.withdrawn, levers["pressure"] * after.pressure_share, levers["pressure"])
+    if ultimatum is not None:
+        pressure = np.ones_like(pressure)
     return {"concession": concession, "verification": verification, "pressure": pressure}
 
 
-def year_parameters(params: Mapping[str, Array | float], state: State, spec: Timeline) -> dict:
-    """The stage game's parameters this year: the trajectory's draw, overridden by the state."""
+def year_parameters(params: Mapping[str, Array | float], state: State, spec: Timeline,
+                    ultimatum: Ultimatum | None = None) -> dict:
+    """The stage game's parameters this year: the trajectory's draw, overridden by the state.
+
+    A promise is not a payment: an open offer is worth its value times its credibility (offered, or
+    signed); after the withdrawal is gone, the lever already carries a government's wants at their
+    worth (:func:`year_levers`). Under pledge terms a pledge that holds earns the whole offer
+    (``pledge_credit`` 1), as a Sever does."""
     p = dict(params)
     p.update(state.numeric)
     p["isolation_cost"] = params["isolation_cost"] + spec.in_power_isolation * state.in_power
-    p["concession_value"] = np.where(state.deal == DELIVERED,
-                                     spec.after_delivery.value_share * np.asarray(params["concession_value"]),
-                                     params["concession_value"])
+    # Who governs: in power, al-Qaeda holds a haven rather than its prospect (Intro ¶5).
+    p["haven_prospect"] = params["haven_prospect"] + spec.in_power_haven * state.in_power
+    # After the US has gone an attack abroad is traced to Afghanistan only sometimes: the expected
+    # retaliation falls with it.
+    p["retaliation_cost"] = np.where(state.withdrawn, spec.after_delivery.trace, 1.0) * np.asarray(
+        params["retaliation_cost"])
+    if spec.split.hosts_al_qaeda:   # a faction split off earlier shelters al-Qaeda after a Sever
+        p["exposure_cost"] = np.where(state.split, 0.0, params["exposure_cost"])
+    cred = spec.credibility
+    worth = np.select([state.deal == OFFERED, state.deal == SIGNED], [cred.offered, cred.signed], 1.0)
+    p["concession_value"] = worth * np.asarray(params["concession_value"])
+    p["pledge_credit"] = np.where(state.open_offer() & state.pledge_terms, 1.0, params["pledge_credit"])
+    if ultimatum is not None:   # only a hand-over (a Sever) escapes the threat; a pledge earns nothing
+        p["pledge_credit"] = 0.0
+        if ultimatum.threat is not None:
+            p["pressure_cost"] = ultimatum.threat
     return p
 
 
-def apply_events(events: list[Event], state: State, tally: dict[str, int]) -> tuple[bool, bool]:
-    """Scripted events of one year, before its play. Returns (scripted attack, delivery due)."""
-    attack = deliver = False
+@dataclass
+class YearScript:
+    """What the script says of one year beyond its changes of state: its hazards (scripted events at
+    probability 1), and whether a signature and a delivery are due at the year's end."""
+
+    hazards: Hazards
+    sign: bool = False
+    deliver: bool = False
+    ultimatum: Ultimatum | None = None
+
+
+def year_hazards(spec: Timeline, year: int) -> Hazards:
+    """The hazards of ``year``: the section's, overridden by that year's events."""
+    h = spec.hazards
+    for e in spec.events:
+        if e.year == year:
+            h = e.year_hazards(h)
+    return h
+
+
+def apply_events(events: list[Event], state: State, spec: Timeline, levers: dict[str, float],
+                 tally: dict[str, int]) -> YearScript:
+    """Scripted events of one year, before its play: state set, offers made, levers changed (``levers``
+    is updated in place: they hold from this year on)."""
+    script = YearScript(spec.hazards)
     for e in events:
         for key, value in e.set.items():
             if key == "governs":
                 state.in_power[:] = value == "in_power"
             elif key == "us_posture":
-                state.withdrawn[:] = value == "withdrawn"
+                withdrawn = value == "withdrawn"
+                if withdrawn:   # a withdrawal without delivery: the concession is spent, open offers end
+                    ending = state.open_offer()
+                    state.deal[ending] = SPENT
+                    tally["ended_by_withdrawal"] += int(ending.sum())
+                state.withdrawn[:] = withdrawn
             else:
                 state.numeric[key][:] = value
-        if e.offer is not None:   # a delivered concession stays spent: it is not offered again
-            open_ = state.deal != DELIVERED
+        if e.offer is not None:   # a spent concession is not offered again
+            open_ = ~state.spent()
             state.deal[open_] = OFFERED
             state.offer[open_] = e.offer.concession
+            state.pledge_terms[open_] = e.offer.terms == "pledge"
             if e.offer.verification is not None:
                 state.offer_verification[open_] = e.offer.verification
-        if e.sign:
-            signing = (state.deal == OFFERED) & ~state.severed
-            state.deal[signing] = SIGNED
-            tally["signed"] += int(signing.sum())
-        attack |= e.attack
-        deliver |= e.deliver
-    return attack, deliver
+        levers.update(e.levers)
+        script.hazards = e.year_hazards(script.hazards)
+        script.sign |= e.sign
+        if e.ultimatum is not None:
+            script.ultimatum = e.ultimatum
+        script.deliver |= e.deliver
+    return script
 
 
-def apply_hazards(u: Array, state: State, spec: Timeline) -> None:
-    """This year's random changes of state (deaths, IS surges, a takeover after withdrawal)."""
-    h, s = spec.hazards, spec.succession
-    legit = state.numeric["leader_legitimacy"]
-    legit[u[0] < h.leader_death] *= s.legitimacy_kept
-    standing = state.numeric["aq_leader_standing"]
-    standing[u[1] < h.aq_leader_death] *= s.standing_kept
-    is_threat = state.numeric["is_threat"]
+def apply_hazards(u: Array, state: State, h: Hazards, spec: Timeline) -> None:
+    """This year's random changes of state (a death or its revelation and the succession, al-Qaeda's
+    leader's death, an IS surge, a Haqqani rise, a takeover after withdrawal); ``h`` are the year's
+    probabilities (a scripted event's is 1)."""
+    s, num = spec.succession, state.numeric
+    succession = (u[0] < h.leader_death) | (u[8] < h.revelation)
+    num["leader_legitimacy"][succession] *= s.legitimacy_kept
+    num["bayat_public"][succession] = s.bayat_public
+    aq_death = u[1] < h.aq_leader_death
+    num["aq_leader_standing"][aq_death] *= s.standing_kept
+    num["personal_ties"][succession | aq_death] = 0.0
     surge = u[2] < h.is_surge
-    is_threat[surge] = np.minimum(1.0, is_threat[surge] + s.is_surge_step)
+    num["is_threat"][surge] = np.minimum(1.0, num["is_threat"][surge] + s.is_surge_step)
+    rise = u[9] < h.haqqani_rise
+    num["haqqani_rank"][rise] = np.minimum(1.0, num["haqqani_rank"][rise] + s.haqqani_step)
     state.in_power |= state.withdrawn & (u[3] < h.takeover)
 
 
@@ -189,30 +267,32 @@ def play(params: dict, levers: dict, concept: str, lam: float, u: Array) -> dict
     return out
 
 
-def close_year(state: State, played: dict, u: Array, spec: Timeline, year: int, scripted_attack: bool,
-               deliver: bool, tally: dict[str, int]) -> YearTally:
+def close_year(state: State, played: dict, u: Array, spec: Timeline, year: int, script: YearScript,
+               tally: dict[str, int]) -> YearTally:
     """Carry the year's outcome into the state: Sever, split, retaliation, the deal's fate."""
+    h = script.hazards
     alive = ~state.severed
-    from_outside = (u[6] < spec.hazards.aq_attack) | scripted_attack   # a hazard or the script
+    from_outside = u[6] < h.aq_attack   # a hazard, or the script's attack (probability 1)
     attack = alive & (played["attack"] | from_outside)
-    traced = alive & (played["traced"] | from_outside)
+    # once the US has gone, a played attack is traced to Afghanistan with probability after_delivery.trace
+    found = ~state.withdrawn | (u[10] < spec.after_delivery.trace)
+    traced = alive & ((played["traced"] & found) | from_outside)
     memory = state.numeric["retaliation_memory"]
     memory[:] = np.where(traced, 1.0, memory * (1 - spec.memory_decay))
-    detected = alive & (played["detected"] | (u[7] < spec.hazards.detection))
-    signed = state.deal == SIGNED
-    by_detection, by_attack = signed & detected & ~traced, signed & traced
-    tally["voided_by_detection"] += int(by_detection.sum())
-    tally["voided_by_attack"] += int(by_attack.sum())
-    state.deal[by_detection | by_attack] = NONE
-    if deliver:
-        delivering = (state.deal == SIGNED) & alive
-        state.deal[delivering] = DELIVERED
-        state.withdrawn |= delivering
-        tally["delivered"] += int(delivering.sum())
-    severs = alive & played["sever"]
-    state.sever_year[severs] = year
-    state.severed |= severs
-    state.split |= alive & played["split"]
+    detected = alive & (played["detected"] | (u[7] < h.detection))
+    if spec.sever_absorbing:
+        severs = alive & played["sever"]
+        severed = state.severed | severs
+    else:   # the scenario's switch: a severed trajectory that keeps or pledges this year allies again
+        severed = played["sever"].copy()
+        severs = severed & (state.sever_year < 0)
+    _settle_deal(state, severed, ~severed & played["distance"], detected, traced, script, tally)
+    state.delivery_year[(state.deal == DELIVERED) & (state.delivery_year < 0)] = year
+    state.sever_year[severs] = year   # the year of the first Sever
+    state.severed = severed
+    splits = alive & played["split"] & ~state.split
+    state.numeric["leader_legitimacy"][splits] *= spec.split.legitimacy_kept
+    state.split |= splits
     state.numeric["years_together"][~state.severed] += 1
     still = ~state.severed
     return YearTally(int(still.sum()), int((still & played["keep"]).sum()),
@@ -220,25 +300,56 @@ def close_year(state: State, played: dict, u: Array, spec: Timeline, year: int, 
                      int(attack.sum()), int(traced.sum()))
 
 
+def _settle_deal(state: State, severed: NDArray[np.bool_], pledged: NDArray[np.bool_],
+                 detected: NDArray[np.bool_], traced: NDArray[np.bool_], script: YearScript,
+                 tally: dict[str, int]) -> None:
+    """The contract at the year's end. The terms are met by a Sever (this year or before: a severed
+    trajectory keeps meeting them) and, under pledge terms, by a pledge with no detection of covert
+    ties and no attack traced to Afghanistan. A signed deal whose terms are not met is void (the offer
+    is withdrawn); a signature, then a delivery, due this year happen only where they are met."""
+    move_meets = severed | (pledged & state.pledge_terms)
+    met = severed | (move_meets & ~detected & ~traced)
+    signed = state.deal == SIGNED
+    by_move = signed & ~move_meets
+    by_attack = signed & move_meets & ~met & traced
+    by_detection = signed & move_meets & ~met & ~traced
+    for name, flags in (("voided_by_move", by_move), ("voided_by_attack", by_attack),
+                        ("voided_by_detection", by_detection)):
+        tally[name] += int(flags.sum())
+    state.deal[signed & ~met] = NONE
+    if script.sign:
+        signing = (state.deal == OFFERED) & met
+        state.deal[signing] = SIGNED
+        tally["signed"] += int(signing.sum())
+    if script.deliver:
+        delivering = (state.deal == SIGNED) & met
+        state.deal[delivering] = DELIVERED
+        state.withdrawn |= delivering
+        tally["delivered"] += int(delivering.sum())
+
+
 def simulate_chunk(scenario: Scenario, spec: Timeline, years: list[int], params: dict, seed: int,
-                   start: int, stop: int, concept: str, lam: float) -> tuple[list[YearTally], Array, dict]:
+                   start: int, stop: int, concept: str, lam: float
+                   ) -> tuple[list[YearTally], Array, dict, NDArray[np.int64]]:
     """Run trajectories ``start:stop`` through every year."""
     n = stop - start
     state = State.start(params, n, spec, scenario.levers)
     fates = dict.fromkeys(DEAL_FATES, 0)
+    in_force = {k: float(v) for k, v in scenario.levers.items()}   # scripted levers change it
     tallies = []
     for i, year in enumerate(years):
         u = uniforms(seed, i, start, stop)
-        attack, deliver = apply_events([e for e in spec.events if e.year == year], state, fates)
-        apply_hazards(u, state, spec)
-        levers = year_levers(state, scenario.levers, spec)
-        played = play(year_parameters(params, state, spec), levers, concept, lam, u)
-        played["sever"] |= state.severed   # Sever is absorbing
-        tally = close_year(state, played, u, spec, year, attack, deliver, fates)
+        script = apply_events([e for e in spec.events if e.year == year], state, spec, in_force, fates)
+        apply_hazards(u, state, script.hazards, spec)
+        levers = year_levers(state, in_force, spec, script.ultimatum)
+        played = play(year_parameters(params, state, spec, script.ultimatum), levers, concept, lam, u)
+        if spec.sever_absorbing:
+            played["sever"] |= state.severed
+        tally = close_year(state, played, u, spec, year, script, fates)
         tally.concession, tally.verification, tally.pressure = (
             int(np.rint(levers[k] * FIXED_POINT).astype(np.int64).sum()) for k in LEVER_NAMES)
         tallies.append(tally)
-    return tallies, state.sever_year, fates
+    return tallies, state.sever_year, fates, state.delivery_year
 
 
 def project(scenario: Scenario, years: int | None = None, draws: int | None = None, seed: int | None = None,
@@ -259,7 +370,7 @@ def project(scenario: Scenario, years: int | None = None, draws: int | None = No
     tallies = [_add([p[0][i] for p in parts]) for i in range(span)]
     fates = {k: sum(p[2][k] for p in parts) for k in DEAL_FATES}
     return Projection(scenario, spec, calendar, drawn.draws, drawn.seed, concept, lam, tallies,
-                      np.concatenate([p[1] for p in parts]), fates)
+                      np.concatenate([p[1] for p in parts]), fates, np.concatenate([p[3] for p in parts]))
 
 
 def default_span(spec: Timeline) -> int:

@@ -66,7 +66,16 @@ def render(pr: Projection, fmt: str) -> str:
         return json.dumps(data, indent=2) + "\n"
     if fmt == "csv":
         return _csv(data)
-    return _text(data)
+    return _text(data, marks(pr))
+
+
+def marks(pr: Projection) -> dict[int, str]:
+    """Per calendar year, the scripted events that mark it (the text's last column)."""
+    out: dict[int, list[str]] = {}
+    for e in pr.spec.events:
+        if e.describe():
+            out.setdefault(e.year, []).append(e.describe())
+    return {year: "; ".join(words) for year, words in out.items()}
 
 
 def _csv(data: dict[str, Any]) -> str:
@@ -79,15 +88,16 @@ def _csv(data: dict[str, Any]) -> str:
     return buf.getvalue()
 
 
-def _text(data: dict[str, Any]) -> str:
+def _text(data: dict[str, Any], events: dict[int, str] | None = None) -> str:
+    events = events or {}
     lines = [f"{data['scenario']}: {data['years']} years from {data['start']}, "
              f"{data['draws']:,} trajectories, {data['solution'].upper()}, seed {data['seed']}",
              "",
-             "year  P(alliance) [95% interval]   keep  pledge severed  split  AQ attack abroad"]
+             "year  P(alliance) [95% interval]   keep  pledge severed  split  AQ attack abroad  scripted"]
     for s, sh in zip(data["survival"], data["shares"], strict=True):
         lines.append(f"{s['year']}  {s['p_alliance']:6.1%} [{s['lo']:6.1%}, {s['hi']:6.1%}]  "
                      f"{sh['keep']:6.1%} {sh['distance']:6.1%} {sh['severed']:6.1%} {sh['split']:6.1%} "
-                     f"{sh['external_op']:6.1%}")
+                     f"{sh['external_op']:6.1%}           {events.get(s['year'], '')}".rstrip())
     sy = data["sever_year"]
     lines += ["", f"Severed by the end: {sy['share_severed']:.1%}"
               + (f"; year of the Sever p10 {sy['p10']}, median {sy['median']}, p90 {sy['p90']}"

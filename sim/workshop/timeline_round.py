@@ -16,7 +16,7 @@ import numpy as np
 from sim.engine.intervals import wilson
 from sim.spec.scenario import Scenario
 from sim.timeline import Projection, project
-from sim.timeline.engine import UNIFORMS, uniforms
+from sim.timeline.engine import UNIFORMS, uniforms, year_hazards
 from sim.workshop.cards import Card
 
 #: Most trajectory-years (trajectories x years) one team's timeline result runs; a round may run
@@ -97,17 +97,19 @@ def _deal_sentence(pr: Projection) -> str:
     n, d = pr.draws, pr.deal
     if not d["signed"]:
         return "No deal was signed in any trajectory."
-    return (f"The deal was signed in {d['signed'] / n:.0%} of the trajectories and delivered in "
-            f"{d['delivered'] / n:.0%}; exposed covert ties voided it in {d['voided_by_detection'] / n:.0%} "
-            f"and an attack abroad in {d['voided_by_attack'] / n:.0%}.")
+    return (f"The deal was signed in {d['signed'] / n:.0%} of the trajectories (only where the Taliban's "
+            f"move met its terms) and delivered in {d['delivered'] / n:.0%}; a move short of the terms "
+            f"voided it in {d['voided_by_move'] / n:.0%}, exposed covert ties in "
+            f"{d['voided_by_detection'] / n:.0%} and an attack abroad in {d['voided_by_attack'] / n:.0%}.")
 
 
 def hazards_fired(pr: Projection) -> dict[str, np.ndarray]:
     """``(years, trajectories)`` flags of each random event in each year, redrawn from the projection's
     own streams (:func:`sim.timeline.engine.uniforms`), so they are the ones the trajectories met."""
-    h = pr.spec.hazards
     rows = [uniforms(pr.seed, i, 0, pr.draws) for i in range(len(pr.years))]
-    return {name: np.stack([u[UNIFORMS.index(name)] < getattr(h, name) for u in rows])
+    hazards = [year_hazards(pr.spec, year) for year in pr.years]
+    return {name: np.stack([u[UNIFORMS.index(name)] < getattr(h, name) for u, h in zip(rows, hazards,
+                                                                                      strict=True)])
             for name in HAZARD_WORDS}
 
 

@@ -224,3 +224,29 @@ def test_a_latin_hypercube_past_the_per_draw_cap_is_refused_because_its_design_i
     status, _, err = cli(capsys, "run", "baseline-2018", "--draws", "10000001", "--sampler", "lhs")
     assert status == 2
     assert "at most 10,000,000 draws" in err and "random sampler" in err and "Traceback" not in err
+
+
+# -- the two lenses on the command line (Negotiations ¶2) ----------------------------------------------
+
+
+def test_the_material_lens_on_the_command_line_is_the_librarys_material_lens(capsys):
+    """``--lens material`` equals switching off, by hand, the terms the library's lens switches off;
+    at a phased withdrawal (0.6) it severs in almost every draw, where the full model does not."""
+    from sim.spec.lenses import MATERIAL_OFF
+    by_hand = [f"--set=parameters.{n}=0" for names in MATERIAL_OFF.values() for n in names]
+    lens = run_json(capsys, "--lens", "material", "--set", "levers.concession=0.6")
+    assert lens == run_json(capsys, *by_hand, "--set", "levers.concession=0.6")
+    full = run_json(capsys, "--lens", "full", "--set", "levers.concession=0.6")
+    assert lens != full
+
+
+@pytest.mark.parametrize("command", [("timeline", "baseline-2018", "--years", "2", "--draws", "300"),
+                                     ("analyze", "baseline-2018", "--what", "price", "--draws", "2000")])
+def test_timeline_and_analyze_take_the_lens_too(capsys, command):
+    results = {}
+    for lens in ("full", "material"):
+        status, out, err = cli(capsys, *command, "--lens", lens, "--format", "json",
+                               "--set", "levers.concession=0.6")
+        assert status == 0, err
+        results[lens] = json.loads(out)
+    assert results["full"] != results["material"]

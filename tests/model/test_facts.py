@@ -16,6 +16,7 @@ import pytest
 import sim
 from sim.engine.driver import run_sample, sample
 from sim.spec.lenses import through_lens
+from sim.timeline import project
 
 DRAWS = 20_000
 OFFER = "what-if-major-concession"  # the 2018 baseline with a concession of 0.7 on the table
@@ -129,6 +130,21 @@ def test_fact5_fails_when_legitimacy_neither_shields_the_reversal_nor_holds_the_
     assert not clearly_more(strong, weak, sigmas=2, at_least=0.0)
 
 
+FACT5_CHANNELS = ("legitimacy_shield", "faction_loyalty", "endorsement_value")
+
+
+@pytest.mark.parametrize(("channel", "at_least"), [("legitimacy_shield", 0.05), ("faction_loyalty", 0.05),
+                                                   ("endorsement_value", 0.005)])
+def test_fact5_holds_through_each_channel_alone(channel, at_least):
+    """Separate companions: with the other two channels off, each one alone still makes a weaker
+    leader sever less (the shield of the reversal cost, the faction's loyalty, the endorsement's worth
+    to a leader short of legitimacy), so a fault in any one channel shows."""
+    off = {f"parameters.{c}": 0.0 for c in FACT5_CHANNELS if c != channel}
+    weak = run(OFFER, **off, **{"parameters.leader_legitimacy": 0.2})
+    strong = run(OFFER, **off, **{"parameters.leader_legitimacy": 0.8})
+    assert clearly_more(strong, weak, at_least=at_least)
+
+
 # -- fact 6: the Haqqanis' rise makes a sever less likely ---------------------------------------------
 
 
@@ -144,6 +160,18 @@ def test_fact6_fails_when_the_haqqanis_are_not_close_to_al_qaeda():
     low = run(OFFER, **off, **{"parameters.haqqani_rank": 0.1})
     high = run(OFFER, **off, **{"parameters.haqqani_rank": 1.0})
     np.testing.assert_array_equal(low.per_draw["sever"], high.per_draw["sever"])
+
+
+@pytest.mark.parametrize(("channel_off", "through"), [("haqqani_cost", "the hardline faction"),
+                                                    ("split_cost", "the leadership's cost of breaking")])
+def test_fact6_holds_through_each_channel_alone(channel_off, through):
+    """Separate companions: the Haqqanis weigh on a Sever through the leadership's own cost of breaking
+    (`haqqani_cost`) and through the hardline faction's offence, which costs the leadership a split
+    (`split_cost`); with either off, the other alone still makes the rank matter."""
+    off = {f"parameters.{channel_off}": 0.0}
+    low = run(OFFER, **off, **{"parameters.haqqani_rank": 0.1})
+    high = run(OFFER, **off, **{"parameters.haqqani_rank": 1.0})
+    assert clearly_more(low, high, at_least=0.2), through
 
 
 # -- fact 7: larger offers never deter; a Sever price exists in part of the space ------------------
@@ -244,3 +272,57 @@ def test_fact12_with_the_chip_hypothesis_on_the_sever_curve_jumps_at_the_thresho
 def test_fact12_with_the_chip_hypothesis_off_the_curve_does_not_jump():
     jump, se = sever_jump_at_threshold(**{"parameters.chip_switch": 0.0})
     assert jump < 0.002
+
+
+# -- mechanisms the facts rest on -------------------------------------------------------------------
+
+
+def test_refusing_an_offer_costs_the_leadership_with_the_pro_negotiation_side():
+    """Negotiations ¶3: the leadership answers to the side that wants talks, so refusing a substantial
+    offer costs it; with the concession of 0.7 on the table, Keep is clearly rarer than if a refusal
+    cost nothing (the same draws)."""
+    free = run(OFFER, **{"parameters.moderate_discontent": 0.0})
+    assert clearly_more(free, run(OFFER), outcome="keep")
+
+
+def test_monitoring_makes_a_pledge_with_covert_ties_worth_less():
+    """Monitoring detects covert ties with a chance that rises with verification (Prospects ¶3-4):
+    on the baseline, strong monitoring leaves a pledge clearly rarer than weak monitoring."""
+    weak, strong = (run("baseline-2018", **{"levers.verification": v}) for v in (0.1, 0.9))
+    assert clearly_more(weak, strong, outcome="distance", at_least=0.3)
+
+
+def test_monitoring_changes_nothing_when_it_cannot_detect():
+    """The companion: with no chance of detecting covert ties, verification changes no draw's move."""
+    blind = {"parameters.detect_low": 0.0, "parameters.detect_active": 0.0}
+    weak, strong = (run("baseline-2018", **blind, **{"levers.verification": v}) for v in (0.1, 0.9))
+    np.testing.assert_array_equal(weak.per_draw["distance"], strong.per_draw["distance"])
+
+
+# -- fact 13: 2001 was an ultimatum, and the leadership refused -------------------------------------------
+
+#: The bonds of shared history and personal ties (Prospects ¶1) and the accepted pledge of allegiance
+#: (Intro ¶5; Prospects ¶2).
+BONDS_OFF = {"parameters.shared_history_bond": 0.0, "parameters.personal_ties": 0.0,
+             "parameters.bayat_public": 0.0}
+
+
+def ultimatum_2001(**changes: float) -> tuple[float, bool]:
+    """P(Sever: al-Qaeda's leader handed over) in 2001 under the preset's ultimatum (the Taliban in
+    power, an attack, the threat of invasion, nothing offered), and whether the central draw severs."""
+    sc = sim.load_scenario("2001", changes)
+    share = 1 - project(sc, years=1, draws=DRAWS // 4).tallies[0].alive / (DRAWS // 4)
+    central = sc.updated({f"parameters.{n}": q.value for n, q in sc.params.items()})
+    return share, project(central, years=1, draws=1).tallies[0].alive == 0
+
+
+def test_fact13_under_the_2001_ultimatum_the_leadership_refuses_to_hand_over_al_qaedas_leader():
+    share, central_severs = ultimatum_2001()
+    assert not central_severs
+    assert share < 0.3
+
+
+def test_fact13_fails_without_the_bonds_the_personal_ties_and_the_accepted_pledge():
+    share, central_severs = ultimatum_2001(**BONDS_OFF)
+    assert central_severs
+    assert share > 0.5

@@ -18,11 +18,13 @@ from sim.model.solve import solve
 from sim.present.timeline_charts import survival_chart
 from sim.spec.lenses import through_lens
 from sim.spec.scenario import ScenarioError, parse_yaml
+from sim.spec.timeline_section import SCRIPTABLE, Event
 from sim.timeline import project
 from sim.timeline.summary import summary
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLAY = "history-1996-2018"
+OFFER_PRESET = "what-if-major-concession"
 NO_HAZARDS = {f"timeline.hazards.{h}": 0.0
               for h in ("leader_death", "aq_leader_death", "aq_attack", "is_surge", "detection", "takeover")}
 
@@ -55,21 +57,43 @@ def test_the_replay_keeps_the_alliance_on_its_central_path_through_every_recorde
     assert pr.tallies[-1].distance == 1          # 2018: the public pledge, not a break (fact 1)
 
 
-def test_the_replay_under_qre_severs_by_2018_in_few_trajectories():
-    pr = project(sim.load_scenario(REPLAY), draws=2000, solution="qre")
-    assert 1 - alive(pr)[-1] < 0.06
+def test_the_replay_under_qre_severs_few_trajectories_at_the_recorded_shocks_after_2001():
+    years = by_year(project(sim.load_scenario(REPLAY), draws=2000, solution="qre"))
+    assert years[2001] > 0.85
+    assert years[2010] - years[2018] < 0.08
+
+
+def test_the_replays_2001_is_an_ultimatum_refused_in_power():
+    pr = project(central(REPLAY), draws=1, years=7)
+    ultimatum = [e for e in pr.spec.events if e.year == 2001][0]
+    assert ultimatum.ultimatum is not None and ultimatum.attack
+    assert pr.tallies[5].alive == 1 and pr.tallies[5].keep == 1   # 2001: Omar keeps bin Laden
+
+
+def fact4_drop(**changes: float) -> tuple[float, float]:
+    """Survival in 2010 and its fall from 2010 to 2018, across bin Laden's death and the revelation."""
+    years = by_year(project(sim.load_scenario(REPLAY, {f"parameters.{k}": v for k, v in changes.items()}),
+                            draws=2000))
+    return years[2010], years[2010] - years[2018]
 
 
 def test_fact4_bin_ladens_death_and_omars_revelation_break_no_alliance_in_the_replay():
-    pr = project(sim.load_scenario(REPLAY), draws=2000)
-    years = by_year(pr)
-    assert years[2018] == years[2010] > 0.95
+    before, drop = fact4_drop()
+    assert before > 0.95 and drop < 0.01
 
 
-def test_fact4_fails_under_the_material_reading_which_severs_at_bin_ladens_death():
-    pr = project(through_lens(sim.load_scenario(REPLAY), "material"), draws=2000)
-    years = by_year(pr)
-    assert years[2010] - years[2011] > 0.15
+def test_fact4_fails_without_the_bonds_of_shared_history_which_carry_it():
+    """The companion: with the bonds off the two deaths sever a fifth of the trajectories."""
+    assert fact4_drop(shared_history_bond=0.0)[1] > 0.12
+
+
+def test_fact4_is_not_carried_by_the_chip_which_is_worth_little_before_talks():
+    assert fact4_drop(chip_switch=0.0)[1] < 0.05
+
+
+def test_fact4_fails_under_the_material_reading_which_does_not_survive_the_record():
+    years = by_year(project(through_lens(sim.load_scenario(REPLAY), "material"), draws=2000))
+    assert years[2011] < 0.5
 
 
 # -- fact 10: backlash --------------------------------------------------------------------------------
@@ -92,6 +116,32 @@ def test_fact10_after_an_attack_and_retaliation_a_sever_is_less_likely_in_the_ne
 
 def test_fact10_fails_when_retaliation_leaves_no_backlash():
     assert severs_after_an_attack(True, backlash_cost=0.0) == severs_after_an_attack(False, backlash_cost=0.0)
+
+
+def plays_after_an_attack(events: list[dict], decay: float = 0.3) -> list[tuple[int, int, int]]:
+    """Per year from 2019, (allied, keep, pledge) under the SPE with al-Qaeda's own attacks worth
+    nothing (so the script alone sets the memory of retaliation)."""
+    sc = sim.load_scenario(OFFER_PRESET, {"timeline.events": events, "timeline.memory_decay": decay,
+                                          "timeline.start": 2019, "parameters.external_ops_value": 0.0,
+                                          **NO_HAZARDS})
+    return [(t.alive, t.keep, t.distance) for t in project(sc, years=5, draws=6000).tallies]
+
+
+BY_HAND = [{"year": 2019}, *({"year": 2020 + k, "set": {"retaliation_memory": round(0.7 ** k, 6)}}
+                            for k in range(4))]
+
+
+def test_fact10_year_by_year_the_backlash_is_fresh_after_the_attack_then_fades_at_the_scenarios_rate():
+    """An attack in 2019 plays, year by year, exactly like a memory of retaliation set by hand to 1 in
+    2020 and multiplied by 1 - memory_decay (0.7) each year after: 1, 0.7, 0.49, 0.343."""
+    attacked = plays_after_an_attack([{"year": 2019, "attack": True}])
+    assert attacked == plays_after_an_attack(BY_HAND)
+    assert len({keep for _, keep, _ in attacked[1:]}) > 1   # the fading memory moves the play
+
+
+def test_fact10_year_by_year_fails_when_the_memory_fades_at_another_rate():
+    faster = plays_after_an_attack([{"year": 2019, "attack": True}], decay=0.6)
+    assert faster != plays_after_an_attack(BY_HAND)
 
 
 # -- projections ----------------------------------------------------------------------------------------
@@ -144,24 +194,71 @@ def test_the_same_seed_gives_the_same_trajectories_whatever_the_chunking():
     assert whole.deal == parts.deal
 
 
-# -- the deal --------------------------------------------------------------------------------------------
+# -- the deal: a contract --------------------------------------------------------------------------------
 
 DEAL = [{"year": 2019, "offer": {"concession": 0.5, "verification": 0.6}}, {"year": 2020, "sign": True},
         {"year": 2021, "deliver": True}]
+PLEDGE_DEAL = [{"year": 2019, "offer": {"concession": 0.5, "verification": 0.6, "terms": "pledge"}},
+               {"year": 2020, "sign": True}, {"year": 2021, "deliver": True}]
+QUIET = {f"parameters.{k}": 0.0 for k in ("external_ops_value", "detect_active", "detect_low")}
+#: The issue's projection: an offer for a Sever in 2019, signed 2021, delivered 2023.
+CONTRACT = [{"year": 2019, "offer": {"concession": 0.7, "verification": 0.5}}, {"year": 2021, "sign": True},
+            {"year": 2023, "deliver": True}]
+
+
+def contract(terms: str = "sever", draws: int = 3000, **changes) -> sim.timeline.Projection:
+    events = [dict(CONTRACT[0], offer={**CONTRACT[0]["offer"], "terms": terms}), *CONTRACT[1:]]
+    sc = sim.load_scenario("baseline-2018", {"timeline.events": events, **changes})
+    return project(sc, years=8, draws=draws, solution="qre")
 
 
 def test_the_levers_after_a_delivered_concession_are_what_the_state_allows():
-    quiet = {f"parameters.{k}": 0.0 for k in ("external_ops_value", "detect_active", "detect_low")}
-    pr = project(central("baseline-2018", {**NO_HAZARDS, **quiet, "timeline.events": DEAL}), years=6, draws=1)
-    assert pr.deal == {"signed": 1, "delivered": 1, "voided_by_detection": 0, "voided_by_attack": 0}
+    pr = project(central("baseline-2018", {**NO_HAZARDS, **QUIET, "timeline.events": PLEDGE_DEAL}),
+                 years=6, draws=1)
+    assert pr.deal["signed"] == 1 and pr.deal["delivered"] == 1
     levers = {s["year"]: tuple(s["levers"].values()) for s in summary(pr)["shares"]}
     assert levers[2018] == pytest.approx((0.0, 0.3, 0.5))
     for year in (2019, 2020, 2021):   # the offer on the table, with its verification, until delivered
         assert levers[year] == pytest.approx((0.5, 0.6, 0.5))
     after = sim.timeline.parse_timeline(None, "x").after_delivery
     for year in (2022, 2023):   # the withdrawal is spent: only a government's wants, little monitoring
-        assert levers[year] == pytest.approx((after.offer, 0.3 * after.verification_share,
+        assert levers[year] == pytest.approx((after.offer * after.value_share, 0.3 * after.verification_share,
                                               0.5 * after.pressure_share))
+
+
+def test_a_pledge_under_sever_terms_is_neither_signed_nor_delivered():
+    """The central 2018 draw pledges at an offer of 0.5: it meets pledge terms, not Sever terms."""
+    pr = project(central("baseline-2018", {**NO_HAZARDS, **QUIET, "timeline.events": DEAL}), years=6, draws=1)
+    assert all(t.alive == 1 and t.distance == 1 for t in pr.tallies)
+    assert pr.deal["signed"] == 0 and pr.deal["delivered"] == 0
+
+
+def severs_after_a_delivery(worth_share: float, **changes: float) -> float:
+    """Share severed after a pledge deal delivered in 2021 (quiet, no hazards), when a government's
+    wants, offered in full, are worth ``worth_share`` of a withdrawal."""
+    sc = sim.load_scenario("baseline-2018", {
+        **NO_HAZARDS, **QUIET, "timeline.events": PLEDGE_DEAL, "timeline.after_delivery.offer": 1.0,
+        "timeline.after_delivery.value_share": worth_share,
+        **{f"parameters.{k}": v for k, v in changes.items()}})
+    pr = project(sc, years=8, draws=3000)
+    assert pr.deal["delivered"] > 2500
+    years = by_year(pr)
+    return years[2021] - years[2025]
+
+
+def test_after_a_delivery_the_wants_of_a_government_meet_the_chips_threshold_on_its_own_scale():
+    """The chip's threshold is 0.6 of a withdrawal: Severs after the delivery jump where the wants'
+    worth reaches it, and grow with the worth beyond it."""
+    below, at = severs_after_a_delivery(0.59), severs_after_a_delivery(0.6)
+    assert at - below > 0.008
+    assert severs_after_a_delivery(1.0) > 0.2
+
+
+def test_after_a_delivery_there_is_no_jump_at_the_threshold_without_the_chip():
+    """The companion: without the chip the Severs grow smoothly with the worth (a step of 0.01 in the
+    worth adds a few trajectories in a thousand, as the steps beside it do)."""
+    below, at = (severs_after_a_delivery(w, chip_switch=0.0) for w in (0.59, 0.6))
+    assert abs(at - below) < 0.004
 
 
 def test_a_delivered_concession_cannot_be_offered_again():
@@ -171,11 +268,160 @@ def test_a_delivered_concession_cannot_be_offered_again():
     assert "cannot be offered again" in str(err.value)
 
 
-def test_a_detected_tie_voids_a_signed_deal():
-    sc = central("baseline-2018", {**NO_HAZARDS, "timeline.hazards.detection": 1.0, "timeline.events": DEAL,
-                                   "parameters.external_ops_value": 0.0})
+def test_a_detected_tie_voids_a_signed_pledge_deal():
+    detected = [*PLEDGE_DEAL[:2], {"year": 2021, "deliver": True, "detection": True}]
+    sc = central("baseline-2018", {**NO_HAZARDS, **QUIET, "timeline.events": detected})
     pr = project(sc, years=6, draws=1)
+    assert pr.deal["signed"] == 1
     assert pr.deal["voided_by_detection"] == 1 and pr.deal["delivered"] == 0
+
+
+def test_no_delivery_ever_reaches_a_trajectory_that_did_not_meet_the_sever_terms():
+    pr = contract()
+    delivered = pr.delivery_year >= 0
+    assert pr.deal["delivered"] == int(delivered.sum()) > 50
+    assert np.all((pr.sever_year[delivered] >= 0) & (pr.sever_year[delivered] <= pr.delivery_year[delivered]))
+
+
+def test_under_pledge_terms_deliveries_reach_trajectories_that_never_severed():
+    """The companion: the terms, not something else, keep deliveries from pledging trajectories."""
+    pr = contract("pledge")
+    delivered = pr.delivery_year >= 0
+    assert np.sum(delivered & (pr.sever_year < 0)) > 100
+
+
+def test_a_sever_made_for_an_offer_leads_to_its_signature():
+    pr = contract()
+    severed_by_signature = int(np.sum((pr.sever_year >= 0) & (pr.sever_year <= 2021)))
+    assert pr.deal["signed"] == severed_by_signature > 50
+
+
+def test_signed_and_offered_deals_differ_in_play():
+    """Under pledge terms a signed offer is more credible than an unsigned one, so the year after the
+    signature fewer trajectories keep the alliance as it is (voids act only the year after: 2020's
+    play differs by the credibility alone). The companion: when a signature adds no credibility, the
+    two play alike."""
+    def keeps_2020(sign: bool, offered: float, signed: float) -> int:
+        events = [{"year": 2019, "offer": {"concession": 0.3, "terms": "pledge"}, "sign": sign}]
+        changes = {"timeline.events": events, "timeline.credibility": {"offered": offered, "signed": signed},
+                   **NO_HAZARDS}
+        pr = project(sim.load_scenario("baseline-2018", changes), years=3, draws=3000, solution="qre")
+        return pr.tallies[2].keep
+    assert keeps_2020(False, 0.5, 1.0) - keeps_2020(True, 0.5, 1.0) > 80
+    assert keeps_2020(False, 0.75, 0.75) == keeps_2020(True, 0.75, 0.75)
+
+
+def test_a_withdrawal_without_delivery_ends_the_open_offer():
+    events = [*CONTRACT[:1], {"year": 2020, "set": {"us_posture": "withdrawn"}}]
+    pr = project(sim.load_scenario("baseline-2018", {"timeline.events": events, **NO_HAZARDS}),
+                 years=4, draws=500)
+    alive_2019 = pr.tallies[1].alive
+    assert pr.deal["ended_by_withdrawal"] == 500 and alive_2019 < 500
+    after = sim.timeline.parse_timeline(None, "x").after_delivery
+    assert summary(pr)["shares"][3]["levers"]["concession"] == pytest.approx(after.offer * after.value_share)
+
+
+@pytest.mark.subprocess
+def test_the_timeline_command_fate_counts_add_up_for_a_sever_deal():
+    """baseline-2018, an offer for a Sever in 2019, signed 2021, delivered 2023, hazards off."""
+    events = json.dumps(CONTRACT)
+    hazards = [f"--set=timeline.hazards.{h}=0" for h in
+               ("leader_death", "aq_leader_death", "aq_attack", "is_surge", "detection", "takeover")]
+    out = subprocess.run([sys.executable, "-m", "sim", "timeline", "baseline-2018", "--years", "8",
+                          "--draws", "2000", "--solution", "qre", f"--set=timeline.events={events}", *hazards,
+                          "--format", "json"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    data = json.loads(out)
+    deal = data["deal"]
+    by_2023 = data["survival"][5]
+    assert by_2023["year"] == 2023
+    severed_2023 = round((1 - by_2023["p_alliance"]) * 2000)
+    voided = deal["voided_by_move"] + deal["voided_by_detection"] + deal["voided_by_attack"]
+    assert 0 < deal["delivered"] <= deal["signed"]
+    assert voided <= deal["signed"]
+    assert deal["delivered"] <= severed_2023
+
+
+# -- every hazard is also an event; levers by year ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [*SCRIPTABLE, "attack"])
+def test_a_scripted_event_equals_its_hazard_drawn_with_probability_one_that_year(name):
+    hazard = "aq_attack" if name == "attack" else name
+    base = {"timeline.start": 2018, "timeline.state": {"us_posture": "withdrawn"}}
+
+    def run(changes: dict, years: int = 1):
+        sc = sim.load_scenario("what-if-major-concession", {**base, **changes})
+        pr = project(sc, years=years, draws=1500, solution="qre")
+        return pr.tallies, pr.deal, pr.sever_year.tolist()
+
+    scripted = run({"timeline.events": [{"year": 2018, name: True}]})
+    assert scripted == run({f"timeline.hazards.{hazard}": 1.0})
+    later = run({"timeline.events": [{"year": 2019, name: True}]}, years=3)
+    assert later == run({"timeline.events": [{"year": 2019, "hazards": {hazard: 1.0}}]}, years=3)
+    if name not in ("detection", "attack"):   # these act on a deal or on the next years, not on the play
+        assert scripted != run({})
+
+
+def test_a_succession_resets_what_belongs_to_the_person():
+    """A leader's death scripted in 2020 plays exactly like setting by hand what a succession does:
+    legitimacy times legitimacy_kept (0.5 -> 0.35), al-Qaeda's pledge no longer publicly accepted, the
+    personal ties ended. The companion: a succession that restored full legitimacy would not."""
+    def plays(events: list[dict]) -> list[tuple[int, int, int]]:
+        sc = sim.load_scenario(OFFER_PRESET, {"timeline.events": events, "timeline.start": 2019,
+                                              "parameters.leader_legitimacy": 0.5, **NO_HAZARDS})
+        return [(t.alive, t.keep, t.distance) for t in project(sc, years=4, draws=3000).tallies]
+    reset = {"bayat_public": 0.0, "personal_ties": 0.0}
+    died = plays([{"year": 2020, "leader_death": True}])
+    assert died == plays([{"year": 2020, "set": {"leader_legitimacy": 0.35, **reset}}])
+    assert died != plays([{"year": 2020, "set": {"leader_legitimacy": 1.0, **reset}}])
+
+
+def test_levers_scripted_for_a_year_hold_from_that_year_on():
+    events = [{"year": 2020, "levers": {"pressure": 1.0, "verification": 0.8}}]
+    pr = project(central("baseline-2018", {**NO_HAZARDS, "timeline.events": events}), years=4, draws=1)
+    levers = {s["year"]: s["levers"] for s in summary(pr)["shares"]}
+    assert (levers[2019]["pressure"], levers[2019]["verification"]) == pytest.approx((0.5, 0.3))
+    for year in (2020, 2021):
+        assert (levers[year]["pressure"], levers[year]["verification"]) == pytest.approx((1.0, 0.8))
+
+
+# -- the state feeds back -----------------------------------------------------------------------------------
+
+
+def projected(name: str, changes: dict, years: int = 6) -> tuple:
+    pr = project(sim.load_scenario(name, changes), years=years, draws=3000, solution="qre")
+    return pr.tallies, pr.sever_year.tolist()
+
+
+def test_a_split_off_faction_changes_the_later_years():
+    """It weakens the leadership and shelters al-Qaeda after a Sever; the companion: in the year of
+    the split itself nothing differs, so the change is the state carried forward."""
+    off = {"timeline.split": {"legitimacy_kept": 1.0, "hosts_al_qaeda": False}}
+    assert projected(OFFER_PRESET, {}) != projected(OFFER_PRESET, off)
+    assert projected(OFFER_PRESET, {}, years=1) == projected(OFFER_PRESET, off, years=1)
+
+
+def test_with_the_sever_switch_off_severed_trajectories_may_ally_again():
+    reversible = {"timeline.sever_absorbing": False}
+    absorbing, not_absorbing = projected(OFFER_PRESET, {}), projected(OFFER_PRESET, reversible)
+    assert not_absorbing[0][-1].alive - absorbing[0][-1].alive > 100
+    assert projected(OFFER_PRESET, {}, years=1) == projected(OFFER_PRESET, reversible, years=1)
+
+
+def test_who_governs_moves_a_projection_through_a_governments_costs_and_al_qaedas_haven():
+    in_power = {"timeline.state": {"governs": "in_power"}}
+    assert projected("baseline-2018", {}) != projected("baseline-2018", in_power)
+    neutral = {"timeline.in_power_isolation": 0.0, "timeline.in_power_haven": 0.0}
+    assert projected("baseline-2018", neutral) == projected("baseline-2018", {**in_power, **neutral})
+
+
+def test_after_a_withdrawal_attacks_abroad_are_traced_only_sometimes():
+    def retaliations(posture: str, trace: float) -> int:
+        tallies, _ = projected("baseline-2018", {"timeline.state": {"us_posture": posture},
+                                                 "timeline.after_delivery.trace": trace, **NO_HAZARDS})
+        return sum(t.retaliation for t in tallies)
+    assert retaliations("withdrawn", 1.0) - retaliations("withdrawn", 0.3) > 300
+    assert retaliations("present", 1.0) == retaliations("present", 0.3)
 
 
 # -- validation and the command line ----------------------------------------------------------------------
@@ -187,6 +433,10 @@ def test_a_detected_tie_voids_a_signed_deal():
     ([{"year": 2020, "set": {"is_threat": 1.5}}], "set.is_threat", "outside the allowed range"),
     ([{"year": 2020, "set": {"governs": "exile"}}], "set.governs", "not one of"),
     ([{"year": 2010}], "events[0].year", "before the timeline's start"),
+    ([{"year": 2020, "hazards": {"plague": 0.5}}], "hazards.plague", "unknown hazard"),
+    ([{"year": 2020, "hazards": {"is_surge": 1.5}}], "hazards.is_surge", "not a probability"),
+    ([{"year": 2020, "levers": {"concession": 0.5}}], "levers.concession", "a concession is an offer"),
+    ([{"year": 2020, "offer": {"concession": 0.5, "terms": "treaty"}}], "offer.terms", "sever"),
 ])
 def test_a_bad_timeline_is_refused_naming_where(events, path, words):
     with pytest.raises(ScenarioError) as err:
@@ -204,7 +454,7 @@ def test_the_timeline_command_prints_the_survival_curve_as_json():
     assert [s["year"] for s in data["survival"]] == [2018, 2019, 2020]
     first = data["survival"][0]
     assert first["lo"] <= first["p_alliance"] <= first["hi"]
-    assert set(data["deal"]) == {"signed", "delivered", "voided_by_detection", "voided_by_attack"}
+    assert set(data["deal"]) == set(sim.timeline.engine.DEAL_FATES)
 
 
 @pytest.mark.subprocess
@@ -263,3 +513,18 @@ def test_a_downloaded_timeline_scenario_reproduces_the_same_projection():
     again = sim.load_scenario(parse_yaml(sc.to_yaml(), "download.yaml"))
     assert again.timeline == sc.timeline
     assert project(again, years=4, draws=300).tallies == project(sc, years=4, draws=300).tallies
+
+
+def test_the_events_table_keeps_terms_scripted_hazards_year_hazards_levers_and_ultimatums():
+    events = [{"year": 2001, "attack": True, "ultimatum": {}},
+              {"year": 2019, "offer": {"concession": 0.5, "terms": "pledge"}, "leader_death": True,
+               "haqqani_rise": True, "hazards": {"is_surge": 0.5}, "levers": {"pressure": 1.0},
+               "ultimatum": {"threat": 0.8}}]
+    parsed = [Event.model_validate(e) for e in events]
+    assert [Event.model_validate(e) for e in rows_to_events(events_to_rows(parsed))] == parsed
+    replay = sim.timeline.parse_timeline(sim.load_scenario(REPLAY).timeline, REPLAY).events
+    back = [Event.model_validate(e) for e in rows_to_events(events_to_rows(replay))]
+    assert back == [e.model_copy(update={"section": ""}) for e in replay]   # the table has no section
+    with pytest.raises(ScenarioError) as err:
+        rows_to_events([{"year": 2020, "happens": "plague"}])
+    assert "row 1.happens" in str(err.value)
