@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.spec.numbers import MAX_WHOLE, NumberError, read_whole
+
 DB_ENV = "ALLIANCE_WORKSHOP_DB"
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 SECRETS_KEY = "workshop_db"
@@ -367,9 +369,11 @@ def normal_code(code: Any) -> str:
 
 
 def _as_int(value: Any) -> int:
+    """An id from a link or a session as a positive whole number SQLite can hold, else -1 (no row):
+    ``int`` would take Arabic-Indic digits and pass a 20-digit id to SQLite, which overflows."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return read_whole(value, 0, MAX_WHOLE)
+    except NumberError:
         return -1
 
 

@@ -169,3 +169,17 @@ def test_text_that_reads_as_a_yaml_12_number_is_quoted_when_saved(tmp_path):
     path = write(tmp_path, "saved.yaml", saved.to_yaml())
     again = load_scenario(path)
     assert (again.name, again.description) == ("1e3", "0o17")
+
+
+@pytest.mark.parametrize(("args", "value"), [
+    (("run", "baseline-2018", "--draws"), "\u0663\u0660\u0660"),      # Arabic-Indic 300, once run as 300
+    (("run", "baseline-2018", "--seed"), "\uff17"),                    # a fullwidth 7
+    (("run", "baseline-2018", "--lambda"), "\u0661.\u0665"),           # Arabic-Indic 1.5
+    (("run", "baseline-2018", "--draws"), "\u00b2"),
+    (("run", "baseline-2018", "--draws"), "9" * 5000),
+    (("timeline", "baseline-2018", "--years"), "\u0665"),
+    (("analyze", "price", "baseline-2018", "--grid"), "\U0001d7d1\U0001d7ce"),
+])
+def test_a_number_flag_takes_ascii_digits_only(capsys, args, value):
+    err = refused(capsys, *args, value)
+    assert args[-1] in err and ("digits 0-9" in err or "characters" in err or "not a number" in err), err
