@@ -7,12 +7,14 @@ no data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
 
-from sim.workshop.store import Store, Team, Workshop, WorkshopError
+from sim.present.settings import escape_markdown
+from sim.workshop.store import Store, StoreFault, Team, Workshop, WorkshopError
 
 TEAM, FACILITATOR = "ws_team", "ws_facilitator"
 TEAM_PARAM, MAX_PARAM = "team", 80
@@ -21,8 +23,33 @@ REFRESH_SECONDS = 3
 
 
 def store() -> Store:
-    """The store at the configured path (cheap: a path and a schema check)."""
-    return Store()
+    """The store at the configured path (cheap: a path and a schema check). A file that cannot be
+    used stops the page with what happened and what to do; one that can only be read says so."""
+    try:
+        db = Store()
+    except StoreFault as fault:
+        show_fault(fault)
+        st.stop()
+    if db.read_only:
+        st.warning("Read-only: the workshop database can be read but nothing new can be saved. "
+                   + escape_markdown(StoreFault("read-only", "").todo))
+    return db
+
+
+def show_fault(fault: StoreFault) -> None:
+    """What happened to the database and what to do, instead of a traceback (the path is shown as
+    typed: it is the operator's, but may hold markdown)."""
+    st.error(f"**The workshop's database cannot be used.** {escape_markdown(fault.what)}")
+    st.info(f"**What to do.** {escape_markdown(fault.todo)}")
+
+
+@contextmanager
+def faults_shown() -> Iterator[None]:
+    """Around a page or a fragment: a fault of the database met part way is shown, not raised."""
+    try:
+        yield
+    except StoreFault as fault:
+        show_fault(fault)
 
 
 def _signed_in(entry_key: str, check: Callable[[Any, Any], Any]) -> tuple[Any, str] | None:

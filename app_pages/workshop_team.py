@@ -60,6 +60,11 @@ def position_form(db: Store, card: Card, team: Team, token: str) -> None:
 
 @st.fragment(run_every=_workshop.REFRESH_SECONDS)
 def round_status(db: Store, team: Team, token: str) -> None:
+    with _workshop.faults_shown():
+        _round_status(db, team, token)
+
+
+def _round_status(db: Store, team: Team, token: str) -> None:
     rounds = db.rounds(team.workshop)
     if not rounds or rounds[-1].status != "open":
         st.info("No round is open: wait for the facilitator.")
@@ -137,4 +142,5 @@ def main() -> None:
                            file_name="debrief.html", mime="text/html", on_click="ignore")
 
 
-main()
+with _workshop.faults_shown():
+    main()

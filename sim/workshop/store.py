@@ -17,10 +17,12 @@ import json
 import os
 import secrets
 import sqlite3
+import tempfile
+import threading
 import time
 import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,56 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 class WorkshopError(ValueError):
     """A request the workshop refuses, with a message for the person who made it."""
+
+
+#: What to do, by kind of fault (the pages show it under what happened).
+_TODO = {
+    "folder": "Create that folder, or point the ALLIANCE_WORKSHOP_DB environment variable at a file in a "
+              "folder the app may write to, then restart the app.",
+    "directory": "Point ALLIANCE_WORKSHOP_DB at a file inside that folder (for example workshop.sqlite3 "
+                 "in it), then restart the app.",
+    "corrupt": "Nothing more has been written to it. Move the file aside (keep it: it may be recoverable), "
+               "or point ALLIANCE_WORKSHOP_DB at a new file, restart the app, then restore your workshop "
+               "from the backup downloaded on the facilitator's board.",
+    "read-only": "Everything recorded can still be read here, but nothing new can be saved. Make the file "
+                 "and its folder writable, or copy the file to a writable folder and point "
+                 "ALLIANCE_WORKSHOP_DB at the copy, then restart the app.",
+    "disk": "Free space on that disk (or point ALLIANCE_WORKSHOP_DB at a disk with room and restart the "
+            "app), then try again: what was recorded before is kept.",
+    "busy": "Another program holds the database: wait a moment and try again.",
+    "other": "Try again; if it persists, restart the app, or restore the workshop from a backup downloaded "
+             "on the facilitator's board into a new file named by ALLIANCE_WORKSHOP_DB.",
+}
+
+
+class StoreFault(Exception):
+    """The database file cannot be used as asked (damaged, read-only, a full disk...): ``what``
+    happened and ``todo``, for the facilitator; ``kind`` names the fault (a key of :data:`_TODO`)."""
+
+    def __init__(self, kind: str, what: str):
+        self.kind, self.what, self.todo = kind, what, _TODO[kind]
+        super().__init__(f"{what} {self.todo}")
+
+
+def _fault(exc: BaseException, path: Path, writing: bool) -> StoreFault:
+    """The :class:`StoreFault` an error of SQLite (or of the file system) on ``path`` stands for."""
+    name = getattr(exc, "sqlite_errorname", "")
+    said = " ".join(str(exc).split())[:200]
+    where = str(path)
+    if name == "SQLITE_NOTADB":
+        return StoreFault("corrupt", f"The workshop database {where} is not a SQLite database ({said}): "
+                                     "the file is damaged or is another kind of file.")
+    if name.startswith("SQLITE_CORRUPT"):
+        return StoreFault("corrupt", f"The workshop database {where} is damaged ({said}).")
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+        return StoreFault("disk", f"The disk holding the workshop database {where} is full or failing "
+                                  f"({said}); the last change was not recorded.")
+    if name.startswith("SQLITE_READONLY") or (writing and name.startswith("SQLITE_CANTOPEN")):
+        return StoreFault("read-only", f"The workshop database {where} can be read but not written: the file "
+                                       "or its folder is read-only.")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreFault("busy", f"The workshop database {where} is locked by another program ({said}).")
+    return StoreFault("other", f"The workshop database {where} could not be used ({said}).")
 
 
 @dataclass(frozen=True)
@@ -134,23 +186,72 @@ def _same(secret: str, digest: str) -> bool:
 
 
 class Store:
-    """All reads and writes of one database file; each call opens, commits and closes its connection."""
+    """All reads and writes of one database file; each call opens, commits and closes its connection.
+
+    Every fault of the file or its disk is raised as a :class:`StoreFault` (what happened, what to do),
+    never as SQLite's own error. A file that can be read but not written (a read-only folder: WAL
+    mode cannot create its ``-shm`` file there) is opened immutable, and :attr:`read_only` is set:
+    everything can be read, and every write is refused with the fault. The file's integrity is
+    checked (``PRAGMA quick_check``) the first time a process opens it.
+    """
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.schema_version() != SCHEMA_VERSION:  # a page run on an up-to-date file takes no lock
-            con = self._connect()
-            try:
-                con.execute("PRAGMA journal_mode=WAL")  # stays set in the file for every later connection
-            finally:
-                con.close()
+        #: True when the file can be read but not written (see above).
+        self.read_only = False
+        if self.path.is_dir():
+            raise StoreFault("directory", f"The workshop database {self.path} is a folder, not a file.")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreFault("folder", f"The folder {self.path.parent} for the workshop database does not "
+                                       f"exist and cannot be created ({exc.strerror or exc}).") from None
+        version = self._opening_version()
+        _check_integrity(self)
+        if version != SCHEMA_VERSION:  # a page run on an up-to-date file takes no lock
+            if self.read_only:
+                raise StoreFault("read-only", f"The workshop database {self.path} needs an update its "
+                                              "read-only folder does not allow.")
+            with self._faults(writing=True):
+                con = self._connect()
+                try:
+                    con.execute("PRAGMA journal_mode=WAL")  # stays set in the file for every later connection
+                finally:
+                    con.close()
             self.migrate()
+
+    def _opening_version(self) -> int:
+        """The file's schema version, read as a writer could; if the file exists but cannot be opened
+        so (a read-only folder), read immutable and mark the store read-only."""
+        try:
+            return self.schema_version()
+        except StoreFault as fault:
+            if fault.kind not in ("read-only", "other"):
+                raise
+            if not self.path.is_file():
+                if fault.kind == "other" and _can_write_in(self.path.parent):
+                    raise
+                raise StoreFault("read-only", f"The workshop database {self.path} cannot be created: its "
+                                              "folder is read-only.") from None
+        self.read_only = True
+        return self.schema_version()
 
     # ------------------------------------------------------------------------- connections
 
+    @contextmanager
+    def _faults(self, writing: bool) -> Iterator[None]:
+        """SQLite's and the file system's errors as :class:`StoreFault`; a refusal passes through."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            raise _fault(exc, self.path, writing) from None
+
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+        if self.read_only:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            con = sqlite3.connect(uri, uri=True, timeout=BUSY_MS / 1000, isolation_level=None)
+        else:
+            con = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
         con.row_factory = sqlite3.Row
         con.execute("PRAGMA foreign_keys=ON")
         return con
@@ -158,24 +259,30 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One short transaction that takes the write lock at once (no upgrade deadlocks)."""
-        con = self._connect()
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+        if self.read_only:
+            raise StoreFault("read-only", f"The workshop database {self.path} can be read but not written: "
+                                          "the file or its folder is read-only; this change was not saved.")
+        with self._faults(writing=True):
+            con = self._connect()
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                if con.in_transaction:
+                    with suppress(sqlite3.Error):   # a damaged file may refuse even this
+                        con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
 
     def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        con = self._connect()
-        try:
-            return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
+        with self._faults(writing=False):
+            con = self._connect()
+            try:
+                return con.execute(sql, args).fetchall()
+            finally:
+                con.close()
 
     def schema_version(self) -> int:
         return self._read("PRAGMA user_version")[0][0]
@@ -362,6 +469,161 @@ class Store:
         self.team(team.id, token)
         rows = self._read("SELECT round, result FROM results WHERE team = ? ORDER BY round", (team.id,))
         return {r["round"]: json.loads(r["result"]) for r in rows}
+
+    # ------------------------------------------------------------------------- backup and restore
+
+    def backup(self, workshop: Workshop) -> bytes:
+        """A SQLite file holding ``workshop`` alone: a consistent copy taken with SQLite's online backup
+        API while teams keep submitting, then stripped of every other workshop (and vacuumed, so that
+        their rows are gone from the bytes too). It works on a read-only store as well."""
+        workshop = self._own(workshop)
+        copy = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            with self._faults(writing=False):
+                source = self._connect()
+                try:
+                    source.backup(copy)
+                finally:
+                    source.close()
+            _keep_only(copy, workshop.id)
+            copy.execute("VACUUM")
+            return copy.serialize()
+        finally:
+            copy.close()
+
+    def restore(self, data: bytes, code: str, key: str) -> Workshop:
+        """Put back the workshop of a :meth:`backup` whose join code and facilitator key are ``code`` and
+        ``key``: it replaces the same workshop here, or goes into a database that holds no rows under
+        its ids (a new file after a damaged one). Teams keep their links; refused whole otherwise."""
+        if not isinstance(data, bytes | bytearray) or len(data) > MAX_BACKUP_BYTES:
+            raise WorkshopError(f"A backup is a file of at most {MAX_BACKUP_BYTES // 2**20} MB.")
+        copy = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            rows = _backup_rows(copy, bytes(data))
+            (saved,) = rows["workshops"]
+            if saved["code"] != normal_code(code) or not _same(str(key), saved["key_digest"]):
+                raise WorkshopError("That join code and facilitator key do not match the backup's workshop.")
+        finally:
+            copy.close()
+        with self._write() as con:
+            here = con.execute("SELECT id, key_digest FROM workshops WHERE code = ?",
+                               (saved["code"],)).fetchone()
+            if here is not None:
+                if here["id"] != saved["id"] or here["key_digest"] != saved["key_digest"]:
+                    raise WorkshopError("Another workshop with that join code is in this database: restore "
+                                        "into a new file (point ALLIANCE_WORKSHOP_DB at it and restart the "
+                                        "app).")
+                _delete_workshop(con, saved["id"])
+            for table in _TABLES:
+                if table in _KEYED and rows[table]:
+                    ids = [r["id"] for r in rows[table]]
+                    clash = con.execute(f"SELECT COUNT(*) FROM {table} WHERE id IN "   # noqa: S608 - fixed names
+                                        f"({','.join('?' * len(ids))})", ids).fetchone()[0]
+                    if clash:
+                        raise WorkshopError("This database already holds other workshops' rows under the "
+                                            "backup's ids: restore into a new file (point "
+                                            "ALLIANCE_WORKSHOP_DB at it and restart the app).")
+                for row in rows[table]:
+                    con.execute(f"INSERT INTO {table} VALUES ({','.join('?' * len(row))})", tuple(row))  # noqa: S608
+        return Workshop(saved["id"], saved["code"], saved["card"])
+
+    def _own(self, workshop: Any) -> Workshop:
+        """``workshop`` checked against the file: a :class:`Workshop` that exists here, as stored."""
+        if not isinstance(workshop, Workshop):
+            raise WorkshopError("Not a workshop.")
+        rows = self._read("SELECT id, code, card FROM workshops WHERE id = ? AND code = ?",
+                          (_as_int(workshop.id), str(workshop.code)))
+        if not rows:
+            raise WorkshopError("That workshop is not in this database.")
+        return Workshop(*rows[0])
+
+
+def _can_write_in(folder: Path) -> bool:
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+#: Paths (with their inode) whose integrity this process has checked and found sound.
+_INTACT: set[tuple[str, int, int]] = set()
+_INTACT_LOCK = threading.Lock()
+
+
+def _check_integrity(store: Store) -> None:
+    """``PRAGMA quick_check`` of the store's file, once per process and file: a damaged file is found
+    when the app starts, not at a team's submission."""
+    try:
+        stat = store.path.stat()
+    except OSError:
+        return
+    key = (str(store.path.resolve()), stat.st_ino, stat.st_dev)
+    with _INTACT_LOCK:
+        if key in _INTACT:
+            return
+    try:
+        found = [row[0] for row in store._read("PRAGMA quick_check")]
+    except StoreFault as fault:   # pages so damaged that the check itself stops
+        if fault.kind != "corrupt":
+            raise
+        found = [fault.what.rsplit("(", 1)[-1].rstrip(").")]
+    if found != ["ok"]:
+        shown_found = "; ".join(found[:3])[:300]
+        raise StoreFault("corrupt", f"The workshop database {store.path} failed its integrity check "
+                                    f"({shown_found}).")
+    with _INTACT_LOCK:
+        _INTACT.add(key)
+
+
+#: The largest backup a restore reads (the app's upload limit is 1 MB; a workshop's is tens of kB).
+MAX_BACKUP_BYTES = 8 * 2**20
+#: The tables, parents first; those keyed by an ``id`` of their own.
+_TABLES = ("workshops", "teams", "rounds", "shocks", "submissions", "results")
+_KEYED = ("workshops", "teams", "submissions")
+
+
+def _keep_only(con: sqlite3.Connection, workshop: int) -> None:
+    teams = "(SELECT id FROM teams WHERE workshop = ?)"
+    con.execute("BEGIN")
+    con.execute(f"DELETE FROM results WHERE team NOT IN {teams}", (workshop,))   # noqa: S608
+    con.execute(f"DELETE FROM submissions WHERE team NOT IN {teams}", (workshop,))   # noqa: S608
+    for table in ("shocks", "rounds", "teams"):
+        con.execute(f"DELETE FROM {table} WHERE workshop != ?", (workshop,))   # noqa: S608
+    con.execute("DELETE FROM workshops WHERE id != ?", (workshop,))
+    con.execute("COMMIT")
+
+
+def _delete_workshop(con: sqlite3.Connection, workshop: int) -> None:
+    teams = "(SELECT id FROM teams WHERE workshop = ?)"
+    con.execute(f"DELETE FROM results WHERE team IN {teams}", (workshop,))   # noqa: S608
+    con.execute(f"DELETE FROM submissions WHERE team IN {teams}", (workshop,))   # noqa: S608
+    for table in ("shocks", "rounds", "teams"):
+        con.execute(f"DELETE FROM {table} WHERE workshop = ?", (workshop,))   # noqa: S608
+    con.execute("DELETE FROM workshops WHERE id = ?", (workshop,))
+
+
+def _backup_rows(copy: sqlite3.Connection, data: bytes) -> dict[str, list[sqlite3.Row]]:
+    """The rows of a backup file, each table's, after checking that it is one: a sound SQLite file of a
+    schema this version reads (migrated in memory if older), holding exactly one workshop."""
+    not_backup = "That file is not a workshop backup"
+    try:
+        copy.deserialize(data)
+        copy.row_factory = sqlite3.Row
+        if [r[0] for r in copy.execute("PRAGMA quick_check")] != ["ok"]:
+            raise WorkshopError(f"{not_backup}: it is damaged.")
+        version = copy.execute("PRAGMA user_version").fetchone()[0]
+        if not 1 <= version <= SCHEMA_VERSION:
+            raise WorkshopError(f"{not_backup} this version can read (schema {version}).")
+        for number in range(version, SCHEMA_VERSION):
+            for statement in filter(str.strip, MIGRATIONS[number].split(";")):
+                copy.execute(statement)
+        rows = {t: copy.execute(f"SELECT * FROM {t}").fetchall() for t in _TABLES}   # noqa: S608
+    except sqlite3.Error as exc:
+        raise WorkshopError(f"{not_backup} ({' '.join(str(exc).split())[:120]}).") from None
+    if len(rows["workshops"]) != 1:
+        raise WorkshopError(f"{not_backup} of one workshop.")
+    return rows
 
 
 def normal_code(code: Any) -> str:
