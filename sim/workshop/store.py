@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 import secrets
 import sqlite3
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.spec.numbers import MAX_WHOLE, NumberError, read_whole
+from sim.spec.numbers import MAX_WHOLE, NumberError, read_number, read_whole
 
 DB_ENV = "ALLIANCE_WORKSHOP_DB"
 SECRETS_FILE = Path(".streamlit/secrets.toml")
@@ -38,6 +39,11 @@ CODE_LENGTH = 6
 MAX_TEAM_NAME = 40
 MAX_TEAMS = 24
 MAX_POSITION_BYTES = 2000
+MAX_TABLES = 99
+#: The longest round, in minutes, and the most draws a round may ask for (the card's own limit is lower).
+MAX_ROUND_MINUTES = 24 * 60
+MAX_ROUND_DRAWS = 10_000_000
+MAX_NAME_CHARS = 64
 BUSY_MS = 15_000
 
 MIGRATIONS: tuple[str, ...] = (
@@ -243,6 +249,9 @@ class Store:
         """SQLite's and the file system's errors as :class:`StoreFault`; a refusal passes through."""
         try:
             yield
+        except sqlite3.IntegrityError as exc:   # a constraint: the request's fault, not the file's
+            raise WorkshopError(f"That change was refused: it conflicts with what is recorded "
+                                f"({' '.join(str(exc).split())[:120]}).") from None
         except (sqlite3.Error, OSError) as exc:
             raise _fault(exc, self.path, writing) from None
 
@@ -319,7 +328,10 @@ class Store:
         return Workshop(*rows[0])
 
     def card_of(self, workshop: int) -> str:
-        return self._read("SELECT card FROM workshops WHERE id = ?", (workshop,))[0]["card"]
+        rows = self._read("SELECT card FROM workshops WHERE id = ?", (_workshop_id(workshop),))
+        if not rows:
+            raise WorkshopError(_NO_WORKSHOP)
+        return rows[0]["card"]
 
     def facilitate(self, code: str, key: str) -> Workshop:
         """The workshop whose facilitator key is ``key``; one message for a wrong code or key."""
@@ -333,7 +345,12 @@ class Store:
 
     def join(self, code: str, name: str, role: str | None = None, table: int = 1) -> tuple[Team, str]:
         """Add a team; returns it and its secret token (the session's proof of being that team)."""
-        name = " ".join(str(name).split())
+        if not isinstance(name, str):
+            raise WorkshopError("A team name is text.")
+        if role is not None and (not isinstance(role, str) or not 1 <= len(role) <= MAX_NAME_CHARS):
+            raise WorkshopError("A role is the name of one of the card's roles.")
+        table = _whole_arg(table, "The table", 1, MAX_TABLES)
+        name = " ".join(name.split())
         if not 1 <= len(name) <= MAX_TEAM_NAME:
             raise WorkshopError(f"A team name needs 1 to {MAX_TEAM_NAME} characters.")
         workshop = self.workshop(code)
@@ -364,14 +381,18 @@ class Store:
 
     def teams(self, workshop: int) -> list[Team]:
         rows = self._read("SELECT id, workshop, name, role, table_no FROM teams WHERE workshop = ? "
-                          "ORDER BY id", (workshop,))
+                          "ORDER BY id", (_workshop_id(workshop),))
         return [Team(*tuple(r)) for r in rows]
 
     # ------------------------------------------------------------------------- rounds
 
     def open_round(self, workshop: int, minutes: float, draws: int) -> Round:
         """Open the next round with a countdown of ``minutes`` and a fresh seed fixed for all teams."""
+        workshop = _workshop_id(workshop)
+        minutes = _number_arg(minutes, "A round's minutes", 0, MAX_ROUND_MINUTES)
+        draws = _whole_arg(draws, "A round's draws", 1, MAX_ROUND_DRAWS)
         with self._write() as con:
+            _exists(con, workshop)
             last = con.execute("SELECT number, status FROM rounds WHERE workshop = ? ORDER BY number DESC "
                                "LIMIT 1", (workshop,)).fetchone()
             if last is not None and last["status"] == "open":
@@ -384,7 +405,9 @@ class Store:
         return new
 
     def lock_round(self, workshop: int) -> Round:
+        workshop = _workshop_id(workshop)
         with self._write() as con:
+            _exists(con, workshop)
             cur = con.execute("UPDATE rounds SET status = 'locked' WHERE workshop = ? AND status = 'open'",
                               (workshop,))
             if cur.rowcount == 0:
@@ -393,14 +416,18 @@ class Store:
 
     def rounds(self, workshop: int) -> list[Round]:
         rows = self._read("SELECT number, status, opened, closes, seed, draws FROM rounds WHERE workshop = ? "
-                          "ORDER BY number", (workshop,))
+                          "ORDER BY number", (_workshop_id(workshop),))
         return [Round(*tuple(r)) for r in rows]
 
     # ------------------------------------------------------------------------- shocks
 
     def add_shock(self, workshop: int, key: str) -> int:
         """Record a shock for every round after the last one opened; refused while a round is open."""
+        workshop = _workshop_id(workshop)
+        if not isinstance(key, str) or not 1 <= len(key) <= MAX_NAME_CHARS:
+            raise WorkshopError("A shock is named by its key.")
         with self._write() as con:
+            _exists(con, workshop)
             last = con.execute("SELECT number, status FROM rounds WHERE workshop = ? ORDER BY number DESC "
                                "LIMIT 1", (workshop,)).fetchone()
             if last is not None and last["status"] == "open":
@@ -410,7 +437,8 @@ class Store:
         return from_round
 
     def shocks(self, workshop: int) -> list[tuple[str, int]]:
-        rows = self._read("SELECT key, from_round FROM shocks WHERE workshop = ? ORDER BY rowid", (workshop,))
+        rows = self._read("SELECT key, from_round FROM shocks WHERE workshop = ? ORDER BY rowid",
+                          (_workshop_id(workshop),))
         return [(r["key"], r["from_round"]) for r in rows]
 
     # ------------------------------------------------------------------------- submissions
@@ -418,7 +446,9 @@ class Store:
     def submit(self, team: Team, token: str, position: dict[str, Any], prediction: str) -> Submission:
         """Record a team's position for the open round (the latest one counts); refused after the lock
         or the countdown. ``position`` must already be validated against the card."""
-        self.team(team.id, token)
+        if not isinstance(team, Team) or not isinstance(position, dict) or not isinstance(prediction, str):
+            raise WorkshopError("The position was not recorded: it is not a team's position.")
+        team = self.team(team.id, token)   # the stored team, not the caller's copy of it
         text = json.dumps(position, sort_keys=True)
         if len(text) > MAX_POSITION_BYTES:
             raise WorkshopError("That position is too large to record.")
@@ -438,12 +468,12 @@ class Store:
             "SELECT s.* FROM submissions s JOIN teams t ON t.id = s.team "
             "WHERE t.workshop = ? AND s.round = ? "
             "AND s.id = (SELECT MAX(id) FROM submissions WHERE team = s.team AND round = s.round)",
-            (workshop, round_number))
+            (_workshop_id(workshop), _whole_arg(round_number, "A round", 0, MAX_WHOLE)))
         return {r["team"]: _submission(r) for r in rows}
 
     def all_submissions(self, workshop: int) -> list[Submission]:
         rows = self._read("SELECT s.* FROM submissions s JOIN teams t ON t.id = s.team WHERE t.workshop = ? "
-                          "ORDER BY s.id", (workshop,))
+                          "ORDER BY s.id", (_workshop_id(workshop),))
         return [_submission(r) for r in rows]
 
     def own_submission(self, team: Team, token: str, round_number: int) -> Submission | None:
@@ -455,6 +485,10 @@ class Store:
     # ------------------------------------------------------------------------- results
 
     def save_results(self, round_number: int, results: dict[int, dict[str, Any]]) -> None:
+        round_number = _whole_arg(round_number, "A round", 1, MAX_WHOLE)
+        if not isinstance(results, dict) or not all(isinstance(r, dict) for r in results.values()):
+            raise WorkshopError("Results are a mapping of team ids to results.")
+        results = {_whole_arg(team, "A team id", 1, MAX_WHOLE): r for team, r in results.items()}
         with self._write() as con:
             con.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)",
                             [(team, round_number, json.dumps(r)) for team, r in results.items()])
@@ -462,7 +496,7 @@ class Store:
     def results(self, workshop: int) -> dict[tuple[int, int], dict[str, Any]]:
         """Every adjudicated result of a workshop, by (team id, round)."""
         rows = self._read("SELECT r.team, r.round, r.result FROM results r JOIN teams t ON t.id = r.team "
-                          "WHERE t.workshop = ?", (workshop,))
+                          "WHERE t.workshop = ?", (_workshop_id(workshop),))
         return {(r["team"], r["round"]): json.loads(r["result"]) for r in rows}
 
     def own_results(self, team: Team, token: str) -> dict[int, dict[str, Any]]:
@@ -628,6 +662,44 @@ def _backup_rows(copy: sqlite3.Connection, data: bytes) -> dict[str, list[sqlite
 
 def normal_code(code: Any) -> str:
     return "".join(str(code).split()).upper()[:CODE_LENGTH * 2]
+
+
+_NO_WORKSHOP = "That workshop is not in this database."
+
+
+def _whole_arg(value: Any, what: str, low: int, high: int) -> int:
+    """``value`` as a whole number from ``low`` to ``high`` (an ``int``, never a ``bool``), else a refusal."""
+    try:
+        return read_whole(value, low, high) if isinstance(value, int) else _refuse_text(value)
+    except NumberError:
+        raise WorkshopError(f"{what} must be a whole number from {low:,} to {high:,}.") from None
+
+
+def _number_arg(value: Any, what: str, low: float, high: float) -> float:
+    """``value`` as a number above ``low``, at most ``high`` (an ``int`` or ``float``, never a ``bool``)."""
+    try:
+        number = read_number(value) if isinstance(value, int | float) else _refuse_text(value)
+    except NumberError:
+        number = math.nan
+    if not low < number <= high:
+        raise WorkshopError(f"{what} must be a number above {low:g} and at most {high:g}.")
+    return number
+
+
+def _refuse_text(value: Any) -> Any:
+    """The API takes numbers as numbers: text (even "3") is the caller's bug, refused."""
+    raise NumberError(f"not a number: {value!r}"[:100])
+
+
+def _workshop_id(value: Any) -> int:
+    """A workshop id as the store's API takes it: a positive ``int`` (not a ``bool``, not text)."""
+    return _whole_arg(value, "A workshop id", 1, MAX_WHOLE)
+
+
+def _exists(con: sqlite3.Connection, workshop: int) -> None:
+    """Refuse a write for a workshop id that is not in the file (checked in the write's transaction)."""
+    if con.execute("SELECT 1 FROM workshops WHERE id = ?", (workshop,)).fetchone() is None:
+        raise WorkshopError(_NO_WORKSHOP)
 
 
 def _as_int(value: Any) -> int:

@@ -296,3 +296,48 @@ def test_the_board_offers_the_backup_and_restores_it_into_a_new_file(tmp_path, m
     assert not fresh.exception and fresh.session_state["ws_facilitator"] == (code, key)
     assert any(code in m.value for m in fresh.markdown)
     assert [t.name for t in Store(tmp_path / "new.sqlite3").teams(db.workshop(code).id)] == ["Alpha"]
+
+
+# ----------------------------------------------------------------------------- the API's own checks
+
+
+@pytest.mark.parametrize(("call", "words"), [
+    (lambda db, w: db.open_round(w.id, True, 2000), "minutes"),
+    (lambda db, w: db.open_round(w.id, 10, True), "draws"),
+    (lambda db, w: db.open_round(w.id, "10", 2000), "minutes"),
+    (lambda db, w: db.open_round(w.id, float("nan"), 2000), "minutes"),
+    (lambda db, w: db.open_round(True, 10, 2000), "workshop id"),
+    (lambda db, w: db.open_round(str(w.id), 10, 2000), "workshop id"),
+    (lambda db, w: db.open_round(10**30, 10, 2000), "workshop id"),
+    (lambda db, w: db.open_round(w.id + 1000, 10, 2000), "not in this database"),
+    (lambda db, w: db.lock_round(w.id + 1000), "not in this database"),
+    (lambda db, w: db.add_shock(w.id + 1000, "is_surge"), "not in this database"),
+    (lambda db, w: db.add_shock(w.id, 3), "shock"),
+    (lambda db, w: db.join(w.code, "Bravo", table=True), "table"),
+    (lambda db, w: db.join(w.code, "Bravo", table=10**30), "table"),
+    (lambda db, w: db.join(w.code, ["Bravo"]), "name"),
+    (lambda db, w: db.teams(True), "workshop id"),
+    (lambda db, w: db.card_of(w.id + 1000), "not in this database"),
+    (lambda db, w: db.save_results(True, {}), "round"),
+    (lambda db, w: db.save_results(1, {"1": {}}), "team id"),
+])
+def test_the_store_api_refuses_bools_text_and_unknown_workshops(tmp_path, call, words):
+    db, code, _, _, _ = filled(tmp_path / "workshop.sqlite3")
+    workshop = db.workshop(code)
+    before = (db.rounds(workshop.id), db.shocks(workshop.id), db.teams(workshop.id))
+    with pytest.raises(WorkshopError, match=words):
+        call(db, workshop)
+    assert (db.rounds(workshop.id), db.shocks(workshop.id), db.teams(workshop.id)) == before
+
+
+def test_a_team_claiming_another_workshop_cannot_submit_into_its_round(tmp_path):
+    import dataclasses
+
+    db, code, _, team_id, token = filled(tmp_path / "workshop.sqlite3")
+    other = next(w for w in db._read("SELECT id, code FROM workshops") if w["code"] != code)
+    db.lock_round(db.workshop(code).id)       # our round is locked; the other workshop opens one
+    db.open_round(other["id"], 10, 2000)
+    forged = dataclasses.replace(db.team(team_id, token), workshop=other["id"])
+    with pytest.raises(WorkshopError, match="No round is open"):
+        db.submit(forged, token, {"concession": 0.1}, "yes")
+    assert db.all_submissions(other["id"]) == []
