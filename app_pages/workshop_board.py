@@ -10,7 +10,7 @@ from sim.workshop import flows
 from sim.workshop.cards import MAX_LEVEL, Card, card_ids, load_card
 from sim.workshop.export import positions_chart, team_debrief_html, workshop_csv, workshop_rows
 from sim.workshop.shocks import SHOCKS
-from sim.workshop.store import Store, Workshop, WorkshopError
+from sim.workshop.store import Store, Workshop, WorkshopError, normal_code
 
 NEW_KEY = "ws_new_key"
 
@@ -28,6 +28,9 @@ def sign_in(db: Store) -> None:
             st.session_state[NEW_KEY] = key
             st.rerun()
     restore_form(db)
+    if _workshop.BOARD_PARAM in st.query_params:   # this board's own address, after a reload
+        st.session_state.setdefault("resume_code", normal_code(st.query_params[_workshop.BOARD_PARAM])[:12])
+        right.caption("This board's address holds its join code only: type the facilitator key to reopen it.")
     with right.form("resume"):
         st.subheader("Open a workshop")
         code = st.text_input("Join code", max_chars=12, key="resume_code")
@@ -49,8 +52,8 @@ def restore_form(db: Store) -> None:
         with st.form("restore"):
             upload = st.file_uploader("Backup file (.sqlite3, downloaded on the board)", type=["sqlite3"],
                                       key="restore_file")
-            code = st.text_input("Its join code", max_chars=12, key="restore_code")
-            key = st.text_input("Its facilitator key", type="password", max_chars=64, key="restore_key")
+            code = st.text_input("The workshop's code (as in the backup)", max_chars=12, key="restore_code")
+            key = st.text_input("The key of that workshop", type="password", max_chars=64, key="restore_key")
             if not st.form_submit_button("Restore"):
                 return
         if upload is None:

@@ -36,6 +36,8 @@ SECRETS_KEY = "workshop_db"
 #: Join-code letters: no 0/O or 1/I/L to misread on a projector.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
+#: A team's re-entry code: 31^6 (about 9 x 10^8) values, from the join code's letters.
+REENTRY_LENGTH = 6
 MAX_TEAM_NAME = 40
 MAX_TEAMS = 24
 MAX_POSITION_BYTES = 2000
@@ -344,7 +346,11 @@ class Store:
     # ------------------------------------------------------------------------- teams
 
     def join(self, code: str, name: str, role: str | None = None, table: int = 1) -> tuple[Team, str]:
-        """Add a team; returns it and its secret token (the session's proof of being that team)."""
+        """Add a team; returns it and its secret token (the session's proof of being that team).
+
+        The token is ``<link>.<re-entry code>``: the team's page address carries only the link part
+        (:func:`link_of`), which opens nothing alone; the short re-entry code (:func:`reentry_of`),
+        shown to the team and never put in an address, completes it after a reload."""
         if not isinstance(name, str):
             raise WorkshopError("A team name is text.")
         if role is not None and (not isinstance(role, str) or not 1 <= len(role) <= MAX_NAME_CHARS):
@@ -354,7 +360,8 @@ class Store:
         if not 1 <= len(name) <= MAX_TEAM_NAME:
             raise WorkshopError(f"A team name needs 1 to {MAX_TEAM_NAME} characters.")
         workshop = self.workshop(code)
-        token = secrets.token_urlsafe(16)
+        reentry = "".join(secrets.choice(CODE_ALPHABET) for _ in range(REENTRY_LENGTH))
+        token = f"{secrets.token_urlsafe(12)}.{reentry}"
         with self._write() as con:
             if con.execute("SELECT 1 FROM teams WHERE workshop = ? AND name = ? COLLATE NOCASE",
                            (workshop.id, name)).fetchone():
@@ -658,6 +665,21 @@ def _backup_rows(copy: sqlite3.Connection, data: bytes) -> dict[str, list[sqlite
     if len(rows["workshops"]) != 1:
         raise WorkshopError(f"{not_backup} of one workshop.")
     return rows
+
+
+def link_of(token: str) -> str:
+    """The part of a team's token its page address carries: it opens nothing without the re-entry code."""
+    return token.partition(".")[0]
+
+
+def reentry_of(token: str) -> str:
+    """The team's short re-entry code: typed once after a reload, never in an address."""
+    return token.partition(".")[2]
+
+
+def token_from(link: Any, reentry: Any) -> str:
+    """The token a link and a typed re-entry code make (spaces and case in the code forgiven)."""
+    return f"{str(link)[:40]}.{normal_code(reentry)[:REENTRY_LENGTH]}"
 
 
 def normal_code(code: Any) -> str:
