@@ -106,7 +106,7 @@ def test_every_page_opened_with_every_hostile_parameter_raises_nothing(fresh_cac
         if page == "over_time":
             assert sum("ignored" in w.value for w in at.warning) == 4   # the four ot_ parameters
         if page == "workshop_team":
-            assert any("not signed in" in e.value for e in at.error) and "team" not in at.query_params
+            assert_reentry_refused(at)
 
 
 def test_the_issues_two_links_no_longer_crash_their_pages(fresh_cache, db_path):
@@ -119,4 +119,14 @@ def test_the_issues_two_links_no_longer_crash_their_pages(fresh_cache, db_path):
     team = AppTest.from_file(str(APP), default_timeout=30)
     team.query_params["team"] = "99999999999999999999.x"
     team.switch_page("app_pages/workshop_team.py").run()
-    assert not team.exception and any("not signed in" in e.value for e in team.error)
+    assert_reentry_refused(team)
+
+
+def assert_reentry_refused(at: AppTest) -> None:
+    """A team link opens nothing alone: the page asks for the re-entry code, and a code typed for a
+    hostile id is refused with a message (the id once overflowed SQLite here)."""
+    assert not at.exception and "ws_team" not in at.session_state
+    at.text_input(key="reentry_code").input("ABCDEF")
+    next(b for b in at.button if b.label == "Continue").click().run()
+    assert not at.exception and any("does not open" in e.value for e in at.error)
+    assert "ws_team" not in at.session_state
