@@ -187,9 +187,10 @@ def remote_client(address: str, timeout: float | None = None) -> Client:
     return client
 
 
-def cluster_failure(address: str, exc: Exception) -> ValueError:
-    """The one-line error of a run on the cluster at ``address`` that failed with ``exc``."""
-    return ValueError(f"the run on the dask cluster at {address} failed: {_what(exc)}")
+def cluster_failure(where: str, exc: Exception) -> ValueError:
+    """The one-line error of a run on the dask cluster at ``where`` (an address, or the local workers)
+    that failed with ``exc``."""
+    return ValueError(f"the run on the dask cluster at {where} failed: {_what(exc)}")
 
 
 def _what(exc: BaseException) -> str:

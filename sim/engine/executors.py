@@ -45,8 +45,13 @@ class LocalWorkers:
     workers: int
 
     def summarise(self, spec: RunSpec, progress: Progress | None = None) -> Tally:
-        with local_client(self.workers) as client:
-            return run_distributed(spec, client, progress=progress)
+        try:
+            with local_client(self.workers) as client:
+                return run_distributed(spec, client, progress=progress)
+        except ValueError:
+            raise
+        except Exception as exc:   # noqa: BLE001 - a worker lost, a port taken: one line at the CLI
+            raise cluster_failure(f"{self.workers} local workers", exc) from None
 
 
 @dataclass(frozen=True)

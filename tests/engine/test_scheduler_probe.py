@@ -177,3 +177,18 @@ def test_the_command_against_a_web_server_exits_2_with_one_line_within_the_limit
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
         f"alliance-sim: error: {address} is not a dask scheduler: it sent no dask handshake within 10 s"]
+
+
+def test_an_exception_from_local_workers_becomes_one_line(monkeypatch, capsys):
+    import sim.engine.executors as executors
+
+    def lost(workers):
+        raise RuntimeError("Worker tcp://127.0.0.1:1 failed to start")
+
+    monkeypatch.setattr(executors, "local_client", lost)
+    monkeypatch.setattr("sim.cli.run.usable_cores", lambda: 2)
+    monkeypatch.delenv(ADDRESS_VARIABLE, raising=False)
+    status = main(["run", "baseline-2018", "--draws", "1000", "--workers", "2"])
+    err = capsys.readouterr().err
+    assert status == 2 and "the run on the dask cluster at 2 local workers failed: RuntimeError" in err
+    assert len(err.strip().splitlines()) == 1
