@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from sim.present.settings import escape_markdown
-from sim.workshop.store import Store, StoreFault, Team, Workshop, WorkshopError, link_of, token_from
+from sim.workshop.store import Store, StoreFault, Team, Workshop, WorkshopError, link_of
 
 TEAM, FACILITATOR = "ws_team", "ws_facilitator"
 TEAM_PARAM, MAX_PARAM = "team", 80
@@ -98,10 +98,10 @@ def reentry_form(db: Store, team_id: str, link: str) -> None:
         if not st.form_submit_button("Continue"):
             return
     try:
-        token = token_from(link, code)
-        db.team(team_id, token)
-    except WorkshopError:
-        st.error("That re-entry code does not open this team's page: check it, or join again below.")
+        _, token = db.resume(team_id, link, code)
+    except WorkshopError as exc:
+        st.error(str(exc) if str(exc).startswith("Too many") else
+                 "That re-entry code does not open this team's page: check it, or join again below.")
         return
     st.session_state[TEAM] = (team_id, token)
     st.rerun()

@@ -386,6 +386,27 @@ class Store:
             raise WorkshopError("This session is not signed in as that team: join again with your code.")
         return Team(*tuple(rows[0])[:5])
 
+    def resume(self, team_id: Any, link: Any, reentry: Any) -> tuple[Team, str]:
+        """The team whose page address carries ``team_id`` and ``link``, signed in again with its typed
+        re-entry code, and its token. Wrong codes are counted per team: after
+        :data:`MAX_REENTRY_FAILURES` within :data:`REENTRY_WINDOW_SECONDS`, even the right one is refused
+        until the window has passed (guessing a 6-letter code through the page is then hopeless)."""
+        key = (str(self.path), _as_int(team_id))
+        now = time.monotonic()
+        with _FAILURES_LOCK:
+            recent = [t for t in _FAILURES.get(key, []) if now - t < REENTRY_WINDOW_SECONDS]
+            _FAILURES[key] = recent
+            if len(recent) >= MAX_REENTRY_FAILURES:
+                raise WorkshopError(f"Too many wrong re-entry codes for this team: wait "
+                                    f"{REENTRY_WINDOW_SECONDS // 60} minutes, or ask your facilitator.")
+        token = token_from(link, reentry)
+        try:
+            return self.team(team_id, token), token
+        except WorkshopError:
+            with _FAILURES_LOCK:
+                _FAILURES.setdefault(key, []).append(now)
+            raise
+
     def teams(self, workshop: int) -> list[Team]:
         rows = self._read("SELECT id, workshop, name, role, table_no FROM teams WHERE workshop = ? "
                           "ORDER BY id", (_workshop_id(workshop),))
@@ -585,6 +606,13 @@ def _can_write_in(folder: Path) -> bool:
             return True
     except OSError:
         return False
+
+
+#: Wrong re-entry codes a team's page may be sent within the window before it refuses all.
+MAX_REENTRY_FAILURES = 10
+REENTRY_WINDOW_SECONDS = 600
+_FAILURES: dict[tuple[str, int], list[float]] = {}
+_FAILURES_LOCK = threading.Lock()
 
 
 #: Paths (with their inode) whose integrity this process has checked and found sound.

@@ -8,6 +8,7 @@ import pytest
 from conftest import APP, new_app
 from streamlit.testing.v1 import AppTest
 
+import sim.workshop.store as store_module
 from sim.app import timeline_links
 from sim.present.settings import DEFAULT_PRESET, from_query
 from sim.spec.numbers import MAX_NUMBER_CHARS, NumberError, read_number, read_whole
@@ -126,6 +127,7 @@ def assert_reentry_refused(at: AppTest) -> None:
     """A team link opens nothing alone: the page asks for the re-entry code, and a code typed for a
     hostile id is refused with a message (the id once overflowed SQLite here)."""
     assert not at.exception and "ws_team" not in at.session_state
+    store_module._FAILURES.clear()   # each hostile id's first guess, not the limit on guessing
     at.text_input(key="reentry_code").input("ABCDEF")
     next(b for b in at.button if b.label == "Continue").click().run()
     assert not at.exception and any("does not open" in e.value for e in at.error)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages._workshop import BOARD_PARAM, FACILITATOR, TEAM, TEAM_PARAM
-from sim.workshop.store import REENTRY_LENGTH, Store, link_of, reentry_of
+from sim.workshop.store import REENTRY_LENGTH, Store, WorkshopError, link_of, reentry_of
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 CARD = "1-price-of-a-deal"
@@ -68,3 +69,19 @@ def test_the_boards_address_holds_the_join_code_only_and_a_reload_asks_for_the_k
     reloaded.text_input(key="resume_key").input(key)
     press(reloaded, "Open the board")
     assert reloaded.session_state[FACILITATOR] == (workshop.code, key)
+
+
+def test_guessing_a_reentry_code_is_cut_off_after_ten_wrong_codes(store, monkeypatch):
+    import sim.workshop.store as store_module
+
+    monkeypatch.setattr(store_module, "_FAILURES", {})
+    workshop, _ = store.create_workshop(CARD)
+    team, token = store.join(workshop.code, "Alpha")
+    wrong = "ABCDEF" if reentry_of(token) != "ABCDEF" else "GHJKMN"
+    for _ in range(store_module.MAX_REENTRY_FAILURES):
+        with pytest.raises(WorkshopError, match="not signed in"):
+            store.resume(team.id, link_of(token), wrong)
+    with pytest.raises(WorkshopError, match="Too many wrong re-entry codes"):
+        store.resume(team.id, link_of(token), reentry_of(token))   # even the right one, for a while
+    other, other_token = store.join(workshop.code, "Bravo")
+    assert store.resume(other.id, link_of(other_token), reentry_of(other_token))[0] == other
