@@ -199,6 +199,10 @@ def _what(exc: BaseException) -> str:
     return printable(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, 300)
 
 
+#: Seconds a scheduler has to greet once connected: it sends its handshake as it accepts, so a
+#: listener silent this long is something else (a web server waits for a request), and the whole
+#: command fails well within the 10-second limit, the interpreter's start included.
+GREETING_SECONDS = 5.0
 #: The most bytes a scheduler's greeting (its handshake, a few hundred bytes) may announce.
 MAX_HANDSHAKE_BYTES = 64 * 1024
 #: The most frames the greeting may hold (it is one small message).
@@ -236,11 +240,12 @@ def probe_scheduler(address: str, deadline: float, timeout: float) -> None:
         if match["scheme"] == "tls":
             return
         got = bytearray()
-        problem = _read_greeting(sock, got, deadline)
+        wait = min(GREETING_SECONDS, max(0.0, deadline - time.monotonic()))
+        problem = _read_greeting(sock, got, time.monotonic() + wait)
     if problem is None:
         return
     if problem.startswith(("it sent no", "its greeting stopped")):
-        problem += f" {within}"
+        problem += f" within {min(GREETING_SECONDS, timeout):g} s of connecting"
     seen = f"; it sent {_bytes_shown(bytes(got))}" if got else ""
     raise ValueError(f"{address} is not a dask scheduler: {problem}{seen}")
 
