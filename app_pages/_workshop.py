@@ -7,22 +7,51 @@ no data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
 
-from sim.workshop.store import Store, Team, Workshop, WorkshopError
+from sim.present.settings import escape_markdown
+from sim.workshop.store import Store, StoreFault, Team, Workshop, WorkshopError, link_of
 
 TEAM, FACILITATOR = "ws_team", "ws_facilitator"
 TEAM_PARAM, MAX_PARAM = "team", 80
+#: The board's address carries the workshop's join code (public: teams type it), never the key.
+BOARD_PARAM = "board"
 #: Seconds between the live parts' refreshes (board, countdown).
 REFRESH_SECONDS = 3
 
 
 def store() -> Store:
-    """The store at the configured path (cheap: a path and a schema check)."""
-    return Store()
+    """The store at the configured path (cheap: a path and a schema check). A file that cannot be
+    used stops the page with what happened and what to do; one that can only be read says so."""
+    try:
+        db = Store()
+    except StoreFault as fault:
+        show_fault(fault)
+        st.stop()
+    if db.read_only:
+        st.warning("Read-only: the workshop database can be read but nothing new can be saved. "
+                   + escape_markdown(StoreFault("read-only", "").todo))
+    return db
+
+
+def show_fault(fault: StoreFault) -> None:
+    """What happened to the database and what to do, instead of a traceback (the path is shown as
+    typed: it is the operator's, but may hold markdown)."""
+    st.error(f"**The workshop's database cannot be used.** {escape_markdown(fault.what)}")
+    st.info(f"**What to do.** {escape_markdown(fault.todo)}")
+
+
+@contextmanager
+def faults_shown() -> Iterator[None]:
+    """Around a page or a fragment: a fault of the database met part way is shown, not raised."""
+    try:
+        yield
+    except StoreFault as fault:
+        show_fault(fault)
 
 
 def _signed_in(entry_key: str, check: Callable[[Any, Any], Any]) -> tuple[Any, str] | None:
@@ -45,23 +74,46 @@ def _signed_in(entry_key: str, check: Callable[[Any, Any], Any]) -> tuple[Any, s
 def signed_in_team(db: Store) -> tuple[Team, str] | None:
     """The team this session joined as, with its token, or ``None``.
 
-    The team's page address carries ``team=<id>.<token>`` (the team's own link, as oTree's participant
-    links), so a reload or a server restart finds the team again; without the token it opens nothing.
+    The team's page address carries ``team=<id>.<link>``: a reload, another device or a server restart
+    finds the team again once its short re-entry code is typed (:func:`reentry_form`). The link alone
+    opens nothing, so a projected screen or a browser history leaks no way in.
     """
     if TEAM not in st.session_state and TEAM_PARAM in st.query_params:
-        team_id, _, token = st.query_params[TEAM_PARAM][:MAX_PARAM].partition(".")
-        st.session_state[TEAM] = (team_id, token)
+        team_id, _, link = st.query_params[TEAM_PARAM][:MAX_PARAM].partition(".")
+        reentry_form(db, team_id, link)
+        return None
     signed = _signed_in(TEAM, db.team)
-    if signed is None:
-        st.query_params.pop(TEAM_PARAM, None)
-    else:
-        st.query_params[TEAM_PARAM] = f"{signed[0].id}.{signed[1]}"
+    if signed is not None:
+        st.query_params[TEAM_PARAM] = f"{signed[0].id}.{link_of(signed[1])}"
     return signed
 
 
+def reentry_form(db: Store, team_id: str, link: str) -> None:
+    """Ask for the re-entry code that completes the team's link; sign the session in if it matches."""
+    with st.form("reentry"):
+        st.subheader("Welcome back")
+        st.caption("This is your team's page. Type the re-entry code you were shown when you joined "
+                   "(your facilitator can also find your team on the board).")
+        code = st.text_input("Re-entry code", max_chars=12, key="reentry_code")
+        if not st.form_submit_button("Continue"):
+            return
+    try:
+        _, token = db.resume(team_id, link, code)
+    except WorkshopError as exc:
+        st.error(str(exc) if str(exc).startswith("Too many") else
+                 "That re-entry code does not open this team's page: check it, or join again below.")
+        return
+    st.session_state[TEAM] = (team_id, token)
+    st.rerun()
+
+
 def signed_in_facilitator(db: Store) -> tuple[Workshop, str] | None:
-    """The workshop this session facilitates, with its key, or ``None``."""
-    return _signed_in(FACILITATOR, db.facilitate)
+    """The workshop this session facilitates, with its key, or ``None``. The board's address carries
+    ``board=<join code>``, so that after a reload only the key is typed again."""
+    signed = _signed_in(FACILITATOR, db.facilitate)
+    if signed is not None:
+        st.query_params[BOARD_PARAM] = signed[0].code
+    return signed
 
 
 def show_problem(exc: Exception) -> None:

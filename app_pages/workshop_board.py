@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _workshop
+from sim.present.settings import escape_markdown
 from sim.workshop import flows
 from sim.workshop.cards import MAX_LEVEL, Card, card_ids, load_card
 from sim.workshop.export import positions_chart, team_debrief_html, workshop_csv, workshop_rows
 from sim.workshop.shocks import SHOCKS
-from sim.workshop.store import Store, Workshop, WorkshopError
+from sim.workshop.store import Store, Workshop, WorkshopError, normal_code
 
 NEW_KEY = "ws_new_key"
 
@@ -26,6 +27,10 @@ def sign_in(db: Store) -> None:
             st.session_state[_workshop.FACILITATOR] = (workshop.code, key)
             st.session_state[NEW_KEY] = key
             st.rerun()
+    restore_form(db)
+    if _workshop.BOARD_PARAM in st.query_params:   # this board's own address, after a reload
+        st.session_state.setdefault("resume_code", normal_code(st.query_params[_workshop.BOARD_PARAM])[:12])
+        right.caption("This board's address holds its join code only: type the facilitator key to reopen it.")
     with right.form("resume"):
         st.subheader("Open a workshop")
         code = st.text_input("Join code", max_chars=12, key="resume_code")
@@ -38,6 +43,29 @@ def sign_in(db: Store) -> None:
                 return
             st.session_state[_workshop.FACILITATOR] = (code, key)
             st.rerun()
+
+
+def restore_form(db: Store) -> None:
+    """Put a workshop back from the backup its facilitator downloaded (after a damaged file, into a
+    new one): the backup's own join code and key must be typed, so a backup alone opens nothing."""
+    with st.expander("Restore a workshop from a backup"):
+        with st.form("restore"):
+            upload = st.file_uploader("Backup file (.sqlite3, downloaded on the board)", type=["sqlite3"],
+                                      key="restore_file")
+            code = st.text_input("The workshop's code (as in the backup)", max_chars=12, key="restore_code")
+            key = st.text_input("The key of that workshop", type="password", max_chars=64, key="restore_key")
+            if not st.form_submit_button("Restore"):
+                return
+        if upload is None:
+            st.error("Choose the backup file first.")
+            return
+        try:
+            workshop = db.restore(upload.getvalue(), code, key)
+        except WorkshopError as exc:
+            st.error(escape_markdown(str(exc)))
+            return
+        st.session_state[_workshop.FACILITATOR] = (workshop.code, key)
+        st.rerun()
 
 
 def act(step, *args) -> None:
@@ -83,6 +111,11 @@ def round_controls(db: Store, workshop: Workshop, card: Card) -> None:
 
 @st.fragment(run_every=_workshop.REFRESH_SECONDS)
 def live_board(db: Store, workshop: Workshop, card: Card) -> None:
+    with _workshop.faults_shown():
+        _live_board(db, workshop, card)
+
+
+def _live_board(db: Store, workshop: Workshop, card: Card) -> None:
     rounds = db.rounds(workshop.id)
     teams = db.teams(workshop.id)
     current = rounds[-1] if rounds else None
@@ -110,6 +143,11 @@ def exports(db: Store, workshop: Workshop, card: Card) -> None:
     left.download_button("Whole workshop (CSV)", workshop_csv(db, workshop, card),
                          file_name=f"workshop-{workshop.code}.csv", mime="text/csv", on_click="ignore",
                          key="export_csv")
+    left.download_button("Backup of this workshop (SQLite)", db.backup(workshop),
+                         file_name=f"workshop-{workshop.code}.sqlite3", mime="application/vnd.sqlite3",
+                         on_click="ignore", key="export_backup",
+                         help="Everything of this workshop, to restore it here or on another machine "
+                              "(with its join code and key) if the database is lost or damaged.")
     teams = db.teams(workshop.id)
     results = db.results(workshop.id)
     if teams:
@@ -144,4 +182,5 @@ def main() -> None:
     exports(db, workshop, card)
 
 
-main()
+with _workshop.faults_shown():
+    main()

@@ -10,7 +10,9 @@ from sim.workshop import flows
 from sim.workshop.cards import ROLES, Card, Control, load_card
 from sim.workshop.export import path_chart, team_debrief_html
 from sim.workshop.shocks import SHOCKS
-from sim.workshop.store import MAX_TEAM_NAME, Store, Team, WorkshopError
+from sim.workshop.store import MAX_TEAM_NAME, Store, Team, WorkshopError, reentry_of
+
+JUST_JOINED = "ws_just_joined"
 
 
 def join_form(db: Store) -> None:
@@ -34,6 +36,7 @@ def join_form(db: Store) -> None:
         _workshop.show_problem(exc)
         return
     st.session_state[_workshop.TEAM] = (team.id, token)
+    st.session_state[JUST_JOINED] = True
     st.rerun()
 
 
@@ -60,6 +63,11 @@ def position_form(db: Store, card: Card, team: Team, token: str) -> None:
 
 @st.fragment(run_every=_workshop.REFRESH_SECONDS)
 def round_status(db: Store, team: Team, token: str) -> None:
+    with _workshop.faults_shown():
+        _round_status(db, team, token)
+
+
+def _round_status(db: Store, team: Team, token: str) -> None:
     rounds = db.rounds(team.workshop)
     if not rounds or rounds[-1].status != "open":
         st.info("No round is open: wait for the facilitator.")
@@ -122,6 +130,12 @@ def main() -> None:
     card = load_card(db.card_of(team.workshop))
     role = f" ({ROLES[team.role]}, table {team.table})" if team.role else ""
     st.markdown(f"Team **{escape_markdown(team.name)}**{role} · exercise: *{card.title}*")
+    reentry = f"Your team's re-entry code: **{reentry_of(token)}**"
+    if st.session_state.pop(JUST_JOINED, False):
+        st.warning(f"{reentry}. Write it down: this page's address brings your team back after a reload "
+                   "or on another device once the code is typed, and the code is not in the address.")
+    else:
+        st.caption(f"{reentry} (asked after a reload; it is not in the address).")
     with st.expander("Briefing", expanded=True):
         st.caption(f"About {card.minutes} minutes · article: {card.section}")
         st.markdown(card.briefing)
@@ -137,4 +151,5 @@ def main() -> None:
                            file_name="debrief.html", mime="text/html", on_click="ignore")
 
 
-main()
+with _workshop.faults_shown():
+    main()

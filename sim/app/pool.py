@@ -15,16 +15,19 @@ same worker.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import dataclasses
+import functools
 import itertools
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
 import types
 from collections.abc import Callable, Iterator
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
@@ -114,9 +117,31 @@ _worker_server: int = 0
 
 def _start_worker(progress_queue: Any, server: int) -> None:
     global _worker_progress, _worker_kept, _worker_server
+    _die_with_parent()
+    if os.getppid() != server:   # the server died before the signal was asked for
+        os._exit(0)
     _worker_progress, _worker_server = progress_queue, server
     _worker_kept = RunCache(WORKER_CACHE_BYTES, max_running=1)
     threading.Thread(target=_exit_with_parent, args=(server,), name="parent-watch", daemon=True).start()
+
+
+#: ``prctl`` option: the signal this process gets when the thread that started it ends.
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to kill this worker the moment the server's thread that spawned it ends (the server
+    killed with ``kill -9``, or crashed): the kernel does it, so it works while this worker's main
+    thread holds the interpreter lock (numba's compiler, a long C call), when the watchdog thread of
+    :func:`_exit_with_parent` cannot run. The spawning thread is the pool's spawner, which lives as
+    long as the server (see :class:`_Executor`). False where there is no ``prctl`` (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -164,6 +189,32 @@ def _plain_main() -> Iterator[None]:
             sys.modules["__main__"] = previous
 
 
+_spawner: ThreadPoolExecutor | None = None
+_spawner_lock = threading.Lock()
+
+
+def _spawner_thread() -> ThreadPoolExecutor:
+    """One thread of the server that starts every pool worker and lives as long as the server: a
+    worker's parent-death signal (:func:`_die_with_parent`) follows the thread that spawned it, and a
+    session's thread, or the start-up thread of ``serve.py``, ends long before the server does."""
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None:
+            _spawner = ThreadPoolExecutor(1, thread_name_prefix="pool-spawner")
+        return _spawner
+
+
+class _Executor(ProcessPoolExecutor):
+    """A process pool whose workers are all started by :func:`_spawner_thread`."""
+
+    def _spawn_process(self) -> None:
+        spawn = functools.partial(ProcessPoolExecutor._spawn_process, self)
+        if threading.current_thread().name.startswith("pool-spawner"):
+            spawn()
+        else:
+            _spawner_thread().submit(spawn).result()
+
+
 class SharedPool:
     """Worker processes, one per core, and the progress of the jobs they run."""
 
@@ -173,7 +224,7 @@ class SharedPool:
         sweep()   # what the workers of a server that died had handed over
         atexit.register(sweep, os.getpid())   # and what this one leaves unread
         self._queue = context.Queue()
-        self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+        self._executor = _Executor(workers, mp_context=context, initializer=_start_worker,
                                              initargs=(self._queue, os.getpid()))
         others = set(multiprocessing.active_children())
         with _plain_main():  # every worker starts now: one per call until all are busy

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from sim.spec.numbers import NumberError, read_number
 from sim.spec.scenario import Problem, ScenarioError
 from sim.spec.timeline_section import SCRIPTABLE, Event
 
@@ -105,13 +106,10 @@ def _number(value: Any, where: str, problems: list[Problem]) -> float | None:
     if value is None:
         return None
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number):
-        problems.append(Problem(WHERE, where, f"{str(value)[:40]!r} is not a number"))
+        return read_number(value)
+    except NumberError as exc:
+        problems.append(Problem(WHERE, where, str(exc)))
         return None
-    return number
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -127,7 +125,7 @@ def _parse_set(text: str) -> tuple[dict[str, float | str], list[str]]:
             faults.append(f"{item!r} is not name=value")
             continue
         try:
-            out[name.strip()] = float(value)
-        except ValueError:
+            out[name.strip()] = read_number(value)
+        except NumberError:   # a word (governs=in_power); the scenario's check judges it
             out[name.strip()] = value.strip()
     return out, faults

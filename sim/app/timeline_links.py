@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sim.present.settings import shown
+from sim.spec.numbers import NumberError, read_whole
 from sim.timeline.engine import MAX_YEARS
 
 #: The page's query keys (the scenario page leaves them alone).
@@ -30,8 +31,8 @@ def from_query(query: Mapping[str, str], scenarios: list[str]) -> OverTimeLink:
     problems: list[str] = []
     checks = {
         "ot_scenario": lambda t: t if t in scenarios else None,
-        "ot_years": lambda t: int(t) if t.isdigit() and 1 <= int(t) <= MAX_YEARS else None,
-        "ot_draws": lambda t: int(t) if t.isdigit() and int(t) in TRAJECTORIES else None,
+        "ot_years": lambda t: _whole(t, 1, MAX_YEARS),
+        "ot_draws": lambda t: value if (value := _whole(t, 1, max(TRAJECTORIES))) in TRAJECTORIES else None,
         "ot_solution": lambda t: t if t in SOLUTIONS else None,
     }
     for key, check in checks.items():
@@ -44,6 +45,13 @@ def from_query(query: Mapping[str, str], scenarios: list[str]) -> OverTimeLink:
         else:
             settings[key] = value
     return OverTimeLink(settings, problems)
+
+
+def _whole(text: str, low: int, high: int) -> int | None:
+    try:
+        return read_whole(text, low, high)
+    except NumberError:
+        return None
 
 
 def to_query(scenario: str, years: int, draws: int, solution: str) -> dict[str, str]:

@@ -72,9 +72,12 @@ TARGETS: dict[str, tuple[str, float]] = {
     "peak_rss_scale": ("<", 1024.0),
     "workers_2_speedup": (">=", 1.7),
     "price_and_curve": ("<", 0.5),
+    "load_first_open_p95": ("<", 2.0),
+    "load_reopen_p95": ("<", 0.5),
 }
 TARGET_SIZES = {"floor_over_spe_1_thread": 1_000_000, "floor_over_qre_1_thread": 1_000_000,
-                "peak_rss_scale": 100_000_000, "workers_2_speedup": 100_000_000, "price_and_curve": 100_000}
+                "peak_rss_scale": 100_000_000, "workers_2_speedup": 100_000_000, "price_and_curve": 100_000,
+                "load_first_open_p95": 100_000, "load_reopen_p95": 100_000}
 
 
 @dataclass(frozen=True)
@@ -91,12 +94,18 @@ class Sizes:
     years: int = 15
     #: Draws of the floor per process in a round of the machine's own 2-process scaling (about 8 s).
     scaling_draws: int = 30_000_000
+    #: Sessions opening distinct links at once on a real server, and each link's draws.
+    load_sessions: int = 8
+    load_draws: int = 100_000
+    #: Threads of the summary run beside the load (another user's work on the machine).
+    load_beside_threads: int = 2
 
     @classmethod
     def quick(cls) -> Sizes:
         """Every size shrunk, for a test of the bench itself (its figures mean little)."""
         return cls(draws=5_000, scale_draws=20_000, rss_draws=5_000, gambit_draws=3, cold_starts=1,
-                   curve_draws=2_000, trajectories=1_000, years=2, scaling_draws=20_000)
+                   curve_draws=2_000, trajectories=1_000, years=2, scaling_draws=20_000, load_sessions=2,
+                   load_draws=2_000, load_beside_threads=1)
 
 
 @dataclass(frozen=True)
@@ -407,6 +416,35 @@ def worker_figures(scenario: Scenario, scale_draws: int, scaling_draws: int) -> 
 SCALING_ROUNDS = 2
 
 
+def load_figures(sessions: int, draws: int, beside_threads: int) -> list[Figure]:
+    """``sessions`` distinct links opened at once on a real, warm ``streamlit run`` beside a summary run
+    on ``beside_threads`` threads (:mod:`sim.bench.load`): p50 and p95 of the first open, p95 of a
+    reopen, the server's peak memory with its workers."""
+    from sim.bench.load import measure_load, percentiles
+
+    where = f"{sessions} sessions at once, beside a {beside_threads}-thread run"
+    names = [("load_first_open_p50", f"app: first open p50, {where}", "s"),
+             ("load_first_open_p95", f"app: first open p95, {where}", "s"),
+             ("load_reopen_p95", f"app: reopened p95, {where}", "s"),
+             ("load_peak_rss", "app: server peak memory with its workers, under that load", "MiB")]
+    try:
+        load = measure_load(sessions, draws, beside_threads, timeout=LOAD_TIMEOUT)
+    except (OSError, RuntimeError) as exc:
+        return [figure(n, label, draws, unit, f"the server could not be measured: {exc}")
+                for n, label, unit in names]
+    if load.unfinished or load.exceptions or not load.first or not load.again:
+        why = (f"{load.unfinished} of {2 * sessions} sessions did not render in {LOAD_TIMEOUT} s; "
+               f"{load.exceptions} exceptions shown")
+        return [figure(n, label, draws, unit, why) for n, label, unit in names]
+    first, again = percentiles(load.first), percentiles(load.again)
+    values = [first[0], first[1], again[1], load.peak_rss / 2**20]
+    return [figure(n, label, draws, unit, v) for (n, label, unit), v in zip(names, values, strict=True)]
+
+
+#: Seconds the whole load measurement may take.
+LOAD_TIMEOUT = 600
+
+
 def _floor_seconds(k: int, draws: int) -> float:
     """Seconds to draw the floor for ``draws`` draws (in a pool's process)."""
     return seconds(floor_work(k, draws))
@@ -467,6 +505,8 @@ def measure(sizes: Sizes | None = None, say: Callable[[str], None] = lambda _: N
     figures += memory_figures(sizes.rss_draws, sizes.scale_draws)
     say("workers ...")
     figures += worker_figures(scenario, sizes.scale_draws, sizes.scaling_draws)
+    say("the app under load ...")
+    figures += load_figures(sizes.load_sessions, sizes.load_draws, sizes.load_beside_threads)
     return {"scenario": SCENARIO, "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": {**machine(), "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)]},
             "sizes": asdict(sizes), "task_rows": task_rows(),

@@ -5,13 +5,13 @@ scenario argument and its ``--set`` changes, bounded number types, the output op
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from sim.spec.lenses import LENSES, through_lens
+from sim.spec.numbers import NumberError, read_number, read_whole
 from sim.spec.scenario import (
     MAX_SEED,
     Problem,
@@ -21,7 +21,6 @@ from sim.spec.scenario import (
     parse_yaml,
     preset_path,
     printable,
-    shown,
 )
 
 EXIT_BAD_INPUT = 2
@@ -65,28 +64,24 @@ def output_options(p: argparse.ArgumentParser) -> None:
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high`` (``1_000_000`` allowed)."""
+    """An argparse type: a whole number from ``low`` to ``high`` in ASCII digits (``1_000_000``
+    allowed), read by :func:`sim.spec.numbers.read_whole` as every number from a person is."""
     def parse(text: str) -> int:
         try:
-            value = int(text.replace("_", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {shown(text)}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low:,} to {high:,}, got {shown(text)}")
-        return value
+            return read_whole(text, low, high)
+        except NumberError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
 
 
 def number(low: float, high: float) -> Callable[[str], float]:
-    """An argparse type: a finite number from ``low`` to ``high``."""
+    """An argparse type: a finite number from ``low`` to ``high`` in ASCII (see
+    :func:`sim.spec.numbers.read_number`)."""
     def parse(text: str) -> float:
         try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {shown(text)}") from None
-        if not (math.isfinite(value) and low <= value <= high):
-            raise argparse.ArgumentTypeError(f"must be a number from {low:g} to {high:g}, got {shown(text)}")
-        return value
+            return read_number(text, low, high)
+        except NumberError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
 
 

@@ -4,6 +4,7 @@ existing cluster."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,10 +31,12 @@ from sim.engine.summary_runs import (
     summarise,
 )
 from sim.present import report
-from sim.spec.scenario import MAX_DRAWS, MAX_LAMBDA, MAX_SEED, MAX_SUMMARY_DRAWS
+from sim.spec.scenario import MAX_DRAWS, MAX_LAMBDA, MAX_SEED, MAX_SUMMARY_DRAWS, printable
 
-#: Largest number of local dask workers ``run --workers`` starts.
+#: Largest number of local dask workers ``run --workers`` starts (and never more than the cores).
 MAX_WORKERS = 32
+#: The names ``--save`` writes (Parquet).
+SAVE_SUFFIXES = (".parquet", ".pq")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +66,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help=f"with --precision: the most draws to spend (default {DEFAULT_MAX_DRAWS:,})")
     p_run.add_argument("--save", type=Path, metavar="DRAWS.parquet",
                        help=f"also write every draw's outputs and parameters to this Parquet file (at most "
-                            f"{MAX_SAVE_ROWS:,} draws)")
+                            f"{MAX_SAVE_ROWS:,} draws; its name ends in .parquet; an existing file only with "
+                            "--force)")
+    p_run.add_argument("--force", action="store_true", help="with --save: replace an existing file")
     p_run.add_argument("--json", action="store_const", const="json", dest="format", default=argparse.SUPPRESS,
                        help="the same as --format json")
     output_options(p_run)
@@ -112,3 +117,33 @@ def _check_run_options(args: argparse.Namespace) -> None:
         raise ValueError("--precision and --save run in this process: drop --workers and --scheduler")
     if cluster and args.threads is not None:
         raise ValueError("--threads is for a run in this process; dask workers run one thread each")
+    cores = usable_cores()
+    if args.workers > cores:   # more would only queue for the same cores and miss their heartbeats
+        print(f"alliance-sim: --workers {args.workers} capped at {cores}, the cores this process may use "
+              "(the numbers are the same)", file=sys.stderr)
+        args.workers = cores
+    if args.force and args.save is None:
+        raise ValueError("--force goes with --save")
+    if args.save is not None:
+        check_save_path(args.save, args.force)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def check_save_path(path: Path, force: bool) -> None:
+    """Refuse, before any draw is run, a ``--save`` name that is not a Parquet file's, or that would
+    replace a file without ``--force``."""
+    if path.suffix.lower() not in SAVE_SUFFIXES:
+        raise ValueError(f"--save {printable(str(path), 200)}: the draws are written as Parquet; name the "
+                         f"file with {' or '.join(SAVE_SUFFIXES)}")
+    if path.is_dir():
+        raise ValueError(f"--save {printable(str(path), 200)}: it is a folder")
+    if path.exists() and not force:
+        raise ValueError(f"--save {printable(str(path), 200)}: the file exists; add --force to replace it, "
+                         "or choose another name")

@@ -17,6 +17,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import socket
+import struct
+import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -27,7 +31,7 @@ from sim.engine.runspec import RunSpec
 from sim.engine.sampling import BLOCK, Design
 from sim.engine.summary_runs import CHUNK, check_design_size, tally_rows
 from sim.engine.tally import Settings, Tally, settings_for
-from sim.spec.scenario import shown
+from sim.spec.scenario import printable, shown
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -150,19 +154,179 @@ def scheduler_address(flag: str | None, workers: int) -> tuple[str, str] | None:
     return None
 
 
-def remote_client(address: str, timeout: float = CONNECT_TIMEOUT) -> Client:
-    """A client of the scheduler at ``address`` with at least one worker, or a clear ValueError."""
+def remote_client(address: str, timeout: float | None = None) -> Client:
+    """A client of the scheduler at ``address`` with at least one worker, or a clear ValueError.
+
+    The whole attachment is bounded: before dask's client sees the address, :func:`probe_scheduler`
+    checks (within ``timeout`` seconds, name resolution included) that something listens there and
+    greets as a dask scheduler does; dask's own connection then gets what is left of ``timeout``. Any
+    exception from dask's client becomes one line naming the address (a listener that sent garbage
+    once made dask try to allocate 3 EiB)."""
     from distributed import Client
 
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    probe_scheduler(address, deadline, timeout)
     try:
-        client = Client(address, timeout=f"{timeout}s")
+        client = Client(address, timeout=f"{max(1.0, deadline - time.monotonic()):.3f}s")
     except (OSError, TimeoutError) as exc:
         raise ValueError(f"could not reach the dask scheduler at {address} within {timeout:g} s "
                          f"({type(exc).__name__}); is it running, and is the address right?") from None
+    except Exception as exc:   # noqa: BLE001 - dask's client raises anything from a strange peer
+        raise ValueError(f"the dask client could not attach to {address}: {_what(exc)}") from None
     try:
         client.wait_for_workers(1, timeout=timeout)
     except (OSError, TimeoutError):
         client.close()
         raise ValueError(f"the dask scheduler at {address} has no worker after {timeout:g} s; start one "
                          f"with: dask worker {address}") from None
+    except Exception as exc:   # noqa: BLE001
+        client.close()
+        raise ValueError(f"the dask scheduler at {address} failed while waiting for a worker: "
+                         f"{_what(exc)}") from None
     return client
+
+
+def cluster_failure(where: str, exc: Exception) -> ValueError:
+    """The one-line error of a run on the dask cluster at ``where`` (an address, or the local workers)
+    that failed with ``exc``."""
+    return ValueError(f"the run on the dask cluster at {where} failed: {_what(exc)}")
+
+
+def _what(exc: BaseException) -> str:
+    """An exception as one short line: its type and message."""
+    text = " ".join(str(exc).split())
+    return printable(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, 300)
+
+
+#: Seconds a scheduler has to greet once connected: it sends its handshake as it accepts, so a
+#: listener silent this long is something else (a web server waits for a request), and the whole
+#: command fails well within the 10-second limit, the interpreter's start included.
+GREETING_SECONDS = 5.0
+#: The most bytes a scheduler's greeting (its handshake, a few hundred bytes) may announce.
+MAX_HANDSHAKE_BYTES = 64 * 1024
+#: The most frames the greeting may hold (it is one small message).
+MAX_HANDSHAKE_FRAMES = 16
+
+
+def probe_scheduler(address: str, deadline: float, timeout: float) -> None:
+    """Return if a dask scheduler seems to listen at ``address`` (checked well formed), else raise a
+    ValueError of one line naming the address and what was found there, by ``deadline``
+    (:func:`time.monotonic`).
+
+    A dask scheduler speaks first: on a new connection it sends its handshake, eight bytes (the
+    length of what follows, little-endian), then the number of frames and each frame's length (eight
+    bytes each) and the frames. The probe reads that much, bounded, and checks that the numbers add
+    up. Over TLS only the connection is checked (dask's client then does the TLS handshake)."""
+    match = _ADDRESS.fullmatch(address)
+    if match is None:
+        raise ValueError(f"{shown(address)} is not a dask scheduler address; expected tcp://HOST:PORT")
+    host, port = match["host"].strip("[]"), int(match["port"])
+    within = f"within {timeout:g} s"
+    infos = _resolve(host, port, deadline)
+    if infos is None:
+        raise ValueError(f"could not look up the host of {address} {within}; is the address right?")
+    if isinstance(infos, OSError):
+        raise ValueError(f"could not look up the host of {address} ({_what(infos)}); is the address right?")
+    sock = _connect(infos, deadline)
+    if isinstance(sock, OSError):
+        if isinstance(sock, ConnectionRefusedError):
+            raise ValueError(f"nothing listens at {address} (connection refused); is the dask scheduler "
+                             "running, and is the address right?")
+        why = within if isinstance(sock, TimeoutError) else f"({_what(sock)})"
+        raise ValueError(f"could not reach the dask scheduler at {address} {why}; is it running, and is "
+                         "the address right?")
+    with sock:
+        if match["scheme"] == "tls":
+            return
+        got = bytearray()
+        wait = min(GREETING_SECONDS, max(0.0, deadline - time.monotonic()))
+        problem = _read_greeting(sock, got, time.monotonic() + wait)
+    if problem is None:
+        return
+    if problem.startswith(("it sent no", "its greeting stopped")):
+        problem += f" within {min(GREETING_SECONDS, timeout):g} s of connecting"
+    seen = f"; it sent {_bytes_shown(bytes(got))}" if got else ""
+    raise ValueError(f"{address} is not a dask scheduler: {problem}{seen}")
+
+
+def _resolve(host: str, port: int, deadline: float) -> list | OSError | None:
+    """``getaddrinfo`` of ``host``, which has no timeout of its own, in a thread waited for until
+    ``deadline``: the addresses, the error, or ``None`` if it took too long."""
+    found: list = []
+
+    def look_up() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as exc:
+            found.append(exc)
+
+    thread = threading.Thread(target=look_up, name="scheduler-lookup", daemon=True)
+    thread.start()
+    thread.join(max(0.0, deadline - time.monotonic()))
+    return found[0] if found else None
+
+
+def _connect(infos: list, deadline: float) -> socket.socket | OSError:
+    """A socket connected to the first of ``infos`` that answers by ``deadline``, or the last error."""
+    error: OSError = TimeoutError()
+    for family, kind, proto, _, where in infos:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return TimeoutError()
+        sock = socket.socket(family, kind, proto)
+        sock.settimeout(left)
+        try:
+            sock.connect(where)
+            return sock
+        except OSError as exc:   # socket.timeout is TimeoutError
+            sock.close()
+            error = exc
+    return error
+
+
+def _read_exactly(sock: socket.socket, n: int, got: bytearray, deadline: float) -> str | None:
+    """Append ``n`` more bytes to ``got`` by ``deadline``, or say why not."""
+    want = len(got) + n
+    while len(got) < want:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return "it sent no dask handshake" if not got else "its greeting stopped part way"
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(want - len(got))
+        except TimeoutError:
+            continue
+        except OSError as exc:
+            return f"the connection failed ({_what(exc)})"
+        if not chunk:
+            return "it closed the connection without a dask handshake"
+        got += chunk
+    return None
+
+
+def _read_greeting(sock: socket.socket, got: bytearray, deadline: float) -> str | None:
+    """Read and check a dask handshake's framing (see :func:`probe_scheduler`); ``None`` if it holds."""
+    problem = _read_exactly(sock, 8, got, deadline)
+    if problem:
+        return problem
+    (size,) = struct.unpack("<Q", got[:8])
+    if not 16 <= size <= MAX_HANDSHAKE_BYTES:
+        return f"its first message announces {size:,} bytes, not a dask handshake"
+    problem = _read_exactly(sock, 8, got, deadline)
+    if problem:
+        return problem
+    (frames,) = struct.unpack("<Q", got[8:16])
+    if not 1 <= frames <= MAX_HANDSHAKE_FRAMES or 8 * (frames + 1) > size:
+        return f"its first message announces {frames:,} frames, not a dask handshake"
+    problem = _read_exactly(sock, 8 * frames, got, deadline)
+    if problem:
+        return problem
+    lengths = struct.unpack(f"<{frames}Q", got[16:16 + 8 * frames])
+    if sum(lengths) + 8 * (frames + 1) != size:
+        return "its first message's frame lengths do not add up, not a dask handshake"
+    return None
+
+
+def _bytes_shown(data: bytes) -> str:
+    return printable(repr(data[:40]) + ("..." if len(data) > 40 else ""), 100)

@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sim.engine.distributed import local_client, remote_client, run_distributed, scheduler_address
+from sim.engine.distributed import (
+    cluster_failure,
+    local_client,
+    remote_client,
+    run_distributed,
+    scheduler_address,
+)
 from sim.engine.runspec import RunSpec
 from sim.engine.summary_runs import Progress, summarise
 from sim.engine.tally import Tally
@@ -39,8 +45,13 @@ class LocalWorkers:
     workers: int
 
     def summarise(self, spec: RunSpec, progress: Progress | None = None) -> Tally:
-        with local_client(self.workers) as client:
-            return run_distributed(spec, client, progress=progress)
+        try:
+            with local_client(self.workers) as client:
+                return run_distributed(spec, client, progress=progress)
+        except ValueError:
+            raise
+        except Exception as exc:   # noqa: BLE001 - a worker lost, a port taken: one line at the CLI
+            raise cluster_failure(f"{self.workers} local workers", exc) from None
 
 
 @dataclass(frozen=True)
@@ -50,8 +61,14 @@ class Cluster:
     address: str
 
     def summarise(self, spec: RunSpec, progress: Progress | None = None) -> Tally:
-        with remote_client(self.address) as client:
-            return run_distributed(spec, client, progress=progress)
+        client = remote_client(self.address)   # its errors are one line naming the address
+        try:
+            with client:
+                return run_distributed(spec, client, progress=progress)
+        except ValueError:
+            raise
+        except Exception as exc:   # noqa: BLE001 - whatever dask's client raises, one line at the CLI
+            raise cluster_failure(self.address, exc) from None
 
 
 def executor_for(workers: int = 1, scheduler: str | None = None) -> tuple[Executor, str | None]:

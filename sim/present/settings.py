@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.spec.numbers import read_number, read_whole
 from sim.spec.parameters import LEVERS, PARAMETERS
 from sim.spec.scenario import (
     Problem,
@@ -212,19 +213,10 @@ def parse_setting(path: str, text: str) -> Any:
             raise ValueError(f"the solution is {' or '.join(CONCEPTS)}")
         return text
     if path.startswith("run."):
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError("not a whole number") from None
+        value = read_whole(text)   # NumberError is a ValueError saying why
         check_run_setting(path, value)
         return value
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError("not a number") from None
-    if not math.isfinite(value):
-        raise ValueError("not a finite number")
-    return value
+    return read_number(text)
 
 
 def check_run_setting(path: str, value: int) -> None:

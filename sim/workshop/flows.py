@@ -8,7 +8,6 @@ and number of draws, so two teams with equal positions get equal numbers.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -22,6 +21,7 @@ from sim.engine.runspec import RunSpec
 from sim.model.game import build_game, material_net, taliban_terms
 from sim.model.solve import node_at, solve
 from sim.present.explain import decision_terms, explanation
+from sim.spec.numbers import NumberError, read_number
 from sim.spec.scenario import Scenario, ScenarioError, load_scenario
 from sim.workshop import timeline_round
 from sim.workshop.cards import OUTCOMES, Card, Control, load_card
@@ -59,10 +59,10 @@ def _control_value(control: Control, value: Any) -> tuple[Any, str | None]:
         return (value, None) if isinstance(value, str) and value in control.options else (
             None, f"choose one of {', '.join(control.options)}")
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        number = read_number(value)
+    except NumberError:
         return None, "a number is needed"
-    if not math.isfinite(number) or not control.low <= number <= control.high:
+    if not control.low <= number <= control.high:
         return None, f"must be between {control.low:g} and {control.high:g}"
     return number, None
 

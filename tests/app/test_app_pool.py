@@ -108,6 +108,98 @@ def test_the_workers_end_when_their_server_is_killed_without_shutting_its_pool_d
     assert not any(_alive(p) for p in pids), "a pool worker outlived its killed server"
 
 
+BUSY_SERVER = """
+import math, os, sys, time
+sys.path.insert(0, {root!r})
+from sim.app.pool import shared_pool
+pool = shared_pool()
+# Each worker in one long C call that holds the interpreter lock (as numba's compiler does): the
+# worker's own watchdog thread cannot run until it returns, about a minute later.
+busy = [pool._executor.submit(math.factorial, 4_000_000) for _ in pool.pids]
+time.sleep(1.0)
+print(" ".join(str(p) for p in sorted(pool.pids)), flush=True)
+time.sleep(600)
+"""
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    """Whether every process of ``pids`` has ended within ``seconds`` (a bound on the cleanup, the
+    behaviour under test; no speed is measured). Any still running afterwards is killed."""
+    import signal
+    import time
+
+    deadline = time.monotonic() + seconds
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [p for p in pids if _alive(p)]
+    for pid in left:   # the test's own processes: do not leave them burning a core
+        os.kill(pid, signal.SIGKILL)
+    return not left
+
+
+@pytest.mark.slow
+def test_workers_busy_in_a_long_c_call_end_with_their_killed_server():
+    """The watchdog thread needs the interpreter lock; the parent-death signal does not."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    server = subprocess.Popen([sys.executable, "-c", BUSY_SERVER.format(root=root)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        pids = [int(p) for p in server.stdout.readline().split()]
+        assert len(pids) == os.cpu_count() and all(_alive(p) for p in pids)
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+    assert _gone_within(pids, 5), "a busy pool worker outlived its killed server"
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` and that run a multiprocessing spawn (the pool's workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmd:
+                spawned = b"spawn_main" in cmd.read()
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+        if ppid == pid and spawned:
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.slow
+def test_the_pool_workers_of_a_real_server_end_when_it_is_killed_with_kill_9(tmp_path):
+    """The issue's reproduction: ``streamlit run serve.py`` starts its pool at start-up (from a thread
+    that ends at once: the workers must not die with it), then ``kill -9``; its workers must follow."""
+    import signal
+    import time
+
+    from live_server import start_streamlit, stop
+
+    with (tmp_path / "streamlit.log").open("w") as log:
+        _, server = start_streamlit(log)
+        try:
+            deadline = time.monotonic() + 60
+            while len(workers := _children(server.pid)) < os.cpu_count() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert len(workers) == os.cpu_count(), "the server did not start its pool"
+            time.sleep(2)   # the start-up thread that asked for the pool has ended by now
+            assert all(_alive(p) for p in workers), "a pool worker died with the thread that started it"
+            server.send_signal(signal.SIGKILL)
+            server.wait()
+        finally:
+            stop(server)
+    assert _gone_within(workers, 5), "a pool worker outlived its server killed with kill -9"
+
+
 def test_a_pool_whose_worker_died_is_replaced_and_the_next_run_succeeds(scenario):
     import signal
     import time

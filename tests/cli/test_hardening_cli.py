@@ -169,3 +169,39 @@ def test_text_that_reads_as_a_yaml_12_number_is_quoted_when_saved(tmp_path):
     path = write(tmp_path, "saved.yaml", saved.to_yaml())
     again = load_scenario(path)
     assert (again.name, again.description) == ("1e3", "0o17")
+
+
+@pytest.mark.parametrize(("args", "value"), [
+    (("run", "baseline-2018", "--draws"), "\u0663\u0660\u0660"),      # Arabic-Indic 300, once run as 300
+    (("run", "baseline-2018", "--seed"), "\uff17"),                    # a fullwidth 7
+    (("run", "baseline-2018", "--lambda"), "\u0661.\u0665"),           # Arabic-Indic 1.5
+    (("run", "baseline-2018", "--draws"), "\u00b2"),
+    (("run", "baseline-2018", "--draws"), "9" * 5000),
+    (("timeline", "baseline-2018", "--years"), "\u0665"),
+    (("analyze", "price", "baseline-2018", "--grid"), "\U0001d7d1\U0001d7ce"),
+])
+def test_a_number_flag_takes_ascii_digits_only(capsys, args, value):
+    err = refused(capsys, *args, value)
+    assert args[-1] in err and ("digits 0-9" in err or "characters" in err or "not a number" in err), err
+
+
+def test_save_refuses_an_existing_file_unless_forced_and_a_name_it_does_not_write(capsys, tmp_path):
+    existing = tmp_path / "draws.parquet"
+    existing.write_bytes(b"last week's draws")
+    err = refused(capsys, "run", "baseline-2018", *SMALL, "--save", str(existing))
+    assert "the file exists" in err and "--force" in err
+    assert existing.read_bytes() == b"last week's draws"
+    for name in ("draws.csv", "draws", "draws.parquet.txt"):
+        err = refused(capsys, "run", "baseline-2018", *SMALL, "--save", str(tmp_path / name))
+        assert "Parquet" in err and ".parquet" in err and not (tmp_path / name).exists()
+    assert "--force goes with --save" in refused(capsys, "run", "baseline-2018", *SMALL, "--force")
+    status, _, _ = cli(capsys, "run", "baseline-2018", *SMALL, "--save", str(existing), "--force")
+    assert status == 0 and existing.read_bytes()[:4] == b"PAR1"
+
+
+def test_more_workers_than_cores_are_capped_with_a_message(capsys, monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})   # a one-core machine
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    status, out, err = cli(capsys, "run", "baseline-2018", *SMALL, "--workers", "32", "--json")
+    assert status == 0 and json.loads(out)["draws"] == 500
+    assert "--workers 32 capped at 1" in err and "Traceback" not in err

@@ -66,6 +66,22 @@ def join(browser: Browser, url: str, code: str, name: str) -> Page:
     return page
 
 
+def reentry_code(page: Page) -> str:
+    """The re-entry code the team page shows (it is not in the page's address)."""
+    text = page.get_by_text("re-entry code:").first.inner_text()
+    code = re.search(r"re-entry code: (\S{6})", text).group(1)
+    assert code not in page.url
+    return code
+
+
+def reload_signed_in(page: Page, code: str) -> None:
+    """Reload the team's page: its address alone opens nothing; the re-entry code, typed, does."""
+    page.reload()
+    page.get_by_label("Re-entry code").fill(code)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Submit our position")).to_be_visible()
+
+
 def submit(page: Page, steps: int) -> None:
     """Move the concession slider ``steps`` notches up from its start and submit."""
     page.get_by_role("slider").first.focus()
@@ -92,6 +108,7 @@ def test_three_browsers_play_a_round_and_a_restart_mid_round_loses_nothing(brows
                     board.get_by_text("facilitator key").inner_text()).group(1)
     open_round(board, 1)
     alpha, bravo = (join(browser, server["url"], code, n) for n in ("Alpha", "Bravo"))
+    codes = {alpha: reentry_code(alpha), bravo: reentry_code(bravo)}
     submit(alpha, 12)
     submit(bravo, 20)
     # The board refreshes itself: both teams show as submitted without a reload.
@@ -99,7 +116,7 @@ def test_three_browsers_play_a_round_and_a_restart_mid_round_loses_nothing(brows
     board.get_by_role("button", name="Lock round 1 and adjudicate").click()
     expect(board.locator("[data-testid='stVegaLiteChart']")).to_be_visible()
     for team in (alpha, bravo):
-        team.reload()
+        reload_signed_in(team, codes[team])
         expect(team.get_by_text("Round 1", exact=True)).to_be_visible()
         expect(team.get_by_text("P(sever) at least 25%:")).to_be_visible()
     board.wait_for_timeout(1500)  # let the chart finish drawing
@@ -113,7 +130,7 @@ def test_three_browsers_play_a_round_and_a_restart_mid_round_loses_nothing(brows
     workshop = store.workshop(code)
     before = store.all_submissions(workshop.id)
     server["restart"]()
-    alpha.reload()  # the team's own link brings it back, signed in, with its position recorded
+    reload_signed_in(alpha, codes[alpha])  # its own link and code bring it back, its position recorded
     expect(alpha.get_by_text("Your position is recorded.")).to_be_visible()
     board = reopen_board(browser, server["url"], code, key)
     expect(board.get_by_text("1 of 2", exact=True)).to_be_visible()

@@ -191,7 +191,7 @@ def test_the_flag_wins_over_the_environment_and_workers_win_over_the_environment
 def test_an_unreachable_scheduler_gets_a_clear_message_after_the_timeout():
     address = f"tcp://127.0.0.1:{_free_port()}"
     started = time.monotonic()
-    with pytest.raises(ValueError, match=f"could not reach the dask scheduler at {address} within 1 s"):
+    with pytest.raises(ValueError, match=f"nothing listens at {address}"):
         remote_client(address, timeout=1)
     assert time.monotonic() - started < 30
 

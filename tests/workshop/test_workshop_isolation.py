@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages._workshop import FACILITATOR, TEAM
 from sim.workshop import flows
-from sim.workshop.store import WorkshopError
+from sim.workshop.store import WorkshopError, reentry_of
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -29,10 +29,15 @@ def test_a_session_reaches_no_team_by_url_or_by_a_guessed_token_in_its_state(db_
     workshop, key, (us, us_token), _ = two_teams
     at = AppTest.from_file(str(APP), default_timeout=30).switch_page("app_pages/workshop_team.py")
     at.query_params.update({"team": f"{us.id}.a-guessed-token", "token": us_token})
-    at.run()
-    assert "not signed in as that team" in "\n".join(e.value for e in at.error)
-    assert TEAM not in at.session_state and "team" not in at.query_params
+    at.run()   # a link opens nothing by itself: the page asks for the team's re-entry code
+    assert TEAM not in at.session_state and at.text_input(key="reentry_code")
     assert not any("Washington" in m.value for m in at.markdown) and not at.get("slider")
+    at.text_input(key="reentry_code").input(reentry_of(us_token))
+    next(b for b in at.button if b.label == "Continue").click().run()   # the right code, a wrong link
+    assert "does not open this team's page" in "\n".join(e.value for e in at.error)
+    assert TEAM not in at.session_state
+    assert not any("Washington" in m.value for m in at.markdown) and not at.get("slider")
+    at.query_params.clear()
     at.session_state[TEAM] = (us.id, "a-guessed-token")
     at.run()
     assert "not signed in as that team" in "\n".join(e.value for e in at.error)
