@@ -119,13 +119,19 @@ def _price(scenario: Scenario, args: argparse.Namespace) -> Report:
     outputs.price({"price_sever": None, "price_distance": None}, args.output)  # refuses split
     prices = negotiation.price_distribution(sample(scenario, args.draws, args.seed))
     summary = prices.summary()
-    rows = [{"move": m, **{k: v for k, v in summary[m].items() if k != "share_with_price_interval"},
+    nested = ("share_with_price_interval", "quantile_intervals")
+    rows = [{"move": m, **{k: v for k, v in summary[m].items() if k not in nested},
              "share_low": summary[m]["share_with_price_interval"][0],
-             "share_high": summary[m]["share_with_price_interval"][1]} for m in negotiation.PRICE_MOVES]
+             "share_high": summary[m]["share_with_price_interval"][1],
+             **{f"{q}_{end}": (None if pair is None else pair[i])
+                for q, pair in summary[m]["quantile_intervals"].items()
+                for i, end in enumerate(("low", "high"))}} for m in negotiation.PRICE_MOVES]
     text = [f"Reservation price, {scenario.name} ({prices.prices['sever'].size:,} draws; "
             "the smallest concession at which the Taliban prefers the move to Keep)", ""]
     text += [f"  {outputs.LABELS[m]:<26} has a price in {format_probability(prices.share_with_price(m))} of "
-             "draws; quantiles: " + ", ".join(f"{k} {_fmt(v)}" for k, v in prices.quantiles(m).items())
+             "draws; quantiles (95% order-statistic intervals): "
+             + ", ".join(f"{k} {_fmt(v)} {_pair(prices.quantile_intervals(m)[k])}"
+                         for k, v in prices.quantiles(m).items())
              for m in negotiation.PRICE_MOVES]
     text += ["", f"  Share of draws by price ({outputs.LABELS[args.output]}):"]
     text += [f"  {b['low']:.2f}-{b['high']:.2f} {'#' * round(200 * b['share'])} {b['share']:.1%}"
@@ -258,6 +264,13 @@ ANALYSES: dict[str, Callable[[Scenario, argparse.Namespace], Report]] = {
 
 def _band(row: dict[str, float], key: str) -> str:
     return f"{row[key]:.3f} [{row[f'{key}_low']:.3f}, {row[f'{key}_high']:.3f}]"
+
+
+def _pair(pair: list[float | None] | None) -> str:
+    """A quantile's interval: "[0.55, 0.62]", "[0.90, >1]" when open above, "" when there is none."""
+    if pair is None:
+        return ""
+    return f"[{pair[0]:.2f}, {'>1' if pair[1] is None else f'{pair[1]:.2f}'}]"
 
 
 def _fmt(value: float | None) -> str:

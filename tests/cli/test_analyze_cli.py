@@ -61,3 +61,25 @@ def test_bad_input_exits_2_without_a_traceback(args, capsys):
     err = capsys.readouterr().err
     assert code == 2
     assert err.strip() and "Traceback" not in err
+
+
+def test_price_and_zone_print_intervals_on_their_quantiles(capsys):
+    """Issue 29, defect 4: no interval on any quantile of analyze --what price or zone."""
+    base = ["analyze", "baseline-2018", "--draws", "3000", "--set", "levers.concession=0.8"]
+    assert main([*base, "--what", "price"]) == 0
+    text = capsys.readouterr().out
+    assert "95% order-statistic intervals" in text and "p50" in text and "[" in text
+    assert main([*base, "--what", "price", "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    for s in summary.values():
+        assert set(s["quantile_intervals"]) == {"p10", "p25", "p50", "p75", "p90"}
+        for q, pair in s["quantile_intervals"].items():
+            assert (pair is None) == (s[q] is None)
+            if pair is not None:
+                assert pair[0] <= s[q] and (pair[1] is None or s[q] <= pair[1])
+    assert main([*base, "--what", "zone", "--format", "json"]) == 0
+    zone = json.loads(capsys.readouterr().out)["zone"]
+    assert set(zone["cheapest_deal_interval"]) == set(zone["cheapest_deal"])
+    assert all(zone["move_at_cheapest_deal_interval"][m] for m in ("distance", "sever"))
+    assert main([*base, "--what", "zone"]) == 0
+    assert "95% interval" in capsys.readouterr().out
