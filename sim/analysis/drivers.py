@@ -11,7 +11,9 @@ This module wires the generic tools of :mod:`sim.analysis.sensitivity` (SALib),
   instead (``[low, high]``; for a lognormal its 1st to 99th percentiles), which weights the tails far
   more than the scenario believes; the output names which was used. Parameters are also grouped by
   their ``factor`` in :mod:`sim.spec.parameters`, for a coarser second view. An outcome with fewer than
-  :data:`MIN_EVENTS` events (or non-events) in the base sample is refused: its indices are noise.
+  :data:`SOBOL_MIN_EVENTS` events (or non-events) in the Sobol' base sample (:data:`MIN_EVENTS` for Morris)
+  is refused: its indices are noise. Indices outside [0, 1] are listed as warnings, and parameters the
+  estimates cannot order share a rank (:func:`sim.analysis.sensitivity.tied_ranks`).
 * **Scenario discovery** takes Monte Carlo draws from the scenario's own distributions and asks
   where in parameter space the outcome happens: PRIM, fitted on half the draws and checked on the
   other half (:mod:`sim.analysis.discovery`), and a shallow class-balanced CART tree (Breiman et al.
@@ -45,8 +47,11 @@ INPUTS = {"distributions": "each parameter drawn from the scenario's own distrib
                      "the scenario believes)"}
 QUANTILE_RANGE = (0.001, 0.999)
 LOGNORMAL_RANGE = (0.01, 0.99)
-#: Fewest events and non-events in the base sample for a sensitivity analysis (or the draws, for PRIM).
+#: Fewest events and non-events in the draws for Morris (and PRIM).
 MIN_EVENTS = discovery.MIN_EVENTS
+#: Fewest events and non-events in the ``2 n`` base rows for Sobol' indices: at 20-30 events a total
+#: index came out at 1.011 +- 0.528 and the top parameter changed with the seed (issue 29).
+SOBOL_MIN_EVENTS = 100
 #: The app's default Sobol' base sample: at it the top factor is the same across seeds
 #: (tests/analysis/test_drivers.py).
 DEFAULT_SOBOL_N = 1024
@@ -112,11 +117,13 @@ def sobol(scenario: Scenario, output: str = outputs.DEFAULT, n: int = DEFAULT_SO
     """First- and total-order Sobol' indices of ``output``, per parameter and per factor.
 
     Costs ``n * (d + 2) + n * (G + 2)`` model evaluations for ``d`` parameters in ``G`` factors.
-    Refused (ValueError) when the base sample holds fewer than :data:`MIN_EVENTS` events of either class.
+    Refused (ValueError) when the base sample holds fewer than :data:`SOBOL_MIN_EVENTS` events of either
+    class.
     """
     return sensitivity.sobol_indices(problem(scenario, inputs), model_output(scenario, output, inputs), n,
                                      seed=scenario.seed if seed is None else seed,
-                                     num_resamples=num_resamples, groups_too=True, min_events=MIN_EVENTS)
+                                     num_resamples=num_resamples, groups_too=True,
+                                     min_events=SOBOL_MIN_EVENTS)
 
 
 def morris(scenario: Scenario, output: str = outputs.DEFAULT, trajectories: int = 50,

@@ -187,15 +187,22 @@ def _sobol(scenario: Scenario, args: argparse.Namespace) -> Report:
     text = [f"Sobol' indices of P({outputs.LABELS[args.output]}), {scenario.name} "
             f"(base sample {args.sobol_n}, "
             f"{result.n_evaluations + result.grouped.n_evaluations:,} model runs; ± 95% half-widths)",
-            f"Inputs: {drivers.INPUTS[args.inputs]}. '~0': within its error of zero.", ""]
+            f"Inputs: {drivers.INPUTS[args.inputs]}. '~0': within its error of zero. Rank by total "
+            "index; '=' marks a rank shared with indices the estimates cannot order.", ""]
     for kind, title in (("group", "By factor"), ("variable", "By parameter (top 15)")):
         ranked = sorted((r for r in rows if r["kind"] == kind), key=lambda r: -r["ST"])[:15]
-        text += [f"  {title}:", f"  {'':<24} {'first order':>19} {'total':>19}"]
-        text += [f"  {r['name']:<24} {_index(r, 'S1')} {_index(r, 'ST')}" for r in ranked]
+        text += [f"  {title}:", f"  {'rank':<5} {'':<24} {'first order':>19} {'total':>19}"]
+        text += [f"  {_rank(r):<5} {r['name']:<24} {_index(r, 'S1')} {_index(r, 'ST')}" for r in ranked]
         text.append("")
+    warnings = result.warnings
+    text += [f"Warning: {w}" for w in warnings]
     payload = {"scenario": scenario.name, "output": args.output, "inputs": args.inputs, "n": args.sobol_n,
-               "indices": rows}
+               "indices": rows, "warnings": warnings}
     return Report(payload, rows, "\n".join(text))
+
+
+def _rank(row: dict[str, Any]) -> str:
+    return f"{row['rank']}{'=' if row['rank_tied'] else ''}"
 
 
 def _index(row: dict[str, Any], key: str) -> str:
@@ -209,10 +216,11 @@ def _morris(scenario: Scenario, args: argparse.Namespace) -> Report:
     result = drivers.morris(scenario, args.output, args.trajectories, seed=args.seed, inputs=args.inputs)
     rows = sorted(result.to_rows(), key=lambda r: -r["mu_star"])
     text = [f"Morris screening of P({outputs.LABELS[args.output]}), {scenario.name} "
-            f"({args.trajectories} trajectories)", f"Inputs: {drivers.INPUTS[args.inputs]}.", "",
-            f"  {'':<24} {'mu*':>16} {'sigma':>8}"]
-    text += [f"  {r['name']:<24} {r['mu_star']:7.3f} ± {r['mu_star_conf']:.3f} {r['sigma']:8.3f}"
-             for r in rows]
+            f"({args.trajectories} trajectories)", f"Inputs: {drivers.INPUTS[args.inputs]}. Rank by mu*; '=' "
+            "marks a rank shared with parameters the estimates cannot order.", "",
+            f"  {'rank':<5} {'':<24} {'mu*':>16} {'sigma':>8}"]
+    text += [f"  {_rank(r):<5} {r['name']:<24} {r['mu_star']:7.3f} ± {r['mu_star_conf']:.3f} "
+             f"{r['sigma']:8.3f}" for r in rows]
     payload = {"scenario": scenario.name, "output": args.output, "inputs": args.inputs, "screening": rows}
     return Report(payload, rows, "\n".join(text))
 

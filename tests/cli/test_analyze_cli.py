@@ -63,6 +63,26 @@ def test_bad_input_exits_2_without_a_traceback(args, capsys):
     assert err.strip() and "Traceback" not in err
 
 
+def test_sobol_on_too_few_events_exits_2_with_the_reason(capsys):
+    """Issue 29, defect 5: the reproducer gave indices from 20-30 events (ST = 1.011 +- 0.528)."""
+    assert main(["analyze", "baseline-2018", "--set", "levers.concession=0.42", "--what", "sobol",
+                 "--seed", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "at least 100 of each" in err and "Traceback" not in err
+
+
+def test_sobol_json_has_a_warnings_list_and_ranks_and_the_text_shows_them(capsys):
+    args = ["analyze", "baseline-2018", "--what", "sobol", "--sobol-n", "256", "--set",
+            "levers.concession=0.8"]
+    assert main([*args, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert isinstance(payload["warnings"], list)
+    assert all({"rank", "rank_tied"} <= set(r) for r in payload["indices"])
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "rank" in text and all(w in text for w in payload["warnings"])
+
+
 def test_price_and_zone_print_intervals_on_their_quantiles(capsys):
     """Issue 29, defect 4: no interval on any quantile of analyze --what price or zone."""
     base = ["analyze", "baseline-2018", "--draws", "3000", "--set", "levers.concession=0.8"]
