@@ -78,9 +78,7 @@ def discovery(spec: str, output: str) -> dict:
         "dropped": [names[r.name] for r in box.dropped],
         "warnings": list(box.warnings),
         "left_out": [words.label(n) for n in found.left_out],
-        "tree": (f"On the held-out half the tree's balanced accuracy is {tree.balanced_accuracy:.0%} and it "
-                 f"catches {tree.recall:.0%} of the draws with {outputs.LABELS[output]} (base rate "
-                 f"{tree.base_rate:.1%})."),
+        "tree": tree.sentence(outputs.LABELS[output]),
         "trajectory": [{**r, "limits": words.relabel(r["limits"], found.inputs)} for r in box.to_rows()],
         "rules": words.relabel(tree.rules, found.inputs),
     }

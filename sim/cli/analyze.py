@@ -233,7 +233,8 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
     rows = box.to_rows()
     label = outputs.LABELS[args.output]
     text = [f"Where does {phrase} happen? {scenario.name}: {label} in {found.base_rate:.1%} of "
-            f"{found.draws:,} draws; the box is peeled on half of them and chosen and tested on the other.",
+            f"{found.draws:,} draws; the box is peeled on half of them, chosen on a quarter and tested on "
+            "the last quarter.",
             f"Left out: {len(found.left_out)} parameters that enter no one's choice at these levers "
             "(listed under left_out in --format json).", "",
             "PRIM: " + box.describe(phrase)]
@@ -241,14 +242,16 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
     if box.restrictions:
         text.append(f"  On the half it was peeled on, the same box has density {box.fitted.density:.0%} and "
                     f"coverage {box.fitted.coverage:.0%}.")
+    text.append(f"  Quasi-p values are on the choosing quarter, multiplied by the {box.tried} restrictions "
+                "tried.")
     if box.dropped:
-        text.append(f"  Dropped (quasi-p above {drivers.discovery.P_LIMIT} on the held-out half): "
-                    + ", ".join(r.name for r in box.dropped))
+        text.append(f"  Dropped (corrected quasi-p above {drivers.discovery.P_LIMIT} on the choosing "
+                    "quarter): " + ", ".join(r.name for r in box.dropped))
     text += [f"  Warning: {w}" for w in box.warnings]
-    text += ["", f"Classification tree (depth {drivers.discovery.CART_DEPTH}, class-balanced), on the "
-             f"held-out half: balanced accuracy {tree.balanced_accuracy:.0%}, recall of {label} "
-             f"{tree.recall:.0%}, base rate {tree.base_rate:.1%}:", tree.rules, "",
-             "Peeling trajectory (fitted half / held-out half):"]
+    text += ["", f"Classification tree (depth {drivers.discovery.CART_DEPTH}, class-balanced, fitted on one "
+             f"half; leaves read on the other). {tree.sentence(label)}"]
+    text += ([] if tree.declined else [tree.rules])
+    text += ["", "Peeling trajectory (peeling half / choosing quarter):"]
     text += [f"  {r['step']:>3}{'*' if r['chosen'] else ' '} density {r['fitted_density']:.2f}/"
              f"{r['held_out_density']:.2f} coverage {_fmt(r['fitted_coverage'])}/"
              f"{_fmt(r['held_out_coverage'])} "
@@ -258,10 +261,17 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
                "quasi_p": {r.name: r.p_value for r in box.restrictions},
                "dropped": {r.name: r.p_value for r in box.dropped},
                "held_out": asdict(box.held_out), "fitted_half": asdict(box.fitted),
+               "rule": box.rule, "rule_text": box.rule_text, "restrictions_tried": box.tried,
+               "test": {"base_rate": box.test_base_rate, "p_value": box.test_p,
+                        "density_interval": (None if box.density_interval is None
+                                             else list(box.density_interval)),
+                        "better_than_base_rate": box.replicates},
                "min_mass": box.min_mass, "warnings": list(box.warnings), "left_out": list(found.left_out),
                "trajectory": rows, "cart_rules": tree.rules,
-               "cart_held_out": {"balanced_accuracy": tree.balanced_accuracy, "recall": tree.recall,
-                                 "base_rate": tree.base_rate}}
+               "cart_held_out": {"balanced_accuracy": tree.balanced_accuracy,
+                                 "balanced_accuracy_interval": None if tree.declined
+                                 else list(tree.accuracy_interval),
+                                 "recall": tree.recall, "base_rate": tree.base_rate}}
     return Report(payload, rows, "\n".join(text))
 
 
