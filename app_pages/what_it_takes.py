@@ -44,6 +44,7 @@ def negotiate(spec: str, output: str, target: float) -> dict:
         "reach": negotiation.target_reach(curve, output, target).sentence(),
         "price_share": format_probability(prices.share_with_price(price_output)),
         "price_median": prices.quantiles(price_output)["p50"],
+        "price_median_interval": negotiation.interval_text(prices.quantile_intervals(price_output)["p50"]),
         "price_output": price_output,
         "histogram": prices.histogram(price_output),
         "curve": curve.to_rows(),
@@ -138,7 +139,10 @@ def main() -> None:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(f"Draws where {outputs.LABELS[out['price_output']]} has a price", out["price_share"])
     median = out["price_median"]
-    m2.metric("Median price", "none in [0, 1]" if median is None else f"{median:.2f}")
+    m2.metric("Median price", "none in [0, 1]" if median is None else f"{median:.2f}",
+              help=None if median is None else out["price_median_interval"])
+    if median is not None:
+        m2.caption(out["price_median_interval"])
     m3.metric("A bargaining zone exists", out["zone"])
     m4.metric("US best offer", out["offer_range"], help="Every grid offer within two paired standard errors "
               "of the highest mean US utility: the draws cannot tell these apart.")
