@@ -5,7 +5,7 @@ Each test draws ``SEEDS`` independent designs (``sim.engine.sampling.Design``: t
 maps through the parameters' inverse CDFs), computes the 95% interval the way a run does, and counts
 how often it holds the truth. With a correct 95% method the count is Binomial(SEEDS, 0.95) or better;
 the tests ask for at least ``FLOOR`` of ``SEEDS``, which a method that covers exactly 95% misses with
-probability :data:`FALSE_ALARM_LOW` (about 0.3%). The fraction test also asks for at most ``CEILING``:
+probability :data:`FALSE_ALARM_LOW` (about 0.4%). The fraction test also asks for at most ``CEILING``:
 an interval as wide as a Wilson interval on a per-draw fraction covers nearly always (issue 29, defect
 3), and a method that covers exactly 95% exceeds the ceiling with probability :data:`FALSE_ALARM_HIGH`
 (under 0.1%).
