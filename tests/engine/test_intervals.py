@@ -172,3 +172,13 @@ def test_the_docs_state_the_coverage_tests_actual_settings():
     assert f"at least {synthetic.FLOOR} of {synthetic.SEEDS}" in docs
     assert f"at most {synthetic.CEILING}" in docs and f"probability {FALSE_ALARM:.1%}" in docs
     assert f"false alarm {synthetic.FALSE_ALARM_LOW:.1%}" in docs
+
+
+def test_qre_probabilities_are_fractions_per_draw_and_get_their_spread_interval(scenario):
+    """Issue 29, defect 3: under the logit QRE every probability is a fraction of each draw."""
+    result = run(scenario, 4000, seed=4, solution="qre", lam=2.0)
+    x = result.per_draw["distance"]
+    assert np.mean((x > 0) & (x < 1)) > 0.9
+    iv = result.interval("distance")
+    low, high = wilson(x.sum(), x.size)
+    assert iv.method == WILSON and iv.low < x.mean() < iv.high and iv.high - iv.low < 0.9 * (high - low)
