@@ -116,10 +116,12 @@ def interval_from_moments(total: float, squares: float, draws: int, replicate_me
         method = replicate_method(count)
         effective = spread / (se * se) if spread > 0 and se > 0 else float(draws)
     else:
-        # The per-draw variance (divisor n), so that 0/1 draws give exactly n: the Wilson interval.
+        # The per-draw variance (divisor n): 0/1 draws (whose squares sum to their sum) have exactly
+        # p (1 - p), so n, the Wilson interval, to the last bit.
         variance = max(0.0, squares / draws - mean * mean)
         se, quantile, method = iid, Z95, WILSON
-        effective = draws * spread / variance if spread > 0 and variance > 0 else float(draws)
+        fractional = squares != total and spread > 0 and variance > 0
+        effective = draws * spread / variance if fractional else float(draws)
     low, high = score_interval(mean, effective, quantile)
     return Interval(mean, low, high, method, total, draws, se)
 
