@@ -25,6 +25,7 @@ indicators, whose variance the design does not raise beyond ``n / (n - 1)``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -151,21 +152,36 @@ def order_statistic_ranks(n: int, q: float, confidence: float = CONFIDENCE) -> t
     """0-based ranks ``(l, u)`` of the sorted ``n`` draws with ``P(x_(l) <= true q-quantile <= x_(u))``
     at least ``confidence`` for independent draws (equal-tailed: each side misses at most half the rest).
     ``u`` may be ``n`` (no such draw: the interval is open above); ``l`` may be -1 (open below)."""
-    from scipy.stats import binom
-
     tail = (1 - confidence) / 2
     # With B ~ Binomial(n, q) draws at or below the true quantile, it lies below x_(l) when B <= l and
     # above x_(u) when B > u: take the largest l with P(B <= l) <= tail, the smallest u with
     # P(B > u) <= tail.
-    low = int(binom.ppf(tail, n, q))
-    while low >= 0 and binom.cdf(low, n, q) > tail:
-        low -= 1
-    high = int(binom.isf(tail, n, q))
-    while high > 0 and binom.sf(high - 1, n, q) <= tail:
-        high -= 1
-    while binom.sf(high, n, q) > tail:
-        high += 1
+    k, pmf = _binomial_window(n, q)
+    below = np.cumsum(pmf)                       # P(B <= k)
+    above = np.cumsum(pmf[::-1])[::-1] - pmf     # P(B > k)
+    fits = np.flatnonzero(below <= tail)
+    low = int(k[fits[-1]]) if fits.size else int(k[0]) - 1
+    fits = np.flatnonzero(above <= tail)
+    high = int(k[fits[0]]) if fits.size else n
     return low, min(high, n)
+
+
+def _binomial_window(n: int, q: float) -> tuple[NDArray[np.int64], Array]:
+    """The Binomial(n, q) probabilities of the counts within 12 standard deviations of the mode (the
+    rest weighs under 1e-30), from the ratio of successive terms: numpy and :mod:`math` only, so a
+    short run's summary does not import scipy (a start-up cost; tests/engine/test_aot.py)."""
+    mode = min(n, int(math.floor((n + 1) * q)))
+    reach = int(12 * math.sqrt(n * q * (1 - q))) + 12
+    first, last = max(0, mode - reach), min(n, mode + reach)
+    log_mode = (math.lgamma(n + 1) - math.lgamma(mode + 1) - math.lgamma(n - mode + 1)
+                + mode * math.log(q) + (n - mode) * math.log1p(-q))
+    odds = math.log(q) - math.log1p(-q)
+    up = np.arange(mode, last, dtype=float)                   # log P(j+1) - log P(j), j = mode..last-1
+    down = np.arange(mode, first, -1, dtype=float)            # log P(j-1) - log P(j), j = mode..first+1
+    log_up = np.cumsum(np.log((n - up) / (up + 1)) + odds)
+    log_down = np.cumsum(np.log(down / (n - down + 1)) - odds)
+    logs = np.concatenate([log_down[::-1], [0.0], log_up]) + log_mode
+    return np.arange(first, last + 1, dtype=np.int64), np.exp(logs)
 
 
 def quantile_interval(values: Array, q: float) -> list[float | None] | None:

@@ -113,3 +113,14 @@ def test_a_quantile_that_does_not_exist_has_no_interval_and_an_open_end_says_so(
     assert quantile_interval(values, 0.9) is None
     low, high = quantile_interval(values, 0.4)   # the 40th of 100 values: the upper rank is past 0.5
     assert 0 < low <= 0.5 and high is None
+
+
+@pytest.mark.parametrize("n", [1, 7, 40, 999, 65_536, 10**8])
+def test_order_statistic_ranks_are_the_binomial_tails_scipy_gives(n):
+    """The ranks are computed without scipy (a short run must not import it); scipy checks them."""
+    from sim.engine.intervals import order_statistic_ranks
+
+    for q in (0.1, 0.5, 0.9):
+        low, high = order_statistic_ranks(n, q)
+        assert low == -1 or binom.cdf(low, n, q) <= 0.025 < binom.cdf(low + 1, n, q)
+        assert high == n or binom.sf(high, n, q) <= 0.025 < binom.sf(high - 1, n, q)
