@@ -44,6 +44,7 @@ def negotiate(spec: str, output: str, target: float) -> dict:
         "reach": negotiation.target_reach(curve, output, target).sentence(),
         "price_share": format_probability(prices.share_with_price(price_output)),
         "price_median": prices.quantiles(price_output)["p50"],
+        "price_median_interval": negotiation.interval_text(prices.quantile_intervals(price_output)["p50"]),
         "price_output": price_output,
         "histogram": prices.histogram(price_output),
         "curve": curve.to_rows(),
@@ -57,8 +58,10 @@ def negotiate(spec: str, output: str, target: float) -> dict:
 
 
 @st.cache_data(max_entries=4, show_spinner="Running the Sobol' analysis...")
-def sobol_rows(spec: str, output: str, n: int) -> list[dict]:
-    return drivers.sobol(from_yaml(spec), output, n=n).to_rows()
+def sobol_rows(spec: str, output: str, n: int) -> dict:
+    """The indices' rows, and the warnings on those outside [0, 1]."""
+    result = drivers.sobol(from_yaml(spec), output, n=n)
+    return {"rows": result.to_rows(), "warnings": result.warnings}
 
 
 @st.cache_data(max_entries=4, show_spinner="Screening the parameters (Morris)...")
@@ -78,9 +81,7 @@ def discovery(spec: str, output: str) -> dict:
         "dropped": [names[r.name] for r in box.dropped],
         "warnings": list(box.warnings),
         "left_out": [words.label(n) for n in found.left_out],
-        "tree": (f"On the held-out half the tree's balanced accuracy is {tree.balanced_accuracy:.0%} and it "
-                 f"catches {tree.recall:.0%} of the draws with {outputs.LABELS[output]} (base rate "
-                 f"{tree.base_rate:.1%})."),
+        "tree": tree.sentence(outputs.LABELS[output]),
         "trajectory": [{**r, "limits": words.relabel(r["limits"], found.inputs)} for r in box.to_rows()],
         "rules": words.relabel(tree.rules, found.inputs),
     }
@@ -140,7 +141,10 @@ def main() -> None:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(f"Draws where {outputs.LABELS[out['price_output']]} has a price", out["price_share"])
     median = out["price_median"]
-    m2.metric("Median price", "none in [0, 1]" if median is None else f"{median:.2f}")
+    m2.metric("Median price", "none in [0, 1]" if median is None else f"{median:.2f}",
+              help=None if median is None else out["price_median_interval"])
+    if median is not None:
+        m2.caption(out["price_median_interval"])
     m3.metric("A bargaining zone exists", out["zone"])
     m4.metric("US best offer", out["offer_range"], help="Every grid offer within two paired standard errors "
               "of the highest mean US utility: the draws cannot tell these apart.")
@@ -168,14 +172,21 @@ def drivers_section(spec: str, output: str) -> None:
     st.caption(f"At the levers in the sidebar, for P({label}). With no concession a break is rare, so there "
                "may be too little to analyse: raise the concession in the sidebar.")
     n = st.selectbox("Sobol' base sample", SOBOL_CHOICES, index=SOBOL_CHOICES.index(drivers.DEFAULT_SOBOL_N),
-                     key="wit_sobol_n", help="At 1024 the leading parameter is the same from seed to seed.")
-    rows = requested("sobol", "Run the sensitivity analysis", sobol_rows, spec, output, n)
-    if rows is not None:
+                     key="wit_sobol_n", help="A larger sample narrows the indices' errors; parameters the "
+                     "estimates cannot order share a rank.")
+    sobol = requested("sobol", "Run the sensitivity analysis", sobol_rows, spec, output, n)
+    if sobol is not None:
+        rows = sobol["rows"]
         s1, s2 = st.columns(2)
         s1.altair_chart(index_chart(rows, "variable"), width="stretch")
         s2.altair_chart(index_chart(rows, "group"), width="stretch")
+        leaders = [r["name"] for r in rows if r["kind"] == "variable" and r["rank"] == 1]
         st.caption("Left: single parameters; right: parameters grouped by factor. Inputs: "
-                   f"{drivers.INPUTS['distributions']}. Pale bars are within their error of zero.")
+                   f"{drivers.INPUTS['distributions']}. Pale bars are within their error of zero. "
+                   + (f"Tied for the lead (the estimates cannot order them): {', '.join(leaders)}."
+                      if len(leaders) > 1 else f"Clear leader: {leaders[0]}." if leaders else ""))
+        for warning in sobol["warnings"]:
+            st.warning(warning)
     rows = requested("morris", "Screen every parameter (Morris, quicker)", morris_rows, spec, output,
                      MORRIS_TRAJECTORIES)
     if rows is not None:
@@ -188,12 +199,13 @@ def drivers_section(spec: str, output: str) -> None:
 
 
 def discovery_section(found: dict) -> None:
-    """The plain-words finding and its held-out figures first; the tables behind an expander."""
+    """The plain-words finding and its test-draw figures first; the tables behind an expander."""
     st.write(found["finding"])
     if found["conditions"]:
         st.dataframe(pd.DataFrame(found["conditions"]), hide_index=True)
-        st.caption("Quasi-p value: how likely the box's events on the held-out draws would be if that "
-                   "condition did nothing; conditions above 0.05 were dropped"
+        st.caption("Quasi-p value: how likely the box's events on the choosing draws would be if that "
+                   "condition did nothing, times the number of conditions tried; those above 0.05 were "
+                   "dropped"
                    + (f" ({', '.join(found['dropped'])})." if found["dropped"] else "."))
     for warning in found["warnings"]:
         st.warning(warning)

@@ -37,7 +37,7 @@ COMMANDS: dict[str, list[str]] = {
                       "--format", "json"],
     "analyze-zone": ["analyze", "what-if-major-concession", "--what", "zone", "--draws", "3000", "--grid",
                      "6", "--format", "json"],
-    "analyze-sobol": ["analyze", "what-if-major-concession", "--what", "sobol", "--sobol-n", "256",
+    "analyze-sobol": ["analyze", "what-if-major-concession", "--what", "sobol", "--sobol-n", "2048",
                       "--output", "distance_or_sever", "--format", "json"],
     "analyze-morris": ["analyze", "what-if-major-concession", "--what", "morris", "--trajectories", "20",
                        "--output", "distance_or_sever", "--format", "json"],

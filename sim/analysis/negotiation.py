@@ -33,7 +33,15 @@ from numpy.typing import NDArray
 
 from sim.analysis import outputs
 from sim.engine.driver import Sample, sample_prices
-from sim.engine.intervals import Z95, Interval, format_probability, mean_stderr, probability_interval
+from sim.engine.intervals import (
+    ORDER_STATISTICS,
+    Z95,
+    Interval,
+    format_probability,
+    mean_stderr,
+    probability_interval,
+    quantile_interval,
+)
 from sim.engine.kernel import fused as kernel
 from sim.engine.reference import per_draw_array
 from sim.engine.results import Estimate
@@ -92,6 +100,11 @@ class PriceDistribution:
         return {_label(q): (float(v) if np.isfinite(v) else None)
                 for q, v in zip(PRICE_QUANTILES, values, strict=True)}
 
+    def quantile_intervals(self, move: str = outputs.DEFAULT) -> dict[str, list[float | None] | None]:
+        """The 95% order-statistic interval of each of :meth:`quantiles` (``None`` where the quantile
+        does not exist; an end ``None`` where the interval runs above 1)."""
+        return {_label(q): quantile_interval(self.prices[move], q) for q in PRICE_QUANTILES}
+
     def histogram(self, move: str = outputs.DEFAULT, bins: int = 20) -> list[dict[str, float]]:
         """Share of all draws whose price falls in each of ``bins`` equal bins of [0, 1]."""
         counts, edges = np.histogram(self.prices[move], bins=bins, range=(0.0, 1.0))
@@ -109,7 +122,9 @@ class PriceDistribution:
         for m in PRICE_MOVES:
             share = self.share_with_price(m)
             out[m] = {"share_with_price": share.mean, "share_with_price_interval": share.pair(),
-                      "interval_method": share.method, **self.quantiles(m)}
+                      "interval_method": share.method, **self.quantiles(m),
+                      "quantile_intervals": self.quantile_intervals(m),
+                      "quantile_interval_method": ORDER_STATISTICS}
         return out
 
 
@@ -266,6 +281,8 @@ class BargainingZone:
         chance = self.chance
         found = self.exists
         qs = np.quantile(self.cheapest, PRICE_QUANTILES, method="inverted_cdf")
+        moves = {m: probability_interval((self.move[found] == m).astype(float)) if found.any() else None
+                 for m in ("distance", "sever")}
         return {
             "zone_exists": chance.mean,
             "zone_exists_interval": chance.pair(),
@@ -273,8 +290,13 @@ class BargainingZone:
             "grid_points": int(self.grid.size),
             "move_at_cheapest_deal": {m: float((self.move[found] == m).mean()) if found.any() else 0.0
                                       for m in ("distance", "sever")},
+            "move_at_cheapest_deal_interval": {m: None if iv is None else iv.pair()
+                                               for m, iv in moves.items()},
             "cheapest_deal": {_label(q): float(v) if np.isfinite(v) else None
                               for q, v in zip(PRICE_QUANTILES, qs, strict=True)},
+            "cheapest_deal_interval": {_label(q): quantile_interval(self.cheapest, q)
+                                       for q in PRICE_QUANTILES},
+            "cheapest_deal_interval_method": ORDER_STATISTICS + "; on the concession grid",
         }
 
 
@@ -365,27 +387,49 @@ def findings(prices: PriceDistribution, curve: Curve, zone: BargainingZone, offe
     label = outputs.LABELS[output]
     has_price = prices.share_with_price(output)
     median = prices.quantiles(output)["p50"]
+    median_interval = prices.quantile_intervals(output)["p50"]
     at_zero = probability_interval_at(curve, output, 0)
-    offered = zone.summary()["move_at_cheapest_deal"]
+    summary = zone.summary()
+    offered, offered_interval = summary["move_at_cheapest_deal"], summary["move_at_cheapest_deal_interval"]
+    cheapest, cheapest_interval = summary["cheapest_deal"]["p50"], summary["cheapest_deal_interval"]["p50"]
     lines = [
         f"With no concession the Taliban chooses {label} in {at_zero} of the draws.",
         f"Some concession up to a full withdrawal (1.0) buys {label} in {format_probability(has_price)} of "
         f"the draws; in the others nothing the US can offer is enough.",
-        f"A concession of {median:.2f} buys {label} in half of the draws." if median is not None else
+        f"A concession of {median:.2f} ({interval_text(median_interval)}) buys {label} in half of the draws."
+        if median is not None else
         f"In more than half of the draws no concession up to 1.0 buys {label}.",
         f"A zone of possible agreement (a concession on the grid at which the Taliban distances or severs "
         f"and the US still prefers the result to the alliance as it is) exists in "
         f"{format_probability(zone.chance)} of the draws.",
     ]
+    if cheapest is not None:
+        lines.append(f"In half of the draws a deal is possible at a concession of {cheapest:.2f} "
+                     f"({interval_text(cheapest_interval)}) or less.")
     if zone.exists.any():
         lines.append(f"At the cheapest such deal the Taliban pledges (Distance) in {offered['distance']:.0%} "
-                     f"of those draws and severs in {offered['sever']:.0%}.")
+                     f"({_share_text(offered_interval['distance'])}) of those draws and severs in "
+                     f"{offered['sever']:.0%} ({_share_text(offered_interval['sever'])}).")
     lines.append(
         f"The US's best offer on the grid is a concession of {offer.concession:.2f} ({_near_text(offer)}): "
         f"the Taliban then keeps the "
         f"alliance in {offer.outcomes['keep']:.0%} of the draws, distances itself in "
         f"{offer.outcomes['distance']:.0%} and severs in {offer.outcomes['sever']:.0%}.")
     return lines
+
+
+def interval_text(pair: list[float | None] | None) -> str:
+    """A quantile's 95% interval in concession units: "95% interval 0.55-0.62", open above 1 if so."""
+    if pair is None:
+        return "no interval: the quantile lies above 1"
+    low, high = pair
+    if high is None:
+        return f"95% interval from {low:.2f} to above 1"
+    return f"95% interval {low:.2f}-{high:.2f}"
+
+
+def _share_text(pair: list[float] | None) -> str:
+    return "" if pair is None else f"{100 * pair[0]:.0f}-{100 * pair[1]:.0f}%"
 
 
 def _near_text(offer: BestOffer) -> str:

@@ -151,8 +151,35 @@ class SobolResult:
         columns = {"S1": self.S1, "S1_conf": self.S1_conf, "ST": self.ST, "ST_conf": self.ST_conf}
         flags = {"S1_within_error_of_zero": np.abs(self.S1) <= self.S1_conf,
                  "ST_within_error_of_zero": np.abs(self.ST) <= self.ST_conf}
-        return [{"kind": kind, **row, **{k: bool(v[i]) for k, v in flags.items()}}
+        ranks = tied_ranks(self.ST, self.ST_conf)
+        return [{"kind": kind, **row, **{k: bool(v[i]) for k, v in flags.items()}, "rank": ranks[i],
+                 "rank_tied": ranks.count(ranks[i]) > 1}
                 for i, row in enumerate(_records(self.names, columns))]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Indices whose estimate lies outside [0, 1], where no index can be: one sentence for each that
+        is above 1 or below 0 by more than its error (its estimator is noise at this sample size), and
+        one for all those a little below 0 (within their error of zero, shown as ``~0``)."""
+        out, near_zero = [], []
+        for result in (self, self.grouped):
+            if result is None:
+                continue
+            for key in ("S1", "ST"):
+                values, confs = getattr(result, key), getattr(result, f"{key}_conf")
+                for name, value, conf in zip(result.names, values, confs, strict=True):
+                    if 0.0 <= value <= 1.0:
+                        continue
+                    if value < 0 and value + conf >= 0:
+                        near_zero.append(f"{key} of {name}")
+                        continue
+                    side = "above 1" if value > 1 else "below 0"
+                    out.append(f"{key} of {name} is {value:.3f} ± {conf:.3f}, {side}: an index lies in "
+                               "[0, 1], so this estimate is noise at this sample size")
+        if near_zero:
+            out.append(f"{len(near_zero)} indices are a little below 0 but within their error of zero (~0): "
+                       + ", ".join(near_zero))
+        return out
 
 
 @dataclass(frozen=True)
@@ -181,10 +208,22 @@ class MorrisResult:
     n_evaluations: int
 
     def to_rows(self) -> list[dict[str, Any]]:
-        """One record per variable with keys ``name``, ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``."""
+        """One record per variable with keys ``name``, ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``,
+        and ``rank`` / ``rank_tied`` by ``mu_star`` (:func:`tied_ranks`)."""
         columns = {"mu": self.mu, "mu_star": self.mu_star, "mu_star_conf": self.mu_star_conf,
                    "sigma": self.sigma}
-        return _records(self.names, columns)
+        ranks = tied_ranks(self.mu_star, self.mu_star_conf)
+        return [{**row, "rank": ranks[i], "rank_tied": ranks.count(ranks[i]) > 1}
+                for i, row in enumerate(_records(self.names, columns))]
+
+
+def tied_ranks(values: NDArray[np.float64], halfwidths: NDArray[np.float64]) -> list[int]:
+    """Ranks that admit ties: an index's rank is 1 plus the number of indices *clearly* above it (the
+    lower end of whose 95% interval lies above the upper end of its own). Indices the estimates cannot
+    order share a rank: "1, 1, 1, 4" says the top three are tied, not which of them leads."""
+    v = np.asarray(values, dtype=float)
+    h = np.nan_to_num(np.asarray(halfwidths, dtype=float), nan=np.inf)
+    return [1 + int(np.sum(v - h > v[i] + h[i])) for i in range(v.size)]
 
 
 def _records(names: Sequence[str], columns: dict[str, NDArray[np.float64]]) -> list[dict[str, Any]]:

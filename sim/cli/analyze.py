@@ -120,13 +120,19 @@ def _price(scenario: Scenario, args: argparse.Namespace) -> Report:
     outputs.price({"price_sever": None, "price_distance": None}, args.output)  # refuses split
     prices = negotiation.price_distribution(sample(scenario, args.draws, args.seed))
     summary = prices.summary()
-    rows = [{"move": m, **{k: v for k, v in summary[m].items() if k != "share_with_price_interval"},
+    nested = ("share_with_price_interval", "quantile_intervals")
+    rows = [{"move": m, **{k: v for k, v in summary[m].items() if k not in nested},
              "share_low": summary[m]["share_with_price_interval"][0],
-             "share_high": summary[m]["share_with_price_interval"][1]} for m in negotiation.PRICE_MOVES]
+             "share_high": summary[m]["share_with_price_interval"][1],
+             **{f"{q}_{end}": (None if pair is None else pair[i])
+                for q, pair in summary[m]["quantile_intervals"].items()
+                for i, end in enumerate(("low", "high"))}} for m in negotiation.PRICE_MOVES]
     text = [f"Reservation price, {scenario.name} ({prices.prices['sever'].size:,} draws; "
             "the smallest concession at which the Taliban prefers the move to Keep)", ""]
     text += [f"  {outputs.LABELS[m]:<26} has a price in {format_probability(prices.share_with_price(m))} of "
-             "draws; quantiles: " + ", ".join(f"{k} {_fmt(v)}" for k, v in prices.quantiles(m).items())
+             "draws; quantiles (95% order-statistic intervals): "
+             + ", ".join(f"{k} {_fmt(v)} {_pair(prices.quantile_intervals(m)[k])}"
+                         for k, v in prices.quantiles(m).items())
              for m in negotiation.PRICE_MOVES]
     text += ["", f"  Share of draws by price ({outputs.LABELS[args.output]}):"]
     text += [f"  {b['low']:.2f}-{b['high']:.2f} {'#' * round(200 * b['share'])} {b['share']:.1%}"
@@ -182,15 +188,22 @@ def _sobol(scenario: Scenario, args: argparse.Namespace) -> Report:
     text = [f"Sobol' indices of P({outputs.LABELS[args.output]}), {scenario.name} "
             f"(base sample {args.sobol_n}, "
             f"{result.n_evaluations + result.grouped.n_evaluations:,} model runs; ± 95% half-widths)",
-            f"Inputs: {drivers.INPUTS[args.inputs]}. '~0': within its error of zero.", ""]
+            f"Inputs: {drivers.INPUTS[args.inputs]}. '~0': within its error of zero. Rank by total "
+            "index; '=' marks a rank shared with indices the estimates cannot order.", ""]
     for kind, title in (("group", "By factor"), ("variable", "By parameter (top 15)")):
         ranked = sorted((r for r in rows if r["kind"] == kind), key=lambda r: -r["ST"])[:15]
-        text += [f"  {title}:", f"  {'':<24} {'first order':>19} {'total':>19}"]
-        text += [f"  {r['name']:<24} {_index(r, 'S1')} {_index(r, 'ST')}" for r in ranked]
+        text += [f"  {title}:", f"  {'rank':<5} {'':<24} {'first order':>19} {'total':>19}"]
+        text += [f"  {_rank(r):<5} {r['name']:<24} {_index(r, 'S1')} {_index(r, 'ST')}" for r in ranked]
         text.append("")
+    warnings = result.warnings
+    text += [f"Warning: {w}" for w in warnings]
     payload = {"scenario": scenario.name, "output": args.output, "inputs": args.inputs, "n": args.sobol_n,
-               "indices": rows}
+               "indices": rows, "warnings": warnings}
     return Report(payload, rows, "\n".join(text))
+
+
+def _rank(row: dict[str, Any]) -> str:
+    return f"{row['rank']}{'=' if row['rank_tied'] else ''}"
 
 
 def _index(row: dict[str, Any], key: str) -> str:
@@ -204,10 +217,11 @@ def _morris(scenario: Scenario, args: argparse.Namespace) -> Report:
     result = drivers.morris(scenario, args.output, args.trajectories, seed=args.seed, inputs=args.inputs)
     rows = sorted(result.to_rows(), key=lambda r: -r["mu_star"])
     text = [f"Morris screening of P({outputs.LABELS[args.output]}), {scenario.name} "
-            f"({args.trajectories} trajectories)", f"Inputs: {drivers.INPUTS[args.inputs]}.", "",
-            f"  {'':<24} {'mu*':>16} {'sigma':>8}"]
-    text += [f"  {r['name']:<24} {r['mu_star']:7.3f} ± {r['mu_star_conf']:.3f} {r['sigma']:8.3f}"
-             for r in rows]
+            f"({args.trajectories} trajectories)", f"Inputs: {drivers.INPUTS[args.inputs]}. Rank by mu*; '=' "
+            "marks a rank shared with parameters the estimates cannot order.", "",
+            f"  {'rank':<5} {'':<24} {'mu*':>16} {'sigma':>8}"]
+    text += [f"  {_rank(r):<5} {r['name']:<24} {r['mu_star']:7.3f} ± {r['mu_star_conf']:.3f} "
+             f"{r['sigma']:8.3f}" for r in rows]
     payload = {"scenario": scenario.name, "output": args.output, "inputs": args.inputs, "screening": rows}
     return Report(payload, rows, "\n".join(text))
 
@@ -220,7 +234,8 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
     rows = box.to_rows()
     label = outputs.LABELS[args.output]
     text = [f"Where does {phrase} happen? {scenario.name}: {label} in {found.base_rate:.1%} of "
-            f"{found.draws:,} draws; the box is peeled on half of them and chosen and tested on the other.",
+            f"{found.draws:,} draws; the box is peeled on half of them, chosen on a quarter and tested on "
+            "the last quarter.",
             f"Left out: {len(found.left_out)} parameters that enter no one's choice at these levers "
             "(listed under left_out in --format json).", "",
             "PRIM: " + box.describe(phrase)]
@@ -228,14 +243,16 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
     if box.restrictions:
         text.append(f"  On the half it was peeled on, the same box has density {box.fitted.density:.0%} and "
                     f"coverage {box.fitted.coverage:.0%}.")
+    text.append(f"  Quasi-p values are on the choosing quarter, multiplied by the {box.tried} restrictions "
+                "tried.")
     if box.dropped:
-        text.append(f"  Dropped (quasi-p above {drivers.discovery.P_LIMIT} on the held-out half): "
-                    + ", ".join(r.name for r in box.dropped))
+        text.append(f"  Dropped (corrected quasi-p above {drivers.discovery.P_LIMIT} on the choosing "
+                    "quarter): " + ", ".join(r.name for r in box.dropped))
     text += [f"  Warning: {w}" for w in box.warnings]
-    text += ["", f"Classification tree (depth {drivers.discovery.CART_DEPTH}, class-balanced), on the "
-             f"held-out half: balanced accuracy {tree.balanced_accuracy:.0%}, recall of {label} "
-             f"{tree.recall:.0%}, base rate {tree.base_rate:.1%}:", tree.rules, "",
-             "Peeling trajectory (fitted half / held-out half):"]
+    text += ["", f"Classification tree (depth {drivers.discovery.CART_DEPTH}, class-balanced, fitted on one "
+             f"half; leaves read on the other). {tree.sentence(label)}"]
+    text += ([] if tree.declined else [tree.rules])
+    text += ["", "Peeling trajectory (peeling half / choosing quarter):"]
     text += [f"  {r['step']:>3}{'*' if r['chosen'] else ' '} density {r['fitted_density']:.2f}/"
              f"{r['held_out_density']:.2f} coverage {_fmt(r['fitted_coverage'])}/"
              f"{_fmt(r['held_out_coverage'])} "
@@ -245,10 +262,17 @@ def _prim(scenario: Scenario, args: argparse.Namespace) -> Report:
                "quasi_p": {r.name: r.p_value for r in box.restrictions},
                "dropped": {r.name: r.p_value for r in box.dropped},
                "held_out": asdict(box.held_out), "fitted_half": asdict(box.fitted),
+               "rule": box.rule, "rule_text": box.rule_text, "restrictions_tried": box.tried,
+               "test": {"base_rate": box.test_base_rate, "p_value": box.test_p,
+                        "density_interval": (None if box.density_interval is None
+                                             else list(box.density_interval)),
+                        "better_than_base_rate": box.replicates},
                "min_mass": box.min_mass, "warnings": list(box.warnings), "left_out": list(found.left_out),
                "trajectory": rows, "cart_rules": tree.rules,
-               "cart_held_out": {"balanced_accuracy": tree.balanced_accuracy, "recall": tree.recall,
-                                 "base_rate": tree.base_rate}}
+               "cart_held_out": {"balanced_accuracy": tree.balanced_accuracy,
+                                 "balanced_accuracy_interval": None if tree.declined
+                                 else list(tree.accuracy_interval),
+                                 "recall": tree.recall, "base_rate": tree.base_rate}}
     return Report(payload, rows, "\n".join(text))
 
 
@@ -279,6 +303,13 @@ ANALYSES: dict[str, Callable[[Scenario, argparse.Namespace], Report]] = {
 
 def _band(row: dict[str, float], key: str) -> str:
     return f"{row[key]:.3f} [{row[f'{key}_low']:.3f}, {row[f'{key}_high']:.3f}]"
+
+
+def _pair(pair: list[float | None] | None) -> str:
+    """A quantile's interval: "[0.55, 0.62]", "[0.90, >1]" when open above, "" when there is none."""
+    if pair is None:
+        return ""
+    return f"[{pair[0]:.2f}, {'>1' if pair[1] is None else f'{pair[1]:.2f}'}]"
 
 
 def _fmt(value: float | None) -> str:

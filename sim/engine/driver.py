@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.intervals import Interval, probability_interval
+from sim.engine.intervals import Interval, probability_interval, quantile_interval
 from sim.engine.kernel import fused as kernel
 from sim.engine.kernel.layout import flat_tree, layout
 from sim.engine.reference import evaluate_reference
@@ -78,6 +78,12 @@ class Result(Readings):
         q = np.quantile(x, list(QUANTILES.values()), method="inverted_cdf")
         return {k: (float(v) if np.isfinite(v) else None) for k, v in zip(QUANTILES, q, strict=True)}
 
+    def price_quantile_intervals(self, move: str = "sever") -> dict[str, list[float | None] | None]:
+        """The 95% order-statistic interval of each quantile of :meth:`price_quantiles` (exact):
+        ``None`` where the quantile lies above 1, an end ``None`` where the interval is open above 1."""
+        x = self.per_draw[f"price_{move}"]
+        return {k: quantile_interval(x, q) for k, q in QUANTILES.items()}
+
     def price_exists(self, move: str = "sever") -> Estimate:
         """The share of draws in which some concession up to 1 buys that move."""
         return Estimate.of(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
@@ -96,6 +102,8 @@ class Result(Readings):
         out = tally_of_arrays(settings, self.per_draw, self.draws, BLOCK).summary()
         del out["quantile_resolution"]
         prices = {"sever_price": "sever", "pledge_price": "distance", "reservation_price": "sever"}
+        out["intervals"] |= {"sever_price": self.price_quantile_intervals("sever"),
+                             "pledge_price": self.price_quantile_intervals("distance")}
         return out | {key: self._price_summary(move) for key, move in prices.items()}
 
 

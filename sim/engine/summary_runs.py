@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.driver import evaluate_block
-from sim.engine.intervals import Z95
 from sim.engine.kernel import fused as kernel
 from sim.engine.kernel.layout import layout
 from sim.engine.results import INTERVAL_OUTCOMES
@@ -145,7 +144,7 @@ def run_to_precision(
     progress: Progress | None = None,
 ) -> tuple[Tally, bool]:
     """Draws, doubling from one block (65,536), until the standard error of every headline probability
-    (Keep, Distance, Sever, split, deal; half the width of its 95% Wilson interval over 1.96) is at
+    (Keep, Distance, Sever, split, deal; from the per-draw spread, as its 95% interval) is at
     most ``target``, or ``max_draws`` are spent. Returns the tally and whether the target was met;
     its numbers are those of :func:`run_summary` at ``tally.draws`` draws.
 
@@ -181,8 +180,9 @@ def run_to_precision(
 
 
 def largest_stderr(tally: Tally) -> float:
-    """The largest standard error of the headline probabilities, from their 95% intervals."""
-    return max((iv.high - iv.low) / (2 * Z95) for iv in map(tally.interval, INTERVAL_OUTCOMES))
+    """The largest standard error of the headline probabilities: the per-draw standard errors their
+    95% intervals are made from, the ones the run's JSON gives under ``stderr``."""
+    return max(tally.interval(k).stderr for k in INTERVAL_OUTCOMES)
 
 
 # -- saving the draws --------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.intervals import Interval, interval_from_sums
+from sim.engine.intervals import Interval, interval_from_moments, order_statistic_ranks
 from sim.engine.kernel import fused as kernel
 from sim.engine.kernel.builds import compiled as compiled_build
 from sim.engine.results import FIXED_POINT, INTERVAL_OUTCOMES, QUANTILES, Chunk, Estimate, Readings
@@ -148,7 +148,8 @@ class Tally(Readings):
         means = ([s / (FIXED_POINT * (b - a)) for s, (a, b) in zip(self.replicate_sums[name], bounds,
                                                                   strict=True)]
                  if len(bounds) > 1 else [])
-        return interval_from_sums(self.sums[name] / FIXED_POINT, self.draws, means)
+        return interval_from_moments(self.sums[name] / FIXED_POINT, self.squares[name] / FIXED_POINT,
+                                     self.draws, means, iid_stderr=self.estimate(name).stderr)
 
     def price_quantiles(self, move: str = "sever") -> dict[str, float | None]:
         """Quantiles of the price of ``move`` to :data:`QUANTILE_RESOLUTION`; ``None`` above 1."""
@@ -157,6 +158,27 @@ class Tally(Readings):
         for key, q in QUANTILES.items():
             b = int(np.searchsorted(running, _order_statistic(self.draws, q), side="right"))
             out[key] = None if b > _BINS else b / _BINS
+        return out
+
+    def price_quantile_intervals(self, move: str = "sever") -> dict[str, list[float | None] | None]:
+        """The 95% order-statistic interval of each quantile of :meth:`price_quantiles` (to the same
+        resolution): ``None`` where the quantile does not exist (lies above 1), an end ``None`` where the
+        interval is open above 1."""
+        running = np.cumsum(self.histograms[move])
+
+        def at(rank: int) -> float | None:
+            if rank < 0:
+                return 0.0   # open below: no price is negative
+            if rank >= self.draws:
+                return None
+            b = int(np.searchsorted(running, rank, side="right"))
+            return None if b > _BINS else b / _BINS
+
+        out: dict[str, list[float | None] | None] = {}
+        for key, q in QUANTILES.items():
+            low, high = order_statistic_ranks(self.draws, q)
+            middle = at(_order_statistic(self.draws, q))
+            out[key] = None if middle is None else [at(low), at(high)]
         return out
 
     def price_exists(self, move: str = "sever") -> Estimate:
@@ -200,7 +222,9 @@ class Tally(Readings):
                 "split": self.estimate("split").stderr,
                 "deal": self.estimate("deal").stderr,
             },
-            "intervals": {k: iv.pair() for k, iv in intervals.items()},
+            "intervals": {**{k: iv.pair() for k, iv in intervals.items()},
+                          "sever_price": self.price_quantile_intervals("sever"),
+                          "pledge_price": self.price_quantile_intervals("distance")},
             "interval_method": {k: iv.method for k, iv in intervals.items()},
             "aq_response": {k: e.mean for k, e in self.aq_responses.items()},
             "external_op": {

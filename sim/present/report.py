@@ -66,8 +66,11 @@ def summary_rows(result: Result | Tally) -> list[dict[str, Any]]:
     rows += [{"metric": f"E[utility {k}]", "mean": e.mean, "stderr": e.stderr}
              for k, e in result.expected_utility.items()]
     for move in ("sever", "distance", "distance_or_sever"):
+        intervals = result.price_quantile_intervals(move)
         for q, v in result.price_quantiles(move).items():
-            rows.append({"metric": f"reservation price {move} {q}", "mean": v, "stderr": None})
+            pair = intervals[q] or [None, None]
+            rows.append({"metric": f"reservation price {move} {q}", "mean": v, "stderr": None, "low": pair[0],
+                         "high": pair[1]})
     e = result.price_exists()
     rows.append({"metric": "P(a price exists)", "mean": e.mean, "stderr": e.stderr})
     for name in ("net_alliance_value", "material_net", "aq_net_gain", "funding_dependence"):
@@ -130,10 +133,12 @@ def summary_text(result: Result | Tally) -> str:
     lines.append(f"  {'attack abroad after a pledge':<32} {ext['after_distance']:>9.3f}   (had it pledged)")
     for key, title in (("sever_price", "Taliban's Sever price (smallest concession at which it severs)"),
                        ("pledge_price", "Taliban's pledge price (smallest concession at which it pledges)")):
-        rp = s[key]
+        rp, iv = s[key], s["intervals"][key]
         lines += ["", title,
-                  f"  p10 {_price(rp['p10'])}, median {_price(rp['median'])}, p90 {_price(rp['p90'])}; "
-                  f"a price up to 1 exists in {rp['share_with_price']:.1%} of draws"]
+                  f"  p10 {_price(rp['p10'])}{_interval(iv['p10'])}, median {_price(rp['median'])}"
+                  f"{_interval(iv['median'])}, p90 {_price(rp['p90'])}{_interval(iv['p90'])}",
+                  f"  (95% order-statistic intervals); a price up to 1 exists in "
+                  f"{rp['share_with_price']:.1%} of draws"]
     lines += ["", "Expected utility"]
     lines += [f"  {k:<32} {e.mean:>9.3f}   ({e.stderr:.3f})" for k, e in result.expected_utility.items()]
     lines += [
@@ -143,6 +148,13 @@ def summary_text(result: Result | Tally) -> str:
         f"Taliban's funding dependence on al-Qaeda:      {s['funding_dependence']['mean']:.1%}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _interval(pair: list[float | None] | None) -> str:
+    """A quantile's 95% interval after its value: " (0.55-0.62)", " (0.90 to above 1)", or nothing."""
+    if pair is None:
+        return ""
+    return f" ({pair[0]:.2f} to above 1)" if pair[1] is None else f" ({pair[0]:.2f}-{pair[1]:.2f})"
 
 
 def describe_scenario(scenario: Scenario) -> str:

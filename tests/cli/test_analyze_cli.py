@@ -76,3 +76,45 @@ def test_analyze_terms_switches_off_each_term_of_the_full_model_alone(capsys):
     assert set(below) == {"none (the scenario)", *MATERIAL_OFF}
     assert below["the chip"]["change"] > 0.01
     assert at["the chip"]["change"] == 0.0
+
+
+def test_sobol_on_too_few_events_exits_2_with_the_reason(capsys):
+    """Issue 29, defect 5: the reproducer gave indices from 20-30 events (ST = 1.011 +- 0.528)."""
+    assert main(["analyze", "baseline-2018", "--set", "levers.concession=0.42", "--what", "sobol",
+                 "--seed", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "at least 100 of each" in err and "Traceback" not in err
+
+
+def test_sobol_json_has_a_warnings_list_and_ranks_and_the_text_shows_them(capsys):
+    args = ["analyze", "baseline-2018", "--what", "sobol", "--sobol-n", "256", "--set",
+            "levers.concession=0.8"]
+    assert main([*args, "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert isinstance(payload["warnings"], list)
+    assert all({"rank", "rank_tied"} <= set(r) for r in payload["indices"])
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "rank" in text and all(w in text for w in payload["warnings"])
+
+
+def test_price_and_zone_print_intervals_on_their_quantiles(capsys):
+    """Issue 29, defect 4: no interval on any quantile of analyze --what price or zone."""
+    base = ["analyze", "baseline-2018", "--draws", "3000", "--set", "levers.concession=0.8"]
+    assert main([*base, "--what", "price"]) == 0
+    text = capsys.readouterr().out
+    assert "95% order-statistic intervals" in text and "p50" in text and "[" in text
+    assert main([*base, "--what", "price", "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    for s in summary.values():
+        assert set(s["quantile_intervals"]) == {"p10", "p25", "p50", "p75", "p90"}
+        for q, pair in s["quantile_intervals"].items():
+            assert (pair is None) == (s[q] is None)
+            if pair is not None:
+                assert pair[0] <= s[q] and (pair[1] is None or s[q] <= pair[1])
+    assert main([*base, "--what", "zone", "--format", "json"]) == 0
+    zone = json.loads(capsys.readouterr().out)["zone"]
+    assert set(zone["cheapest_deal_interval"]) == set(zone["cheapest_deal"])
+    assert all(zone["move_at_cheapest_deal_interval"][m] for m in ("distance", "sever"))
+    assert main([*base, "--what", "zone"]) == 0
+    assert "95% interval" in capsys.readouterr().out

@@ -250,3 +250,15 @@ def test_timeline_and_analyze_take_the_lens_too(capsys, command):
         assert status == 0, err
         results[lens] = json.loads(out)
     assert results["full"] != results["material"]
+
+
+def test_run_text_and_csv_give_each_price_quantile_its_interval(capsys):
+    """Issue 29, defect 4: the quantiles of run's text and CSV had no interval."""
+    args = ["run", "baseline-2018", "--set", "levers.concession=0.6", "--draws", "5000", "--seed", "1"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "95% order-statistic intervals" in text and "p10 0.6" in text and "(0.6" in text
+    assert main([*args, "--format", "csv"]) == 0
+    rows = [r.split(",") for r in capsys.readouterr().out.splitlines() if r.startswith("reservation price")]
+    p10 = next(r for r in rows if r[0] == "reservation price sever p10")
+    assert float(p10[3]) <= float(p10[1]) <= float(p10[4])

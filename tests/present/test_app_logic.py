@@ -199,7 +199,7 @@ def test_headlines_carry_the_run_estimates(analysis):
     assert shown["keep"].mean == analysis.result.estimate("keep").mean
     interval = analysis.result.interval("keep")
     assert shown["keep"].value_text() == format_probability(interval) and "(" in shown["keep"].value_text()
-    assert shown["keep"].uncertainty_text() == "95% Wilson interval"
+    assert shown["keep"].uncertainty_text() == "95% interval from the per-draw spread"
     assert shown["price"].mean == analysis.result.price_quantiles("sever")["median"]
 
 
