@@ -10,6 +10,7 @@ later ``prepare`` returns at once, and the app can tell a first-time user why th
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import subprocess
 import sys
 import time
@@ -45,8 +46,17 @@ def stamp() -> Path:
 
 
 def ready() -> bool:
-    """Whether :func:`prepare` has finished on this machine for the current kernel (a file check)."""
-    return stamp().exists()
+    """Whether :func:`prepare` has finished on this machine for the current kernel and numba's cache of
+    the JIT build is still there (file checks: deleting ``__pycache__`` deletes that cache)."""
+    return stamp().exists() and jit_cached()
+
+
+def jit_cached() -> bool:
+    """Whether numba's on-disk cache holds the JIT build (its index files beside the kernel, or in
+    ``NUMBA_CACHE_DIR`` when that is set, where they are not looked for)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return True
+    return any((aot.HERE / "__pycache__").glob("_numba.*.nbi"))
 
 
 def prepare(say: Callable[[str], None] = print, force: bool = False) -> int:

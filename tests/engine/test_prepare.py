@@ -48,3 +48,13 @@ def test_a_failed_ahead_of_time_build_still_prepares_but_a_failed_jit_build_does
     monkeypatch.setattr(sim.engine.prepare, "JIT_BUILD", ("-c", "import sys; sys.exit(3)"))
     assert sim.engine.prepare.prepare(said.append) == 1 and not sim.engine.prepare.ready()
     assert "The JIT build failed (exit 3)" in said[-1]
+
+
+def test_a_stamp_without_numbas_cache_is_not_ready(fresh_machine, monkeypatch, tmp_path):
+    """Deleting __pycache__ deletes the JIT build's cache: the stamp alone does not make it ready, so
+    prepare compiles again instead of leaving a first run to pay the compilation."""
+    fresh_machine.touch()
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert sim.engine.prepare.ready()
+    monkeypatch.setattr(sim.engine.prepare.aot, "HERE", tmp_path)
+    assert not sim.engine.prepare.ready()
