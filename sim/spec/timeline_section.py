@@ -201,20 +201,20 @@ class Event(BaseModel):
 
 
 MAX_OBSERVATIONS = 200
-POSTURES = ("keep", "distance", "not_sever")
+POSTURES = ("keep", "distance", "not_sever", "sever")
 
 
 class Observation(BaseModel):
     """What the record shows of one year (``record:`` in the timeline section), each part optional:
-    the Taliban's public ``posture`` (``keep``; ``distance``, a public pledge at arm's length; or only
-    ``not_sever``, the alliance not broken), whether al-Qaeda launched an ``attack`` abroad traced to
-    Afghanistan, whether a faction ``split`` off. ``section`` cites the article; ``source`` says
-    which parts are not the article's but the public record's (``public_record``; ``section`` names
-    the record then)."""
+    the Taliban's public ``posture`` (``keep``; ``distance``, a public pledge at arm's length; only
+    ``not_sever``, the alliance not broken; or ``sever``, which ends the record), whether al-Qaeda
+    launched an ``attack`` abroad traced to Afghanistan, whether a faction ``split`` off.
+    ``section`` cites the article; ``public_record`` lists the parts that are not the article's but
+    the public record's (``section`` names the record then)."""
 
     model_config = _STRICT
     year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
-    posture: Literal["keep", "distance", "not_sever"] | None = None
+    posture: Literal["keep", "distance", "not_sever", "sever"] | None = None
     attack: bool | None = None
     split: bool | None = None
     #: The parts the article does not give, taken from the public record (``section`` names it).
@@ -254,6 +254,8 @@ class Timeline(BaseModel):
             if b <= a:
                 raise ValueError(f"record[{i + 1}].year: {b} comes after {a}; one observation a year, "
                                  "in year order")
+        if any(o.posture == "sever" for o in self.record[:-1]):
+            raise ValueError("record: a Sever ends the alliance: it can only be the last observation")
         for key, value in self.state.items():
             if key not in WORD_STATE or value not in WORD_STATE[key]:
                 raise ValueError(f"state.{key}: {value!r} is not a known starting state "

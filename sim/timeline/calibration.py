@@ -22,6 +22,7 @@ weights do not depend on chunking or threads.
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -126,59 +127,77 @@ def record_of(scenario: Scenario) -> tuple[Timeline, list[Observation]]:
     return spec, list(spec.record)
 
 
-def _matches(keys: list[str], obs: Observation, withdrawn: bool, scripted_attack: bool) -> NDArray[np.bool_]:
-    """Which terminals of the tree agree with every observed part of ``obs``."""
+def _factors(keys: list[str], obs: Observation, trace: float, scripted_attack: bool) -> Array:
+    """For each terminal of the tree, the probability it yields what ``obs`` says: 0 or 1 for the
+    posture and the split; for an attack, played attacks are traced with probability ``trace`` (1
+    while the US is present, ``after_delivery.trace`` once it has gone). A year whose script gives the
+    attack does not observe one."""
     parts = [k.split("/") for k in keys]
-    ok = np.ones(len(keys), bool)
-    if obs.posture == "keep":
-        ok &= np.array([p[0] == "keep" for p in parts])
-    elif obs.posture == "distance":
-        ok &= np.array([p[0] == "distance" for p in parts])
+    f = np.ones(len(keys))
+    if obs.posture in ("keep", "distance", "sever"):
+        f *= np.array([p[0] == obs.posture for p in parts])
     elif obs.posture == "not_sever":
-        ok &= np.array([p[0] != "sever" for p in parts])
+        f *= np.array([p[0] != "sever" for p in parts])
     if obs.split is not None:
-        ok &= np.array([("split" in p) == obs.split for p in parts])
-    if obs.attack is not None and not scripted_attack and not withdrawn:
-        # while al-Qaeda is hosted an attack is traced; after a Sever only from underground (see below)
-        ok &= np.array([("attack" in p) == obs.attack for p in parts])
-    return ok
+        f *= np.array([("split" in p) == obs.split for p in parts])
+    if obs.attack is not None and not scripted_attack:
+        # after a Sever the likelihood counts a played attack as traced like any other (the trace from
+        # underground, sever_trace, is not modelled here: a limit)
+        played = np.array(["attack" in p for p in parts])
+        f *= np.where(played, trace if obs.attack else 1 - trace, 0.0 if obs.attack else 1.0)
+    return f
 
 
 def year_probability(sol_reach: Mapping[str, Array], obs: Observation, tremble: float, concept: str,
-                     withdrawn: bool, scripted_attack: bool) -> Array:
+                     trace: float, scripted_attack: bool) -> Array:
     """The stage game's probability of what ``obs`` says of the year, per draw."""
     keys = list(sol_reach)
-    ok = _matches(keys, obs, withdrawn, scripted_attack)
+    f = _factors(keys, obs, trace, scripted_attack)
     p = np.zeros_like(np.asarray(sol_reach[keys[0]], dtype=float))
-    for k, good in zip(keys, ok, strict=True):
-        if good:
-            p = p + sol_reach[k]
+    for k, fk in zip(keys, f, strict=True):
+        if fk > 0:
+            p = p + fk * sol_reach[k]
     if concept == "spe":
-        p = (1 - tremble) * p + tremble * float(ok.mean())
+        p = (1 - tremble) * p + tremble * float(f.mean())
     return np.clip(p, 0.0, 1.0)
 
 
 def log_likelihood_chunk(scenario: Scenario, spec: Timeline, record: list[Observation], params: dict,
                          n: int, concept: str, lam: float, tremble: float) -> Array:
     """``(years observed, n)`` log probabilities of the record's observations on draws ``params``."""
+    by_year = {o.year: o for o in record}
+    out: list[Array] = []
+
+    def observe(year: int, reach: Mapping[str, Array], trace: float, scripted_attack: bool):
+        obs = by_year.get(year)
+        if obs is not None:
+            prob = year_probability(reach, obs, tremble, concept, trace, scripted_attack)
+            out.append(np.log(np.maximum(prob, FLOOR)))
+        return obs
+
+    walk(scenario, spec, record[-1].year, params, n, concept, lam, observe)
+    return np.array(out).reshape(len(record), n)
+
+
+def walk(scenario: Scenario, spec: Timeline, last: int, params: dict, n: int, concept: str, lam: float,
+         observe) -> None:
+    """The years from the start to ``last`` on the state a record implies: ``observe(year, reach,
+    trace, scripted_attack)`` sees each year's solved game and returns what was observed (or
+    ``None``), which then carries into the state; a Sever observed ends the record."""
     state = State.start(params, n, spec, scenario.levers)
     in_force = {k: float(v) for k, v in scenario.levers.items()}
     fates: dict[str, int] = dict.fromkeys(("ended_by_withdrawal", "signed", "delivered"), 0)
-    by_year = {o.year: o for o in record}
-    last = record[-1].year
-    out = []
     for year in range(spec.start, last + 1):
         script = apply_events([e for e in spec.events if e.year == year], state, spec, in_force, fates)
         _scripted_hazards(state, script.hazards, spec)
         levers = year_levers(state, in_force, spec, script.ultimatum)
         p = year_parameters(params, state, spec, script.ultimatum)
         sol = solve(build_game(p, levers), concept, lam)
-        obs = by_year.get(year)
-        withdrawn = bool(state.withdrawn[0]) if n else False
         scripted_attack = script.hazards.aq_attack >= 1.0
-        if obs is not None:
-            prob = year_probability(sol.reach, obs, tremble, concept, withdrawn, scripted_attack)
-            out.append(np.log(np.maximum(prob, FLOOR)))
+        trace = spec.after_delivery.trace if n and state.withdrawn[0] else 1.0
+        obs = observe(year, sol.reach, trace, scripted_attack)
+        if obs is not None and obs.posture == "sever":
+            return
         # the record's outcome carries into the state, not a simulated one
         memory = state.numeric["retaliation_memory"]
         attacked = scripted_attack or bool(obs is not None and obs.attack)
@@ -187,7 +206,29 @@ def log_likelihood_chunk(scenario: Scenario, spec: Timeline, record: list[Observ
             state.numeric["leader_legitimacy"] *= spec.split.legitimacy_kept
             state.split[:] = True
         state.numeric["years_together"] += 1
-    return np.array(out).reshape(len(record), n)
+
+
+def simulate_record(scenario: Scenario, params: dict, rng: np.random.Generator, concept: str, lam: float,
+                    last: int | None = None) -> list[Observation]:
+    """A record drawn from the model for one draw (``params`` of length 1), fully observed on the
+    scenario's years: each year one terminal of the solved game, a played attack traced as the
+    likelihood reads it; a Sever ends the record; attacks the script gives are not observed."""
+    spec = parse_timeline(scenario.timeline, scenario.name)
+    end = last if last is not None else spec.start + (spec.years or 1) - 1
+    out: list[Observation] = []
+
+    def observe(year: int, reach: Mapping[str, Array], trace: float, scripted_attack: bool):
+        keys = list(reach)
+        probs = np.array([float(np.asarray(reach[k]).reshape(-1)[0]) for k in keys])
+        parts = keys[int(rng.choice(len(keys), p=probs / probs.sum()))].split("/")
+        traced = "attack" in parts and rng.random() < trace
+        obs = Observation(year=year, posture=parts[0], split="split" in parts,
+                          attack=None if scripted_attack else bool(traced), section="simulated")
+        out.append(obs)
+        return obs
+
+    walk(scenario, spec, end, params, 1, concept, lam, observe)
+    return out
 
 
 def _scripted_hazards(state: State, h, spec: Timeline) -> None:
@@ -198,6 +239,18 @@ def _scripted_hazards(state: State, h, spec: Timeline) -> None:
         if getattr(h, name) >= 1.0:
             u[UNIFORMS.index(name)] = 0.0   # ... and 0 is below a probability of 1
     apply_hazards(u, state, h, spec)
+
+
+def calibrate_on(scenario: Scenario, record: list[Observation], params: dict, n: int, concept: str,
+                 lam: float, tremble: float = DEFAULT_TREMBLE, chunk_size: int = CHUNK) -> Array:
+    """The ``(years observed, n)`` log-likelihood of any ``record`` on given draws (chunked)."""
+    spec = parse_timeline(scenario.timeline, scenario.name)
+    parts = []
+    for a in range(0, n, chunk_size):
+        b = min(a + chunk_size, n)
+        chunk = {k: (v[a:b] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+        parts.append(log_likelihood_chunk(scenario, spec, record, chunk, b - a, concept, lam, tremble))
+    return np.concatenate(parts, axis=1)
 
 
 def calibrate(scenario: Scenario, draws: int | None = None, seed: int | None = None,
@@ -251,10 +304,10 @@ def parameter_shifts(cal: Calibration) -> list[dict]:
                      "posterior": {"median": post[1], "interval": [post[0], post[2]]},
                      "shift": mean_shift,
                      # the mean's Monte Carlo error under the weights, in prior sds
-                     "shift_se": 1.0 / np.sqrt(max(cal.ess, 1.0))})
+                     "shift_se": float(1.0 / np.sqrt(max(cal.ess, 1.0)))})
     rows.sort(key=lambda r: -abs(r["shift"]))
     for r in rows:
-        r["informed"] = abs(r["shift"]) > 3 * r["shift_se"]
+        r["informed"] = bool(abs(r["shift"]) > 3 * r["shift_se"])
     return rows
 
 
@@ -359,7 +412,7 @@ def load_posterior(path: Path) -> Posterior:
             weights = np.asarray(z["weights"], dtype=np.float64)
             rows = np.asarray(z["resample"], dtype=np.float64)
             meta = json.loads(bytes(np.asarray(z["meta"], dtype=np.uint8)).decode())
-    except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError):
+    except (OSError, ValueError, KeyError, UnicodeDecodeError, EOFError, zipfile.BadZipFile):
         raise ValueError(f"--calibrated {str(path)[:200]}: not a posterior written by alliance-sim calibrate "
                          "(an .npz archive of weights, log_likelihood, resample and meta)") from None
     if (not isinstance(meta, dict) or not isinstance(meta.get("draws"), int) or weights.ndim != 1
