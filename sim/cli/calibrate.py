@@ -19,6 +19,7 @@ from sim.timeline.calibration import (
     DEFAULT_TREMBLE,
     calibrate,
     check_posterior_path,
+    load_posterior,
     report,
     save_posterior,
     score,
@@ -77,6 +78,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "--era",
         type=whole_number(1900, 2200),
         help="also score the years from ERA on after calibrating on the years before",
+    )
+    s.add_argument(
+        "--calibrated",
+        type=Path,
+        metavar="POSTERIOR.npz",
+        help="score the full model on this posterior's resample (the material lens stays on its prior)",
     )
 
 
@@ -138,6 +145,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         tremble=args.tremble,
         era=args.era,
         threads=args.threads,
+        posterior=None if args.calibrated is None else load_posterior(args.calibrated),
     )
     emit(
         json.dumps(out, indent=2, allow_nan=False) + "\n" if args.format == "json" else _score_text(out),
@@ -156,6 +164,8 @@ def _score_text(r: dict) -> str:
         f"{r['solution'].upper()}): log probability of what was observed, higher is better; ± one Monte "
         "Carlo standard error"
     )
+    if r["calibrated"]:
+        head += f"\nFull model {r['calibrated']['label']} (the material lens on its prior)"
     lines = [head, "", f"{'year':<8}{'full model':>20}{'material lens':>20}{'baseline':>12}"]
     for y in r["years"]:
         lines.append(

@@ -467,10 +467,11 @@ def baseline_scores(record: list[Observation]) -> list[float]:
 
 def score(scenario: Scenario, draws: int | None = None, seed: int | None = None, solution: str | None = None,
           lam: float | None = None, *, tremble: float = DEFAULT_TREMBLE, era: int | None = None,
-          threads: int = 1) -> dict:
+          threads: int = 1, posterior: Posterior | None = None) -> dict:
     """The record's log score, per year and in total, for the full model, the material lens and the
     naive baseline, and (with ``era``) the later era's score given the earlier one against its score
-    on the prior alone."""
+    on the prior alone. With ``posterior`` the full model is scored on the posterior's resample (the
+    material lens stays on its prior): a record it was calibrated on is then scored in sample."""
     _, record = record_of(scenario)
     years = [o.year for o in record]
     lenses = {}
@@ -478,11 +479,17 @@ def score(scenario: Scenario, draws: int | None = None, seed: int | None = None,
         cal = calibrate(through_lens(scenario, lens), draws, seed, solution, lam, tremble=tremble,
                         threads=threads)
         lenses[lens] = cal.log_lik_years
+    if posterior is not None:
+        drawn = calibrated_sample(scenario, posterior, seed)
+        lenses["full"] = calibrate_on(scenario, record, drawn.params, drawn.draws, cal.solution, cal.lam,
+                                      tremble)
     base = baseline_scores(record)
     per_year = {lens: prequential(ll) for lens, ll in lenses.items()}
     total = {lens: _log_mean(ll.sum(axis=0)) for lens, ll in lenses.items()}
     out = {"scenario": scenario.name, "draws": cal.draws, "seed": cal.seed, "solution": cal.solution,
            "lambda": cal.lam, "tremble": tremble if cal.solution == "spe" else None,
+           "calibrated": None if posterior is None else {"file": str(posterior.path),
+                                                         "label": posterior.label(), "applies_to": "full"},
            "total": {**{lens: {"value": v, "se": e} for lens, (v, e) in total.items()},
                      "baseline": {"value": float(sum(base)), "se": 0.0}},
            "years": [{"year": y, **{lens: {"value": per_year[lens][k][0], "se": per_year[lens][k][1]}

@@ -189,6 +189,15 @@ def test_calibrate_writes_a_posterior_refuses_to_overwrite_and_run_names_it(tmp_
     assert run["calibrated"]["scenario"] == REPLAY and run["draws"] == 3_000
     assert main(["run", "baseline-2018", "--calibrated", str(post)]) == 0
     assert capsys.readouterr().out.startswith("Calibrated: calibrated on history-1996-2018")
+    assert main(["timeline", REPLAY, "--calibrated", str(post), "--years", "3", "--format", "json"]) == 0
+    timeline = json.loads(capsys.readouterr().out)
+    assert timeline["calibrated"]["file"] == str(post)
+    assert main(["score", REPLAY, "--draws", "2000", "--calibrated", str(post), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["calibrated"]["applies_to"] == "full"
+    # a scenario whose prior differs for a parameter the posterior carries is refused
+    assert main(["run", "baseline-2018", "--calibrated", str(post),
+                 "--set", "parameters.covert_retention.dist.low=0.1"]) == 2
+    assert "prior differs" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip", b"PK\x03\x04" + b"\x00" * 40])
