@@ -194,6 +194,11 @@ def test_calibrate_writes_a_posterior_refuses_to_overwrite_and_run_names_it(tmp_
     assert timeline["calibrated"]["file"] == str(post)
     assert main(["score", REPLAY, "--draws", "2000", "--calibrated", str(post), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["calibrated"]["applies_to"] == "full"
+    assert main(["analyze", "baseline-2018", "--what", "price", "--calibrated", str(post),
+                 "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["calibrated"]["file"] == str(post)
+    assert main(["analyze", "baseline-2018", "--what", "sobol", "--calibrated", str(post)]) == 2
+    assert "--calibrated goes with" in capsys.readouterr().err
     # a scenario whose prior differs for a parameter the posterior carries is refused
     assert main(["run", "baseline-2018", "--calibrated", str(post),
                  "--set", "parameters.covert_retention.dist.low=0.1"]) == 2
