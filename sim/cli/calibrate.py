@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from sim.cli.args import SEED_HELP, chosen_scenario, emit, number, scenario_arguments, whole_number
+from sim.cli.run import usable_cores
 from sim.engine.driver import MAX_THREADS
 from sim.spec.scenario import MAX_LAMBDA, MAX_SEED
 from sim.timeline.calibration import (
@@ -53,8 +54,8 @@ def _common(p: argparse.ArgumentParser, most: int, default: int) -> None:
     p.add_argument(
         "--threads",
         type=whole_number(1, MAX_THREADS),
-        default=1,
-        help="threads (the same numbers whatever their count)",
+        default=min(MAX_THREADS, usable_cores()),
+        help="threads (default: the cores this process may use; the same numbers whatever their count)",
     )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--out", type=Path, help="write here instead of standard output")

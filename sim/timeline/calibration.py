@@ -282,23 +282,27 @@ def calibrate(scenario: Scenario, draws: int | None = None, seed: int | None = N
 
 # -- what the record teaches ------------------------------------------------------------------------------
 
-def weighted_quantile(x: Array, w: Array, q: float) -> float:
+def weighted_quantiles(x: Array, weights: list[Array], qs: tuple[float, ...]) -> list[list[float]]:
+    """The ``qs`` quantiles of ``x`` under each of ``weights`` (one sort of ``x`` for all)."""
     order = np.argsort(x, kind="stable")
-    cw = np.cumsum(w[order])
-    return float(x[order][min(np.searchsorted(cw, q * cw[-1]), x.size - 1)])
+    xs = x[order]
+    out = []
+    for w in weights:
+        cw = np.cumsum(w[order])
+        out.append([float(xs[min(int(np.searchsorted(cw, q * cw[-1])), x.size - 1)]) for q in qs])
+    return out
 
 
 def parameter_shifts(cal: Calibration) -> list[dict]:
     """For each uncertain parameter: prior and posterior median and 90% interval, and the shift of the
-    median in prior standard deviations; ranked by the shift (largest first: most informed)."""
+    mean in prior standard deviations; ranked by the shift (largest first: most informed)."""
     drawn = sample(cal.scenario, cal.draws, cal.seed)
     flat = np.full(cal.draws, 1.0 / cal.draws)
     rows = []
     for name in uncertain_names(cal.scenario):
         x = np.asarray(drawn.params[name], dtype=float)
         sd = float(np.std(x)) or 1.0
-        prior = [weighted_quantile(x, flat, q) for q in (0.05, 0.5, 0.95)]
-        post = [weighted_quantile(x, cal.weights, q) for q in (0.05, 0.5, 0.95)]
+        prior, post = weighted_quantiles(x, [flat, cal.weights], (0.05, 0.5, 0.95))
         mean_shift = (float(np.sum(cal.weights * x)) - float(np.mean(x))) / sd
         rows.append({"parameter": name, "prior": {"median": prior[1], "interval": [prior[0], prior[2]]},
                      "posterior": {"median": post[1], "interval": [post[0], post[2]]},
