@@ -17,6 +17,7 @@ pages = [
     st.Page("app_pages/compare.py", title="Compare scenarios"),
     st.Page("app_pages/what_it_takes.py", title="What would it take?"),
     st.Page("app_pages/over_time.py", title="Over time"),
+    st.Page("app_pages/history.py", title="What history says"),
     st.Page("app_pages/model_doc.py", title="The model"),
     st.Page("app_pages/tree.py", title="The game tree"),
     st.Page("app_pages/workshop_team.py", title="Workshop: team"),

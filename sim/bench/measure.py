@@ -18,7 +18,8 @@ machine may be shared, so the figures that matter are **ratios taken within one 
   on each side of those runs: the ceiling no code can pass on this machine;
 * the cold start: ``python -m sim run baseline-2018 --draws 1000`` in a fresh process;
 * the reservation price and 21-point acceptance curve at 10^5 draws (:mod:`sim.bench.analysis_speed`);
-* the timeline of 10^5 trajectories over 15 years.
+* the timeline of 10^5 trajectories over 15 years;
+* the calibration on the 1996-2018 record at 10^6 prior draws (target: under 60 s).
 
 A figure the build cannot give (pygambit not installed, the CLI refusing a size) is reported as
 "not available" with the reason, and the bench goes on. ``--quick`` shrinks every size (for tests).
@@ -56,8 +57,10 @@ from sim.model.game import build_game
 from sim.model.solve import solve
 from sim.spec.scenario import Scenario, load_scenario
 from sim.timeline import project
+from sim.timeline.calibration import calibrate
 
 SCENARIO = "baseline-2018"
+RECORD_SCENARIO = "history-1996-2018"
 QRE_LAMBDA = 10.0
 SEED = 2018
 #: Columns of one chunk of the floor's uniforms.
@@ -72,12 +75,13 @@ TARGETS: dict[str, tuple[str, float]] = {
     "peak_rss_scale": ("<", 1024.0),
     "workers_2_speedup": (">=", 1.7),
     "price_and_curve": ("<", 0.5),
+    "calibration": ("<", 60.0),
     "load_first_open_p95": ("<", 2.0),
     "load_reopen_p95": ("<", 0.5),
 }
 TARGET_SIZES = {"floor_over_spe_1_thread": 1_000_000, "floor_over_qre_1_thread": 1_000_000,
                 "peak_rss_scale": 100_000_000, "workers_2_speedup": 100_000_000, "price_and_curve": 100_000,
-                "load_first_open_p95": 100_000, "load_reopen_p95": 100_000}
+                "load_first_open_p95": 100_000, "load_reopen_p95": 100_000, "calibration": 1_000_000}
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ class Sizes:
     curve_draws: int = 100_000
     trajectories: int = 100_000
     years: int = 15
+    #: Prior draws of the calibration on the 1996-2018 record (issue 28: under 60 s at 10^6).
+    calibration_draws: int = 1_000_000
     #: Draws of the floor per process in a round of the machine's own 2-process scaling (about 8 s).
     scaling_draws: int = 30_000_000
     #: Sessions opening distinct links at once on a real server, and each link's draws.
@@ -105,7 +111,7 @@ class Sizes:
         """Every size shrunk, for a test of the bench itself (its figures mean little)."""
         return cls(draws=5_000, scale_draws=20_000, rss_draws=5_000, gambit_draws=3, cold_starts=1,
                    curve_draws=2_000, trajectories=1_000, years=2, scaling_draws=20_000, load_sessions=2,
-                   load_draws=2_000, load_beside_threads=1)
+                   load_draws=2_000, load_beside_threads=1, calibration_draws=2_000)
 
 
 @dataclass(frozen=True)
@@ -287,7 +293,11 @@ def analysis_figures(scenario: Scenario, sizes: Sizes) -> list[Figure]:
     return [figure("price_and_curve", "reservation price + 21-point curve (no sampling; best of 3)",
                    sizes.curve_draws, "s", price + curve),
             figure("timeline", f"timeline, {sizes.years} years, SPE (size: trajectories)", sizes.trajectories,
-                   "s", timeline)]
+                   "s", timeline),
+            figure("calibration", "calibration on the 1996-2018 record, SPE, 2 threads (size: prior draws)",
+                   sizes.calibration_draws, "s",
+                   seconds(lambda: calibrate(load_scenario(RECORD_SCENARIO), sizes.calibration_draws, SEED,
+                                             threads=2)))]
 
 
 def traffic_figures(scenario: Scenario, draws: int) -> list[Figure]:

@@ -13,6 +13,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from sim.analysis import negotiation, outputs
@@ -21,6 +22,7 @@ from sim.engine.driver import run_sample, sample
 from sim.engine.intervals import format_probability
 from sim.spec.lenses import MATERIAL_OFF
 from sim.spec.scenario import MAX_SEED, Problem, Scenario, ScenarioError
+from sim.timeline.calibration import calibrated_sample, load_posterior
 
 WHAT = ("price", "curve", "zone", "sobol", "morris", "prim", "terms")
 
@@ -75,6 +77,9 @@ def add_analyze_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"Sobol' base sample, a power of 2 up to {MAX_SOBOL_N:,}")
     p.add_argument("--trajectories", type=whole_number(2, MAX_TRAJECTORIES), default=50,
                    help=f"Morris trajectories, 2 to {MAX_TRAJECTORIES:,}")
+    p.add_argument("--calibrated", type=Path, metavar="POSTERIOR.npz",
+                   help="price, curve, zone: on a posterior written by alliance-sim calibrate (its "
+                        "resample) instead of the prior; the output names it")
     output_options(p)
     bench = subparsers.add_parser("analyze-bench", help="timings of the negotiation and Sobol' analyses")
     bench.add_argument("--json", action="store_true")
@@ -92,10 +97,38 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """Run one analysis and write it in the requested format."""
 
     scenario = chosen_scenario(args)
-    _check_draws(args.what, args.draws or scenario.draws)
+    args.posterior = None
+    if args.calibrated is not None:
+        if args.what not in CALIBRATED:
+            raise ValueError(f"--calibrated goes with --what {', '.join(CALIBRATED)}")
+        if args.draws is not None:
+            raise ValueError("--draws does not go with --calibrated (the posterior's resample sets the "
+                             "draws)")
+        args.posterior = load_posterior(args.calibrated)
+    else:
+        _check_draws(args.what, args.draws or scenario.draws)
     report = ANALYSES[args.what](scenario, args)
-    emit(report.render(args.format), args.out)
+    text = report.render(args.format)
+    if args.posterior is not None:
+        label = args.posterior.label()
+        if args.format == "json":
+            named = {"calibrated": {"file": str(args.calibrated), "label": label}}
+            text = json.dumps(json.loads(text) | named, indent=2, allow_nan=False) + "\n"
+        else:
+            text = f"# {label}\n{text}" if args.format == "csv" else f"Calibrated: {label}\n{text}"
+    emit(text, args.out)
     return 0
+
+
+#: The analyses that run on a posterior's resample with --calibrated.
+CALIBRATED = ("price", "curve", "zone")
+
+
+def _drawn(scenario: Scenario, args: argparse.Namespace):
+    """The draws an analysis runs on: the prior's, or the posterior's resample with --calibrated."""
+    if getattr(args, "posterior", None) is not None:
+        return calibrated_sample(scenario, args.posterior, args.seed)
+    return sample(scenario, args.draws, args.seed)
 
 
 def _check_draws(what: str, draws: int) -> None:
@@ -118,7 +151,7 @@ def cmd_analyze_bench(args: argparse.Namespace) -> int:
 
 def _price(scenario: Scenario, args: argparse.Namespace) -> Report:
     outputs.price({"price_sever": None, "price_distance": None}, args.output)  # refuses split
-    prices = negotiation.price_distribution(sample(scenario, args.draws, args.seed))
+    prices = negotiation.price_distribution(_drawn(scenario, args))
     summary = prices.summary()
     nested = ("share_with_price_interval", "quantile_intervals")
     rows = [{"move": m, **{k: v for k, v in summary[m].items() if k not in nested},
@@ -146,7 +179,7 @@ CURVE_COLUMNS = ("distance", "sever", "distance_or_sever", "split")
 
 
 def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
-    drawn = sample(scenario, args.draws, args.seed)
+    drawn = _drawn(scenario, args)
     grid = [i / (args.grid - 1) for i in range(args.grid)]
     make = negotiation.acceptance_curve if args.by == "concession" else negotiation.verification_curve
     curve = make(drawn, grid)
@@ -161,7 +194,7 @@ def _curve(scenario: Scenario, args: argparse.Namespace) -> Report:
 
 
 def _zone(scenario: Scenario, args: argparse.Namespace) -> Report:
-    drawn = sample(scenario, args.draws, args.seed)
+    drawn = _drawn(scenario, args)
     grid = [i / (args.grid - 1) for i in range(args.grid)]
     prices = negotiation.price_distribution(drawn)
     curve = negotiation.acceptance_curve(drawn, grid)

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 import yaml
 
-from sim.cli import analyze, bench, prepare, run, scenarios, timeline
+from sim.cli import analyze, bench, calibrate, prepare, run, scenarios, timeline
 from sim.cli.args import EXIT_BAD_INPUT, Parser
 from sim.spec.scenario import ScenarioError, printable
 
 COMMANDS = {"run": run.command, "list": scenarios.cmd_list, "show": scenarios.cmd_show,
             "validate": scenarios.cmd_validate, "bench": bench.command, "analyze": analyze.cmd_analyze,
             "analyze-bench": analyze.cmd_analyze_bench, "timeline": timeline.cmd_timeline,
-            "prepare": prepare.command}
+            "prepare": prepare.command, "calibrate": calibrate.cmd_calibrate, "score": calibrate.cmd_score}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.add_parser(sub)
     analyze.add_analyze_parser(sub)
     timeline.add_timeline_parser(sub)
+    calibrate.add_parsers(sub)
     return parser
 
 

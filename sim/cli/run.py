@@ -4,6 +4,7 @@ existing cluster."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from sim.cli.args import (
     scenario_arguments,
     whole_number,
 )
-from sim.engine.driver import MAX_THREADS
+from sim.engine.driver import MAX_THREADS, run_sample
 from sim.engine.executors import InProcess, executor_for
 from sim.engine.runspec import RunSpec
 from sim.engine.sampling import BLOCK
@@ -32,6 +33,7 @@ from sim.engine.summary_runs import (
 )
 from sim.present import report
 from sim.spec.scenario import MAX_DRAWS, MAX_LAMBDA, MAX_SEED, MAX_SUMMARY_DRAWS, printable
+from sim.timeline.calibration import calibrated_sample, load_posterior
 
 #: Largest number of local dask workers ``run --workers`` starts (and never more than the cores).
 MAX_WORKERS = 32
@@ -69,6 +71,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                             f"{MAX_SAVE_ROWS:,} draws; its name ends in .parquet; an existing file only with "
                             "--force)")
     p_run.add_argument("--force", action="store_true", help="with --save: replace an existing file")
+    p_run.add_argument("--calibrated", type=Path, metavar="POSTERIOR.npz",
+                       help="run on a posterior written by alliance-sim calibrate (its resample's draws) "
+                            "instead of the prior; the output names it")
     p_run.add_argument("--json", action="store_const", const="json", dest="format", default=argparse.SUPPRESS,
                        help="the same as --format json")
     output_options(p_run)
@@ -78,6 +83,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def command(args: argparse.Namespace) -> int:
     """A summary run (accumulators, not per-draw arrays), in this process or on dask workers."""
     scenario = chosen_scenario(args)
+    if args.calibrated is not None:
+        return _calibrated_run(scenario, args)
     _check_run_options(args)
     precision = None
     if args.precision is not None:   # grows the draws block by block: in this process only
@@ -105,6 +112,35 @@ def command(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _calibrated_run(scenario, args: argparse.Namespace) -> int:
+    """A run on the posterior's resample (in this process): the parameters the record informs come
+    from it, the others are drawn from the scenario as usual; the output names the posterior."""
+    for flag, given in (("--draws", args.draws), ("--precision", args.precision), ("--save", args.save),
+                        ("--sampler", args.sampler), ("--scheduler", args.scheduler)):
+        if given is not None:
+            raise ValueError(f"{flag} does not go with --calibrated (the posterior's resample sets the "
+                             "draws)")
+    if args.workers > 1:
+        raise ValueError("--workers does not go with --calibrated: it runs in this process")
+    posterior = load_posterior(args.calibrated)
+    drawn = calibrated_sample(scenario, posterior, args.seed)
+    result = run_sample(drawn, solution=args.solution, lam=args.lam)
+    label = posterior.label()
+    text = report.render(result, args.format)
+    if args.format == "json":
+        text = json.dumps(json.loads(text) | {"calibrated": {"file": str(args.calibrated), "label": label,
+                                                              **{k: posterior.meta[k] for k in CARRIED}}},
+                          indent=2, allow_nan=False) + "\n"
+    else:
+        text = f"# {label}\n" + text if args.format == "csv" else f"Calibrated: {label}\n{text}"
+    emit(text, args.out)
+    return 0
+
+
+#: What a calibrated run's JSON repeats of the posterior's settings.
+CARRIED = ("scenario", "draws", "seed", "solution", "temperature", "ess", "ess_untempered")
 
 
 def _check_run_options(args: argparse.Namespace) -> None:

@@ -200,6 +200,35 @@ class Event(BaseModel):
         return base.model_copy(update=changes) if changes else base
 
 
+MAX_OBSERVATIONS = 200
+POSTURES = ("keep", "distance", "not_sever", "sever")
+
+
+class Observation(BaseModel):
+    """What the record shows of one year (``record:`` in the timeline section), each part optional:
+    the Taliban's public ``posture`` (``keep``; ``distance``, a public pledge at arm's length; only
+    ``not_sever``, the alliance not broken; or ``sever``, which ends the record), whether al-Qaeda
+    launched an ``attack`` abroad traced to Afghanistan, whether a faction ``split`` off.
+    ``section`` cites the article; ``public_record`` lists the parts that are not the article's but
+    the public record's (``section`` names the record then)."""
+
+    model_config = _STRICT
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
+    posture: Literal["keep", "distance", "not_sever", "sever"] | None = None
+    attack: bool | None = None
+    split: bool | None = None
+    #: The parts the article does not give, taken from the public record (``section`` names it).
+    public_record: list[Literal["posture", "attack", "split"]] = Field([], max_length=3)
+    section: str = Field(min_length=1, max_length=1_000)
+    note: str = Field("", max_length=1_000)
+
+    @model_validator(mode="after")
+    def _observes(self) -> Observation:
+        if self.posture is None and self.attack is None and self.split is None:
+            raise ValueError("an observation names at least one of posture, attack, split")
+        return self
+
+
 class Timeline(BaseModel):
     model_config = _STRICT
     start: int | None = Field(None, ge=FIRST_YEAR, le=LAST_YEAR)
@@ -215,9 +244,18 @@ class Timeline(BaseModel):
     credibility: Credibility = Credibility()
     after_delivery: AfterDelivery = AfterDelivery()
     events: list[Event] = Field([], max_length=MAX_EVENTS)
+    #: What was observed, year by year (optional; read by :mod:`sim.timeline.calibration`).
+    record: list[Observation] = Field([], max_length=MAX_OBSERVATIONS)
 
     @model_validator(mode="after")
     def _in_order(self) -> Timeline:
+        seen = [o.year for o in self.record]
+        for i, (a, b) in enumerate(zip(seen, seen[1:], strict=False)):
+            if b <= a:
+                raise ValueError(f"record[{i + 1}].year: {b} comes after {a}; one observation a year, "
+                                 "in year order")
+        if any(o.posture == "sever" for o in self.record[:-1]):
+            raise ValueError("record: a Sever ends the alliance: it can only be the last observation")
         for key, value in self.state.items():
             if key not in WORD_STATE or value not in WORD_STATE[key]:
                 raise ValueError(f"state.{key}: {value!r} is not a known starting state "
@@ -246,8 +284,12 @@ def timeline_problems(raw: Any, name: str) -> list[tuple[str, str]]:
             out.append((f"timeline{loc}", err["msg"].removeprefix("Value error, ")))
         return out
     start = default_start(name, spec)
-    return [(f"timeline.events[{i}].year", f"{e.year} is before the timeline's start, {start}")
-            for i, e in enumerate(spec.events) if e.year < start]
+    out = [(f"timeline.events[{i}].year", f"{e.year} is before the timeline's start, {start}")
+           for i, e in enumerate(spec.events) if e.year < start]
+    end = start + (spec.years or 60) - 1
+    out += [(f"timeline.record[{i}].year", f"{o.year} is outside the timeline's years, {start}-{end}")
+            for i, o in enumerate(spec.record) if not start <= o.year <= end]
+    return out
 
 
 def parse_timeline(raw: Any, name: str) -> Timeline:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.driver import sample
+from sim.engine.driver import Sample, sample
 from sim.engine.results import FIXED_POINT
 from sim.engine.runspec import solution_settings
 from sim.model.game import build_game
@@ -353,13 +353,16 @@ def simulate_chunk(scenario: Scenario, spec: Timeline, years: list[int], params:
 
 
 def project(scenario: Scenario, years: int | None = None, draws: int | None = None, seed: int | None = None,
-            solution: str | None = None, lam: float | None = None, *, chunk_size: int = 50_000) -> Projection:
-    """Monte Carlo trajectories of the alliance over ``years`` calendar years from the scenario's start."""
+            solution: str | None = None, lam: float | None = None, *, chunk_size: int = 50_000,
+            drawn: Sample | None = None) -> Projection:
+    """Monte Carlo trajectories of the alliance over ``years`` calendar years from the scenario's start;
+    ``drawn`` gives the trajectories' parameters instead of the prior's (a calibrated sample: then
+    ``draws`` is its size)."""
     spec = parse_timeline(scenario.timeline, scenario.name)
     span = years if years is not None else default_span(spec)
     if not 1 <= span <= MAX_YEARS:
         raise ValueError(f"years must be between 1 and {MAX_YEARS} (got {span})")
-    drawn = sample(scenario, draws, seed)
+    drawn = sample(scenario, draws, seed) if drawn is None else drawn
     concept, lam = solution_settings(scenario, solution, lam)
     calendar = list(range(spec.start, spec.start + span))
     parts = []

@@ -35,7 +35,7 @@ REQUIRED = {
     "floor_over_spe_1_thread", "floor_over_qre_1_thread", "floor_over_spe_default_threads",
     "floor_over_qre_default_threads", "gambit_spe_per_draw", "gambit_qre_per_draw", "gambit_over_ours_spe",
     "gambit_over_ours_qre", "peak_rss", "peak_rss_scale", "run_scale", "workers_2_speedup", "cold_start_best",
-    "cold_start_median", "price_and_curve", "timeline", "per_draw_bytes", "accumulator_bytes",
+    "cold_start_median", "price_and_curve", "timeline", "calibration", "per_draw_bytes", "accumulator_bytes",
     "load_first_open_p50", "load_first_open_p95", "load_reopen_p95", "load_peak_rss",
 }
 
