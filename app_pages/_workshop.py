@@ -20,6 +20,9 @@ TEAM, FACILITATOR = "ws_team", "ws_facilitator"
 TEAM_PARAM, MAX_PARAM = "team", 80
 #: The board's address carries the workshop's join code (public: teams type it), never the key.
 BOARD_PARAM = "board"
+#: The join link handed to teams (the board's QR code) carries ``join=<join code>``: public, it fills
+#: the code in the team's join form.
+JOIN_PARAM = "join"
 #: Seconds between the live parts' refreshes (board, countdown).
 REFRESH_SECONDS = 3
 

@@ -510,6 +510,12 @@ class Store:
                           (team.id, round_number))
         return _submission(rows[0]) if rows else None
 
+    def last_own_submission(self, team: Team, token: str) -> Submission | None:
+        """The team's latest submission in any round (what its form shows again after a reload)."""
+        self.team(team.id, token)
+        rows = self._read("SELECT * FROM submissions WHERE team = ? ORDER BY id DESC LIMIT 1", (team.id,))
+        return _submission(rows[0]) if rows else None
+
     # ------------------------------------------------------------------------- results
 
     def save_results(self, round_number: int, results: dict[int, dict[str, Any]]) -> None:
