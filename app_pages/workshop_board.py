@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import streamlit as st
+import streamlit.net_util
 
 from app_pages import _workshop
 from sim.present.settings import escape_markdown
 from sim.workshop import flows
 from sim.workshop.cards import MAX_LEVEL, Card, card_ids, load_card
 from sim.workshop.export import positions_chart, team_debrief_html, workshop_csv, workshop_rows
+from sim.workshop.join_link import checked_base, join_base, join_url, qr_png
 from sim.workshop.shocks import SHOCKS
 from sim.workshop.store import Store, Workshop, WorkshopError, normal_code
 
 NEW_KEY = "ws_new_key"
+JOIN_BASE = "join_base"
 
 
 def sign_in(db: Store) -> None:
@@ -137,6 +140,31 @@ def _live_board(db: Store, workshop: Workshop, card: Card) -> None:
                      hide_index=True, width="stretch")
 
 
+def join_panel(workshop: Workshop) -> None:
+    """The link teams open, with this machine's address, and the same link as a QR code to project."""
+    found = join_base(st.context.url, st.get_option("server.address"), int(st.get_option("server.port")),
+                      streamlit.net_util.get_internal_ip())
+    left, right = st.columns([1, 2])
+    with right:
+        typed = st.text_input("Address the teams' phones reach this machine at", value=found.url,
+                              max_chars=200, key=JOIN_BASE,
+                              help="Found from this machine's network address; change it if the room "
+                                   "reaches this machine by another name (a department's server, say).")
+        try:
+            base = checked_base(typed)
+        except ValueError as exc:
+            st.error(str(exc))
+            base = found.url
+        url = join_url(base, workshop.code)
+        st.markdown("**Teams open this link** (or scan the code), then type their team's name:")
+        st.code(url, language=None)
+        if not found.reachable:
+            st.warning("This server answers this machine only, so no phone can open the link. Stop it and "
+                       "start it with `streamlit run serve.py --server.address 0.0.0.0`; see *Serving a "
+                       "class* in the facilitator's guide (firewall, Wi-Fi that isolates devices).")
+    left.image(qr_png(url), caption="Scan to join", width=220)
+
+
 def exports(db: Store, workshop: Workshop, card: Card) -> None:
     st.subheader("Export")
     left, right = st.columns(2)
@@ -168,10 +196,11 @@ def main() -> None:
         return
     workshop, _ = signed
     card = load_card(workshop.card)
-    st.markdown(f"### Join code: `{workshop.code}` · {card.title}")
+    st.header(f"Join code: {workshop.code} · {card.title}", anchor=False)
     new_key = st.session_state.pop(NEW_KEY, None)
     if new_key:
         st.warning(f"Your facilitator key (shown once; keep it to reopen this board): `{new_key}`")
+    join_panel(workshop)
     with st.expander("The card", expanded=False):
         st.caption(f"Level {card.level} of {MAX_LEVEL} · about {card.minutes} minutes · "
                    f"article: {card.section}")

@@ -72,7 +72,7 @@ def test_the_facilitator_creates_opens_a_round_locks_it_injects_a_shock_and_expo
     assert not board.exception
     code, key = board.session_state[FACILITATOR]
     assert any(key in w.value for w in board.warning)
-    assert any(code in m.value for m in board.markdown)
+    assert any(code in h.value for h in board.header)
     open_round(board)
     assert button(board, "Lock round 1")
     assert board.button(key="inject").disabled
