@@ -10,7 +10,7 @@ import streamlit as st
 from sim.app import timeline_links as links
 from sim.app.timeline_editor import COLUMNS, events_to_rows, rows_to_events
 from sim.present.settings import escape_markdown
-from sim.present.timeline_charts import shares_chart, survival_chart
+from sim.present.timeline_charts import sever_year_headline, shares_chart, survival_chart
 from sim.spec.scenario import ScenarioError, load_scenario, preset_names
 from sim.spec.timeline_section import Event
 from sim.timeline import parse_timeline, project
@@ -95,7 +95,8 @@ def show_results(name: str, spec, events: list[dict], years: int, draws: int, so
     c1.metric(f"P(alliance not severed) by {end['year']}",
               f"{end['p_alliance']:.1%} ({end['lo']:.1%}-{end['hi']:.1%})")
     sy = data["sever_year"]
-    c2.metric("Median year of a Sever", "none" if sy["median"] is None else str(sy["median"]))
+    c2.metric(*sever_year_headline(sy), help="Among the trajectories that sever; a median year is shown only "
+              "when most trajectories sever, since otherwise the typical trajectory never does.")
     deal = data["deal"]
     c3.metric("Deals delivered / signed", f"{deal['delivered']:,} / {deal['signed']:,}")
     st.subheader("Survival of the alliance (dashed: scripted events)")

@@ -210,9 +210,22 @@ def _special():
 def format_probability(iv: Interval) -> str:
     """A probability for a student to quote: "12% (10-14%)", or "< 0.03%" when no draw had it."""
     if iv.no_events:
-        return f"< {_percent(iv.high, _decimals(iv.high))}%"
+        return f"< {_bound_up(iv.high)}%"
     digits = _decimals(iv.high - iv.low)
     return f"{_percent(iv.mean, digits)}% ({_percent(iv.low, digits)}-{_percent(iv.high, digits)}%)"
+
+
+def _bound_up(share: float) -> str:
+    """A share's upper bound as a percent rounded *up* to one significant digit ("0.004" for 0.0037%),
+    so that no bound reads "< 0.00%"."""
+    value = 100 * share
+    if not value > 0:
+        return "0"
+    exponent = math.floor(math.log10(value))
+    digit = math.ceil(round(value / 10 ** exponent, 9))
+    if digit == 10:
+        digit, exponent = 1, exponent + 1
+    return f"{digit * 10.0 ** exponent:.{max(0, -exponent)}f}"
 
 
 def _decimals(width: float) -> int:

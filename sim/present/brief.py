@@ -75,14 +75,14 @@ def term_gaps(terms: Mapping[str, Array], keep: Array, other: Array) -> list[Ter
 
 
 def contrast_side(result: Result) -> tuple[str, Array] | None:
-    """Sever, or Distance or Sever when Sever is too rare; ``None`` when both sides are too thin."""
+    """Sever, or Pledge or Sever when Sever is too rare; ``None`` when both sides are too thin."""
     keep, sever = result.per_draw["keep"], result.per_draw["sever"]
     if keep.sum() < MIN_SIDE_DRAWS:
         return None
     if sever.sum() >= MIN_SIDE_DRAWS:
         return "Sever", sever
     either = sever + result.per_draw["distance"]
-    return ("Distance or Sever", either) if either.sum() >= MIN_SIDE_DRAWS else None
+    return ("Pledge or Sever", either) if either.sum() >= MIN_SIDE_DRAWS else None
 
 
 def reproduce_command(preset: str | None, edits: Mapping[str, Any], scenario: Scenario,

@@ -149,4 +149,6 @@ def test_the_brief_holds_the_headlines_on_screen_and_its_command_reproduces_them
     assert again == shown[:5]
     for move, text in zip(("sever", "distance"), shown[5:], strict=True):
         median = summary["sever_price" if move == "sever" else "pledge_price"]["median"]
-        assert text.split(" (")[0] == (price_text(float("inf"), 0, 0) if median is None else f"{median:.2f}")
+        assert text.split(" (")[0].split(";")[0] == (price_text(float("inf"), 0, 0) if median is None
+                                                     else f"{median:.2f}")
+        assert text.endswith("of worlds have one")

@@ -121,7 +121,7 @@ def test_the_brief_holds_the_figures_the_levers_and_escapes_user_text(solved):
         assert figure.text in page
     assert "a phased withdrawal" in page and "Negotiations" in page
     assert "concession=0.6" in page and "alliance-sim run x" in page
-    assert contrast_side(analysis.result)[0] in ("Sever", "Distance or Sever")
+    assert contrast_side(analysis.result)[0] in ("Sever", "Pledge or Sever")
     assert "<script" not in page and "http" not in page.split("<body>")[0]
 
 
