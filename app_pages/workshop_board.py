@@ -12,7 +12,7 @@ from sim.workshop.cards import MAX_LEVEL, Card, card_ids, load_card
 from sim.workshop.export import positions_chart, team_debrief_html, workshop_csv, workshop_rows
 from sim.workshop.join_link import checked_base, join_base, join_url, qr_png
 from sim.workshop.shocks import SHOCKS
-from sim.workshop.store import Store, Workshop, WorkshopError, normal_code
+from sim.workshop.store import Store, Workshop, WorkshopError, normal_code, reentry_of
 
 NEW_KEY = "ws_new_key"
 JOIN_BASE = "join_base"
@@ -32,7 +32,8 @@ def sign_in(db: Store) -> None:
             st.rerun()
     restore_form(db)
     if _workshop.BOARD_PARAM in st.query_params:   # this board's own address, after a reload
-        st.session_state.setdefault("resume_code", normal_code(st.query_params[_workshop.BOARD_PARAM])[:12])
+        code = st.query_params[_workshop.BOARD_PARAM].partition(".")[0]
+        st.session_state.setdefault("resume_code", normal_code(code)[:12])
         right.caption("This board's address holds its join code only: type the facilitator key to reopen it.")
     with right.form("resume"):
         st.subheader("Open a workshop")
@@ -199,7 +200,9 @@ def main() -> None:
     st.header(f"Join code: {workshop.code} · {card.title}", anchor=False)
     new_key = st.session_state.pop(NEW_KEY, None)
     if new_key:
-        st.warning(f"Your facilitator key (shown once; keep it to reopen this board): `{new_key}`")
+        st.warning(f"Your facilitator key (shown once; keep it to reopen this board from any browser): "
+                   f"`{new_key}`. After a reload of this page only its last part, the board's re-entry "
+                   f"code **{reentry_of(new_key)}**, is asked: it is not in the address.")
     join_panel(workshop)
     with st.expander("The card", expanded=False):
         st.caption(f"Level {card.level} of {MAX_LEVEL} · about {card.minutes} minutes · "

@@ -105,7 +105,7 @@ def test_three_browsers_play_a_round_and_a_restart_mid_round_loses_nothing(brows
     """One server start serves both must-shows: the round in three contexts, then the restart."""
     board = new_page(browser, f"{server['url']}/workshop_board")
     code = create_workshop(board)
-    key = re.search(r"keep it to reopen this board\): (\S+)",
+    key = re.search(r"from any browser\): (\S+)\. After",
                     board.get_by_text("facilitator key").inner_text()).group(1)
     open_round(board, 1)
     alpha, bravo = (join(browser, server["url"], code, n) for n in ("Alpha", "Bravo"))
