@@ -28,7 +28,7 @@ def projected(name: str, events: str, years: int, draws: int, solution: str) -> 
 
 def edited_events(name: str, spec) -> list[dict]:
     """The scripted events as edited in the table; the file's own if the edits do not validate."""
-    st.subheader("Scripted events")
+    st.header("Scripted events")
     st.caption("Add, change or delete rows; set state as name=value; name=value (e.g. is_threat=0.8; "
                "governs=in_power). Rows are put in year order.")
     table = pd.DataFrame(events_to_rows(spec.events), columns=list(COLUMNS))
@@ -99,9 +99,9 @@ def show_results(name: str, spec, events: list[dict], years: int, draws: int, so
               "when most trajectories sever, since otherwise the typical trajectory never does.")
     deal = data["deal"]
     c3.metric("Deals delivered / signed", f"{deal['delivered']:,} / {deal['signed']:,}")
-    st.subheader("Survival of the alliance (dashed: scripted events)")
+    st.header("Survival of the alliance (dashed: scripted events)")
     st.vega_lite_chart(survival_chart(data, spec.events), width="stretch")
-    st.subheader("Shares per year")
+    st.header("Shares per year")
     st.vega_lite_chart(shares_chart(data), width="stretch")
     st.caption(escape_markdown(f"Deal: voided by a move short of its terms {deal['voided_by_move']:,}, by "
                                f"detection {deal['voided_by_detection']:,}, by an attack "

@@ -136,7 +136,7 @@ def main() -> None:
     spec = scenario.to_yaml()
     out = negotiate(spec, output, target)
 
-    st.subheader("The answer in plain words")
+    st.header("The answer in plain words")
     st.write(out["reach"])
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(f"Draws where {outputs.LABELS[out['price_output']]} has a price", out["price_share"])

@@ -21,7 +21,7 @@ JOIN_BASE = "join_base"
 def sign_in(db: Store) -> None:
     left, right = st.columns(2)
     with left.form("create"):
-        st.subheader("Create a workshop")
+        st.header("Create a workshop")
         ids = card_ids()
         card_id = st.selectbox("Exercise card", ids, key="create_card",
                                format_func=lambda c: f"{load_card(c).level}. {load_card(c).title}")
@@ -36,7 +36,7 @@ def sign_in(db: Store) -> None:
         st.session_state.setdefault("resume_code", normal_code(code)[:12])
         right.caption("This board's address holds its join code only: type the facilitator key to reopen it.")
     with right.form("resume"):
-        st.subheader("Open a workshop")
+        st.header("Open a workshop")
         code = st.text_input("Join code", max_chars=12, key="resume_code")
         key = st.text_input("Facilitator key", type="password", max_chars=64, key="resume_key")
         if st.form_submit_button("Open the board"):
@@ -167,7 +167,7 @@ def join_panel(workshop: Workshop) -> None:
 
 
 def exports(db: Store, workshop: Workshop, card: Card) -> None:
-    st.subheader("Export")
+    st.header("Export")
     left, right = st.columns(2)
     left.download_button("Whole workshop (CSV)", workshop_csv(db, workshop, card),
                          file_name=f"workshop-{workshop.code}.csv", mime="text/csv", on_click="ignore",
