@@ -109,3 +109,16 @@ def as_plain_markdown(text: str) -> str:
     """``text`` shown exactly as written (:func:`sim.present.settings.escape_markdown`: the one escape
     rule)."""
     return escape_markdown(text)
+
+
+#: Below this concession a Sever is rare in the presets (about 3% of worlds at 0).
+LOW_CONCESSION = 0.2
+
+
+def drivers_note(label: str, concession: float) -> str:
+    """What the drivers are computed at; the hint to raise the concession only when it is low."""
+    note = f"At the levers in the sidebar, for P({label})."
+    if concession < LOW_CONCESSION:
+        note += (f" With a concession as low as {concession:.2f} a break is rare, so there may be too little "
+                 "to analyse: raise the concession in the sidebar.")
+    return note

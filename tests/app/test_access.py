@@ -29,3 +29,18 @@ def test_no_page_opens_with_a_third_level_heading_under_its_title():
         calls = re.findall(r"st\.(title|header|subheader)\(", page.read_text(encoding="utf-8"))
         if "subheader" in calls:
             assert "header" in calls and calls.index("header") < calls.index("subheader"), page.name
+
+
+def test_the_model_page_opens_in_plain_words_without_file_paths():
+    """Issue 31, item 8: the model page is a student page; the code's files are in its last section."""
+    doc = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    opening = doc.split("\n## ", 1)[0]
+    assert "sim/" not in opening and ".py" not in opening
+    assert "## For developers" in doc and "sim/model/game.py" in doc.split("## For developers", 1)[1]
+
+
+def test_the_hint_to_raise_the_concession_shows_only_when_it_is_low():
+    from sim.present.words import drivers_note
+
+    assert "raise the concession" in drivers_note("sever", 0.0)
+    assert "raise the concession" not in drivers_note("sever", 0.6)
