@@ -18,6 +18,8 @@ from sim.timeline.engine import MAX_YEARS, default_span
 from sim.timeline.summary import summary
 
 REPLAY = "history-1996-2018"
+#: The events' yes/no columns, shown as checkboxes (a typed "no" once counted as yes).
+YES_NO = ("sign", "deliver", "attack")
 
 
 @st.cache_data(max_entries=16, show_spinner="Running the years...")
@@ -32,8 +34,12 @@ def edited_events(name: str, spec) -> list[dict]:
     st.caption("Add, change or delete rows; set state as name=value; name=value (e.g. is_threat=0.8; "
                "governs=in_power). Rows are put in year order.")
     table = pd.DataFrame(events_to_rows(spec.events), columns=list(COLUMNS))
+    for column in YES_NO:
+        table[column] = table[column].fillna(False).astype(bool)
     rows = st.data_editor(table, num_rows="dynamic", key=f"ot_events_{name}", hide_index=True,
-                          width="stretch", column_order=COLUMNS)
+                          width="stretch", column_order=COLUMNS,
+                          column_config={c: st.column_config.CheckboxColumn(c, default=False)
+                                         for c in YES_NO})
     try:
         events = rows_to_events(rows.to_dict("records"))
         scenario = load_scenario(name, {"timeline.events": events})
