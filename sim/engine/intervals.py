@@ -216,16 +216,12 @@ def format_probability(iv: Interval) -> str:
 
 
 def _bound_up(share: float) -> str:
-    """A share's upper bound as a percent rounded *up* to one significant digit ("0.004" for 0.0037%),
-    so that no bound reads "< 0.00%"."""
-    value = 100 * share
-    if not value > 0:
-        return "0"
-    exponent = math.floor(math.log10(value))
-    digit = math.ceil(round(value / 10 ** exponent, 9))
-    if digit == 10:
-        digit, exponent = 1, exponent + 1
-    return f"{digit * 10.0 ** exponent:.{max(0, -exponent)}f}"
+    """A share's upper bound as a percent with the usual decimals, and more when those would round it
+    to zero ("0.004" for 0.0037%), so that no bound reads "< 0.00%"."""
+    digits = _decimals(share)
+    while share > 0 and round(100 * share, digits) == 0 and digits < 8:
+        digits += 1
+    return _percent(share, digits)
 
 
 def _decimals(width: float) -> int:

@@ -43,8 +43,8 @@ def test_every_price_says_how_many_worlds_have_one(nothing_offered):
     assert worlds_with_a_price(np.array([0.2, np.inf, 0.4, np.inf])) == "50% of worlds have one"
 
 
-@pytest.mark.parametrize(("high", "shown"), [(3.7e-5, "< 0.004%"), (0.0003, "< 0.03%"), (0.0009995, "< 0.1%"),
-                                            (0.02, "< 2%")])
+@pytest.mark.parametrize(("high", "shown"), [(3.7e-5, "< 0.004%"), (0.0003, "< 0.03%"),
+                                            (0.0009995, "< 0.10%"), (0.02, "< 2%")])
 def test_a_share_no_draw_had_never_reads_less_than_zero(high, shown):
     assert format_probability(Interval(0.0, 0.0, high, "Wilson", 0, 100_000)) == shown
 
