@@ -240,6 +240,8 @@ def results(scenario: Scenario, analysis: Analysis, rest: bool = True) -> None:
     with st.container(key="headlines"):
         for col, f in zip(st.columns(len(figures)), figures, strict=True):
             col.metric(f.label, f.text, help=f.meaning)
+            if f.note:
+                col.caption(f.note)
     if not rest:
         rest_to_come()
         return

@@ -165,7 +165,7 @@ def _rows(rows: list[tuple[str, ...]]) -> str:
 
 def brief_html(b: Brief) -> str:
     """One printable page of HTML (A4) with its own print CSS; no script, no outside request."""
-    figures = _rows([(f.label, f.text) for f in b.outcomes + b.prices])
+    figures = _rows([(f.label, f.full) for f in b.outcomes + b.prices])
     levers = _rows(b.levers)
     play = "".join(f"<li>{escape(s.split('. ', 1)[1])}</li>" for s in b.line_of_play[:-1])
     if b.contrast_with:

@@ -70,6 +70,13 @@ class Figure:
     label: str
     text: str
     meaning: str
+    #: What must be read with the value (a price: the share of worlds that have one); on screen under
+    #: the value, in a brief after it.
+    note: str = ""
+
+    @property
+    def full(self) -> str:
+        return f"{self.text}; {self.note}" if self.note else self.text
 
 
 #: The headline outcomes: result key -> (label, meaning).
@@ -106,8 +113,8 @@ def price_figure(result: Result, move: str) -> Figure:
     """The median price of ``move`` (``"sever"`` or ``"distance"``) with its 95% interval."""
     label, meaning = PRICES[move]
     prices = np.asarray(result.per_draw[f"price_{move}"], dtype=float)
-    text = f"{price_text(*median_interval(prices))}; {worlds_with_a_price(prices)}"
-    return Figure(f"price_{move}", label, text, meaning)
+    return Figure(f"price_{move}", label, price_text(*median_interval(prices)), meaning,
+                  note=worlds_with_a_price(prices))
 
 
 def worlds_with_a_price(prices: NDArray[np.float64]) -> str:

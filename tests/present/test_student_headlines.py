@@ -35,10 +35,11 @@ def test_the_old_deal_holds_headline_is_renamed_and_says_it_is_high_with_nothing
 def test_every_price_says_how_many_worlds_have_one(nothing_offered):
     figures = {f.key: f for f in headline_figures(nothing_offered)}
     for key in ("price_sever", "price_distance"):
-        assert "of worlds have one" in figures[key].text
+        assert figures[key].note.endswith("of worlds have one")
+        assert figures[key].full == f"{figures[key].text}; {figures[key].note}"
     share = np.isfinite(nothing_offered.per_draw["price_sever"]).mean()
     if share < 0.5:
-        assert figures["price_sever"].text.startswith("none up to 1; ")
+        assert figures["price_sever"].full.startswith("none up to 1; ")
     assert worlds_with_a_price(np.array([np.inf] * 999 + [0.5])) == "under 1% of worlds have one"
     assert worlds_with_a_price(np.array([0.2, np.inf, 0.4, np.inf])) == "50% of worlds have one"
 
