@@ -74,7 +74,9 @@ def test_the_description_names_what_was_edited_from_the_preset():
     assert description("baseline-2018", "As in 2018.", {"run.draws": 5000}) == "As in 2018."
     edited = {"levers.concession": 0.6, "parameters.leader_legitimacy.dist.low": 0.2}
     assert description("baseline-2018", "As in 2018.", edited) == (
-        "Edited from baseline-2018: concession 0.6, leader_legitimacy (low end) 0.2.")
+        "Edited from baseline-2018: Concession at 0.6, Leader legitimacy: low end of its range at 0.2.")
+    assert "Leader legitimacy fixed at 0.3" in description(
+        "baseline-2018", "As in 2018.", {"parameters.leader_legitimacy": 0.3})   # no identifier, no "(fixed)"
 
 
 def test_user_text_shown_as_markdown_keeps_no_formatting_or_links():
