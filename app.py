@@ -9,9 +9,11 @@ installed.
 import streamlit as st
 
 from app_pages import _state
+from sim.app.access import ACCESS_HTML
 
 st.set_page_config(page_title="Alliance explorer", page_icon="🤝", layout="wide")
 _state.init_session()
+st.html(ACCESS_HTML, unsafe_allow_javascript=True)   # a skip link first in the tab order, visible focus
 pages = [
     st.Page("app_pages/scenario.py", title="Scenario", default=True),
     st.Page("app_pages/compare.py", title="Compare scenarios"),

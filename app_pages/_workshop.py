@@ -14,12 +14,15 @@ from typing import Any
 import streamlit as st
 
 from sim.present.settings import escape_markdown
-from sim.workshop.store import Store, StoreFault, Team, Workshop, WorkshopError, link_of
+from sim.workshop.store import Store, StoreFault, Team, Workshop, WorkshopError, link_of, normal_code
 
 TEAM, FACILITATOR = "ws_team", "ws_facilitator"
 TEAM_PARAM, MAX_PARAM = "team", 80
 #: The board's address carries the workshop's join code (public: teams type it), never the key.
 BOARD_PARAM = "board"
+#: The join link handed to teams (the board's QR code) carries ``join=<join code>``: public, it fills
+#: the code in the team's join form.
+JOIN_PARAM = "join"
 #: Seconds between the live parts' refreshes (board, countdown).
 REFRESH_SECONDS = 3
 
@@ -90,29 +93,49 @@ def signed_in_team(db: Store) -> tuple[Team, str] | None:
 
 def reentry_form(db: Store, team_id: str, link: str) -> None:
     """Ask for the re-entry code that completes the team's link; sign the session in if it matches."""
+    ask_reentry(lambda code: db.resume(team_id, link, code), TEAM, team_id,
+                "This is your team's page. Type the re-entry code you were shown when you joined "
+                "(your facilitator can also find your team on the board).",
+                "That re-entry code does not open this team's page: check it, or join again below.")
+
+
+def ask_reentry(resume: Callable[[str], tuple[Any, str]], entry_key: str, first: str, why: str,
+                refused: str) -> None:
+    """The one way back in after a reload, for a team and for the facilitator alike: the address carries
+    a link that opens nothing alone, and the short re-entry code typed here completes it."""
     with st.form("reentry"):
-        st.subheader("Welcome back")
-        st.caption("This is your team's page. Type the re-entry code you were shown when you joined "
-                   "(your facilitator can also find your team on the board).")
+        st.header("Welcome back", anchor=False)
+        st.caption(why)
         code = st.text_input("Re-entry code", max_chars=12, key="reentry_code")
         if not st.form_submit_button("Continue"):
             return
     try:
-        _, token = db.resume(team_id, link, code)
+        _, secret = resume(code)
     except WorkshopError as exc:
-        st.error(str(exc) if str(exc).startswith("Too many") else
-                 "That re-entry code does not open this team's page: check it, or join again below.")
+        st.error(str(exc) if str(exc).startswith("Too many") else refused)
         return
-    st.session_state[TEAM] = (team_id, token)
+    st.session_state[entry_key] = (first, secret)
     st.rerun()
 
 
 def signed_in_facilitator(db: Store) -> tuple[Workshop, str] | None:
-    """The workshop this session facilitates, with its key, or ``None``. The board's address carries
-    ``board=<join code>``, so that after a reload only the key is typed again."""
+    """The workshop this session facilitates, with its key, or ``None``.
+
+    The board's address carries ``board=<join code>.<link>`` (the key's public half), so that after a
+    reload only the board's short re-entry code is typed, as for a team; the key itself is never in
+    the address. A key of the older form (no re-entry part) puts the join code alone there.
+    """
+    if FACILITATOR not in st.session_state and BOARD_PARAM in st.query_params:
+        code, _, link = st.query_params[BOARD_PARAM][:MAX_PARAM].partition(".")
+        if link:
+            ask_reentry(lambda typed: db.resume_board(code, link, typed), FACILITATOR, normal_code(code),
+                        "This is your workshop's board. Type the board's re-entry code, shown with the "
+                        "facilitator key when you created the workshop (or open it below with the full key).",
+                        "That re-entry code does not open this board: check it, or type the full key below.")
     signed = _signed_in(FACILITATOR, db.facilitate)
     if signed is not None:
-        st.query_params[BOARD_PARAM] = signed[0].code
+        workshop, key = signed
+        st.query_params[BOARD_PARAM] = f"{workshop.code}.{link_of(key)}" if "." in key else workshop.code
     return signed
 
 

@@ -51,7 +51,7 @@ def main() -> None:
     results = {n: _state.analysis_of(s).result for n, s in chosen.items()}
     st.dataframe(comparison_rows(results), hide_index=True, width="stretch")
     st.vega_lite_chart(outcome_bars(results), width="stretch")
-    st.subheader(f"Settings that differ from the reference ({names[0]})")
+    st.header(f"Settings that differ from the reference ({names[0]})")
     rows = differences_in_words(chosen)
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")

@@ -10,7 +10,7 @@ import streamlit as st
 from sim.app import timeline_links as links
 from sim.app.timeline_editor import COLUMNS, events_to_rows, rows_to_events
 from sim.present.settings import escape_markdown
-from sim.present.timeline_charts import shares_chart, survival_chart
+from sim.present.timeline_charts import sever_year_headline, shares_chart, survival_chart
 from sim.spec.scenario import ScenarioError, load_scenario, preset_names
 from sim.spec.timeline_section import Event
 from sim.timeline import parse_timeline, project
@@ -18,6 +18,8 @@ from sim.timeline.engine import MAX_YEARS, default_span
 from sim.timeline.summary import summary
 
 REPLAY = "history-1996-2018"
+#: The events' yes/no columns, shown as checkboxes (a typed "no" once counted as yes).
+YES_NO = ("sign", "deliver", "attack")
 
 
 @st.cache_data(max_entries=16, show_spinner="Running the years...")
@@ -28,12 +30,16 @@ def projected(name: str, events: str, years: int, draws: int, solution: str) -> 
 
 def edited_events(name: str, spec) -> list[dict]:
     """The scripted events as edited in the table; the file's own if the edits do not validate."""
-    st.subheader("Scripted events")
+    st.header("Scripted events")
     st.caption("Add, change or delete rows; set state as name=value; name=value (e.g. is_threat=0.8; "
                "governs=in_power). Rows are put in year order.")
     table = pd.DataFrame(events_to_rows(spec.events), columns=list(COLUMNS))
+    for column in YES_NO:
+        table[column] = table[column].fillna(False).astype(bool)
     rows = st.data_editor(table, num_rows="dynamic", key=f"ot_events_{name}", hide_index=True,
-                          width="stretch", column_order=COLUMNS)
+                          width="stretch", column_order=COLUMNS,
+                          column_config={c: st.column_config.CheckboxColumn(c, default=False)
+                                         for c in YES_NO})
     try:
         events = rows_to_events(rows.to_dict("records"))
         scenario = load_scenario(name, {"timeline.events": events})
@@ -95,12 +101,13 @@ def show_results(name: str, spec, events: list[dict], years: int, draws: int, so
     c1.metric(f"P(alliance not severed) by {end['year']}",
               f"{end['p_alliance']:.1%} ({end['lo']:.1%}-{end['hi']:.1%})")
     sy = data["sever_year"]
-    c2.metric("Median year of a Sever", "none" if sy["median"] is None else str(sy["median"]))
+    c2.metric(*sever_year_headline(sy), help="Among the trajectories that sever; a median year is shown only "
+              "when most trajectories sever, since otherwise the typical trajectory never does.")
     deal = data["deal"]
     c3.metric("Deals delivered / signed", f"{deal['delivered']:,} / {deal['signed']:,}")
-    st.subheader("Survival of the alliance (dashed: scripted events)")
+    st.header("Survival of the alliance (dashed: scripted events)")
     st.vega_lite_chart(survival_chart(data, spec.events), width="stretch")
-    st.subheader("Shares per year")
+    st.header("Shares per year")
     st.vega_lite_chart(shares_chart(data), width="stretch")
     st.caption(escape_markdown(f"Deal: voided by a move short of its terms {deal['voided_by_move']:,}, by "
                                f"detection {deal['voided_by_detection']:,}, by an attack "

@@ -232,7 +232,7 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
 def results(scenario: Scenario, analysis: Analysis, rest: bool = True) -> None:
     """The answer: the headlines and, unless ``rest`` is false, the charts, the reasons and the tree."""
     result = analysis.result
-    st.subheader("The answer", anchor=ANSWER_ANCHOR)
+    st.header("The answer", anchor=ANSWER_ANCHOR)
     st.caption(f"Shares of {result.draws:,} Monte Carlo draws, each with its 95% interval; the prices are "
                "the median US concession (0 nothing to 1 full withdrawal) that would buy a Sever, or a "
                "public pledge.")
@@ -240,6 +240,8 @@ def results(scenario: Scenario, analysis: Analysis, rest: bool = True) -> None:
     with st.container(key="headlines"):
         for col, f in zip(st.columns(len(figures)), figures, strict=True):
             col.metric(f.label, f.text, help=f.meaning)
+            if f.note:
+                col.caption(f.note)
     if not rest:
         rest_to_come()
         return
@@ -265,7 +267,7 @@ def results(scenario: Scenario, analysis: Analysis, rest: bool = True) -> None:
             {"from": round(r["start"], 3), "to": round(r["end"], 3), "share of draws": f"{r['share']:.1%}"}
             for r in histogram_rows(net_value)])
     st.markdown(UTILITY_POINTS)
-    st.subheader("Why")
+    st.header("Why")
     st.markdown("\n".join(analysis.explanation))
     game_tree(analysis)
 
@@ -300,7 +302,7 @@ def data_table(chart: str, rows: Callable[[], list[dict[str, Any]]]) -> None:
 
 def game_tree(analysis: Analysis) -> None:
     """The tree's title, its text summary (the most likely line of play) and the tree itself."""
-    st.subheader("The game tree: the most likely line of play", anchor="tree")
+    st.header("The game tree: the most likely line of play", anchor="tree")
     st.markdown("\n".join(line_of_play_text(analysis.tree)))
     with st.container(key="tree_link"):
         st.page_link("app_pages/tree.py", label="Open the full game tree")

@@ -19,6 +19,7 @@ from sim.engine.driver import sample
 from sim.engine.intervals import format_probability
 from sim.present import settings as app_state
 from sim.present.analysis_charts import curve_chart, index_chart, morris_chart, price_chart
+from sim.present.words import drivers_note
 from sim.spec.parameters import LEVERS
 from sim.spec.scenario import Scenario, ScenarioError, load_scenario, parse_yaml
 
@@ -136,7 +137,7 @@ def main() -> None:
     spec = scenario.to_yaml()
     out = negotiate(spec, output, target)
 
-    st.subheader("The answer in plain words")
+    st.header("The answer in plain words")
     st.write(out["reach"])
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(f"Draws where {outputs.LABELS[out['price_output']]} has a price", out["price_share"])
@@ -162,15 +163,14 @@ def main() -> None:
         st.caption("Draws with no price in [0, 1] are not shown.")
     st.subheader(f"Verification, at the best offer ({out['offer']:.2f})")
     st.altair_chart(curve_chart(out["verification"], "verification", output), width="stretch")
-    drivers_section(spec, output)
+    drivers_section(spec, output, float(scenario.levers.get("concession", 0.0)))
 
 
-def drivers_section(spec: str, output: str) -> None:
+def drivers_section(spec: str, output: str, concession: float = 0.0) -> None:
     """Sobol' indices, Morris screening and scenario discovery, each run only when its button is pressed."""
     st.header("What drives the answer?")
     label = outputs.LABELS[output]
-    st.caption(f"At the levers in the sidebar, for P({label}). With no concession a break is rare, so there "
-               "may be too little to analyse: raise the concession in the sidebar.")
+    st.caption(drivers_note(label, concession))
     n = st.selectbox("Sobol' base sample", SOBOL_CHOICES, index=SOBOL_CHOICES.index(drivers.DEFAULT_SOBOL_N),
                      key="wit_sobol_n", help="A larger sample narrows the indices' errors; parameters the "
                      "estimates cannot order share a rank.")

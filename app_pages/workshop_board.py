@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import streamlit as st
+import streamlit.net_util
 
 from app_pages import _workshop
 from sim.present.settings import escape_markdown
 from sim.workshop import flows
 from sim.workshop.cards import MAX_LEVEL, Card, card_ids, load_card
 from sim.workshop.export import positions_chart, team_debrief_html, workshop_csv, workshop_rows
+from sim.workshop.join_link import checked_base, join_base, join_url, qr_png
 from sim.workshop.shocks import SHOCKS
-from sim.workshop.store import Store, Workshop, WorkshopError, normal_code
+from sim.workshop.store import Store, Workshop, WorkshopError, normal_code, reentry_of
 
 NEW_KEY = "ws_new_key"
+JOIN_BASE = "join_base"
 
 
 def sign_in(db: Store) -> None:
     left, right = st.columns(2)
     with left.form("create"):
-        st.subheader("Create a workshop")
+        st.header("Create a workshop")
         ids = card_ids()
         card_id = st.selectbox("Exercise card", ids, key="create_card",
                                format_func=lambda c: f"{load_card(c).level}. {load_card(c).title}")
@@ -29,10 +32,11 @@ def sign_in(db: Store) -> None:
             st.rerun()
     restore_form(db)
     if _workshop.BOARD_PARAM in st.query_params:   # this board's own address, after a reload
-        st.session_state.setdefault("resume_code", normal_code(st.query_params[_workshop.BOARD_PARAM])[:12])
+        code = st.query_params[_workshop.BOARD_PARAM].partition(".")[0]
+        st.session_state.setdefault("resume_code", normal_code(code)[:12])
         right.caption("This board's address holds its join code only: type the facilitator key to reopen it.")
     with right.form("resume"):
-        st.subheader("Open a workshop")
+        st.header("Open a workshop")
         code = st.text_input("Join code", max_chars=12, key="resume_code")
         key = st.text_input("Facilitator key", type="password", max_chars=64, key="resume_key")
         if st.form_submit_button("Open the board"):
@@ -137,8 +141,33 @@ def _live_board(db: Store, workshop: Workshop, card: Card) -> None:
                      hide_index=True, width="stretch")
 
 
+def join_panel(workshop: Workshop) -> None:
+    """The link teams open, with this machine's address, and the same link as a QR code to project."""
+    found = join_base(st.context.url, st.get_option("server.address"), int(st.get_option("server.port")),
+                      streamlit.net_util.get_internal_ip())
+    left, right = st.columns([1, 2])
+    with right:
+        typed = st.text_input("Address the teams' phones reach this machine at", value=found.url,
+                              max_chars=200, key=JOIN_BASE,
+                              help="Found from this machine's network address; change it if the room "
+                                   "reaches this machine by another name (a department's server, say).")
+        try:
+            base = checked_base(typed)
+        except ValueError as exc:
+            st.error(str(exc))
+            base = found.url
+        url = join_url(base, workshop.code)
+        st.markdown("**Teams open this link** (or scan the code), then type their team's name:")
+        st.code(url, language=None)
+        if not found.reachable:
+            st.warning("This server answers this machine only, so no phone can open the link. Stop it and "
+                       "start it with `streamlit run serve.py --server.address 0.0.0.0`; see *Serving a "
+                       "class* in the facilitator's guide (firewall, Wi-Fi that isolates devices).")
+    left.image(qr_png(url), caption="Scan to join", width=220)
+
+
 def exports(db: Store, workshop: Workshop, card: Card) -> None:
-    st.subheader("Export")
+    st.header("Export")
     left, right = st.columns(2)
     left.download_button("Whole workshop (CSV)", workshop_csv(db, workshop, card),
                          file_name=f"workshop-{workshop.code}.csv", mime="text/csv", on_click="ignore",
@@ -168,10 +197,13 @@ def main() -> None:
         return
     workshop, _ = signed
     card = load_card(workshop.card)
-    st.markdown(f"### Join code: `{workshop.code}` · {card.title}")
+    st.header(f"Join code: {workshop.code} · {card.title}", anchor=False)
     new_key = st.session_state.pop(NEW_KEY, None)
     if new_key:
-        st.warning(f"Your facilitator key (shown once; keep it to reopen this board): `{new_key}`")
+        st.warning(f"Your facilitator key (shown once; keep it to reopen this board from any browser): "
+                   f"`{new_key}`. After a reload of this page only its last part, the board's re-entry "
+                   f"code **{reentry_of(new_key)}**, is asked: it is not in the address.")
+    join_panel(workshop)
     with st.expander("The card", expanded=False):
         st.caption(f"Level {card.level} of {MAX_LEVEL} · about {card.minutes} minutes · "
                    f"article: {card.section}")

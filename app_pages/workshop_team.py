@@ -10,76 +10,156 @@ from sim.workshop import flows
 from sim.workshop.cards import ROLES, Card, Control, load_card
 from sim.workshop.export import path_chart, team_debrief_html
 from sim.workshop.shocks import SHOCKS
-from sim.workshop.store import MAX_TEAM_NAME, Store, Team, WorkshopError, reentry_of
+from sim.workshop.store import MAX_TEAM_NAME, Store, Team, WorkshopError, normal_code, reentry_of
 
 JUST_JOINED = "ws_just_joined"
+#: A join waiting for its role and table: (join code, team name), on a card that seats roles.
+PENDING = "ws_join_pending"
+JUST_SUBMITTED = "ws_just_submitted"
+#: The team whose last position this session's form was filled from (once per session).
+RESTORED = "ws_form_restored"
+PREDICTION = "prediction"
 
 
 def join_form(db: Store) -> None:
-    st.subheader("Join a workshop")
+    """The join code and the team's name; a role and a table are asked next, and only on a card that
+    seats roles."""
+    pending = st.session_state.get(PENDING)
+    if pending:
+        role_form(db, *pending)
+        return
+    st.header("Join a workshop")
+    if _workshop.JOIN_PARAM in st.query_params:   # the join link or QR code the facilitator shows
+        st.session_state.setdefault("join_code", normal_code(st.query_params[_workshop.JOIN_PARAM])[:12])
     with st.form("join"):
         code = st.text_input("Join code (from your facilitator)", max_chars=12, key="join_code")
         name = st.text_input("Team name", max_chars=MAX_TEAM_NAME, key="join_name")
-        role = st.selectbox("Role (only if your facilitator gave you one)", ["none", *ROLES],
-                            format_func=lambda r: ROLES.get(r, "No role"), key="join_role")
-        table = st.number_input("Table", 1, 8, 1, key="join_table")
         if not st.form_submit_button("Join"):
             return
     try:
         card = load_card(db.workshop(code).card)
-        role = None if role == "none" else role
-        if bool(card.roles) != (role is not None):
-            raise WorkshopError("Choose the role your facilitator gave you." if card.roles
-                                else "This exercise has no roles: choose 'No role'.")
-        team, token = db.join(code, name, role, int(table) if card.roles else 1)
+        if card.roles:
+            st.session_state[PENDING] = (code, name)
+            st.rerun()
+        team, token = db.join(code, name, None, 1)
     except WorkshopError as exc:
         _workshop.show_problem(exc)
         return
-    st.session_state[_workshop.TEAM] = (team.id, token)
+    signed_in(team.id, token)
+
+
+def role_form(db: Store, code: str, name: str) -> None:
+    st.header("Your role and table")
+    st.caption(f"Team **{escape_markdown(name)}**: in this exercise three teams sit at each table, one "
+               "for each player. Your facilitator tells you your role and your table.")
+    with st.form("join_role"):
+        role = st.selectbox("Role", list(ROLES), index=None, format_func=ROLES.get,
+                            placeholder="Choose the role your facilitator gave you", key="join_role")
+        table = st.number_input("Table", 1, 8, 1, key="join_table")
+        joined = st.form_submit_button("Join")
+    if st.button("Back: change the join code or the team name", key="join_back"):
+        st.session_state.pop(PENDING, None)
+        st.session_state["join_code"], st.session_state["join_name"] = code, name   # nothing typed is lost
+        st.rerun()
+    if not joined:
+        return
+    if role is None:
+        st.error("Choose the role your facilitator gave you.")
+        return
+    try:
+        team, token = db.join(code, name, role, int(table))
+    except WorkshopError as exc:
+        _workshop.show_problem(exc)
+        return
+    st.session_state.pop(PENDING, None)
+    signed_in(team.id, token)
+
+
+def signed_in(team_id: int, token: str) -> None:
+    st.session_state[_workshop.TEAM] = (team_id, token)
     st.session_state[JUST_JOINED] = True
     st.rerun()
 
 
 def control_input(control: Control, key: str):
     if control.options is not None:
-        return st.radio(control.label, list(control.options), key=key, help=control.help or None)
-    return st.slider(control.label, control.low, control.high, float(control.start), step=control.step,
-                     key=key, help=control.help or None)
+        options = list(control.options)
+        index = {} if key in st.session_state else {"index": 0}
+        return st.radio(control.label, options, key=key, help=control.help or None, **index)
+    value = {} if key in st.session_state else {"value": float(control.start)}
+    return st.slider(control.label, control.low, control.high, step=control.step, key=key,
+                     help=control.help or None, **value)
+
+
+def restore_position(db: Store, card: Card, team: Team, token: str) -> None:
+    """Once per session: the form shows the team's last submitted position and prediction, so a
+    reload or another device starts from what the team recorded, not from the card's defaults."""
+    if st.session_state.get(RESTORED) == team.id:
+        return
+    st.session_state[RESTORED] = team.id
+    last = db.last_own_submission(team, token)
+    if last is None:
+        return
+    for control in card.controls_for(team.role):
+        if control.name in last.position:
+            value = last.position[control.name]
+            st.session_state[f"ctl:{control.name}"] = value if control.options is not None else float(value)
+    if last.prediction in flows.PREDICTIONS:
+        st.session_state[PREDICTION] = last.prediction
 
 
 def position_form(db: Store, card: Card, team: Team, token: str) -> None:
+    restore_position(db, card, team, token)
+    if st.session_state.pop(JUST_SUBMITTED, False):
+        st.success("Position recorded. You may change it until the round is locked; the last one counts.")
     with st.form("position"):
         form = {c.name: control_input(c, f"ctl:{c.name}") for c in card.controls_for(team.role)}
         prediction = st.radio(f"Your prediction: will {card.criterion} hold?", list(flows.PREDICTIONS),
-                              key="prediction", horizontal=True)
+                              key=PREDICTION, horizontal=True,
+                              **({} if PREDICTION in st.session_state else {"index": None}))
         if not st.form_submit_button("Submit our position"):
             return
     try:
         flows.submit(db, team, token, form, prediction)
-        st.success("Position recorded. You may change it until the round is locked; the last one counts.")
     except WorkshopError as exc:
         _workshop.show_problem(exc)
+        return
+    st.session_state[JUST_SUBMITTED] = True
+    st.rerun()   # the status above reads the position just recorded
 
 
 @st.fragment(run_every=_workshop.REFRESH_SECONDS)
-def round_status(db: Store, team: Team, token: str) -> None:
+def live(db: Store, card: Card, team: Team, token: str) -> None:
+    """The round's status and the team's results, refreshed every few seconds: a result shows the
+    moment the facilitator locks the round, with no reload."""
     with _workshop.faults_shown():
-        _round_status(db, team, token)
+        _live(db, card, team, token)
 
 
-def _round_status(db: Store, team: Team, token: str) -> None:
+def _live(db: Store, card: Card, team: Team, token: str) -> None:
     rounds = db.rounds(team.workshop)
-    if not rounds or rounds[-1].status != "open":
-        st.info("No round is open: wait for the facilitator.")
-        return
-    rnd = rounds[-1]
-    mine = db.own_submission(team, token, rnd.number)
-    st.metric(f"Round {rnd.number}: time left", rnd.countdown())
-    st.caption("Your position is recorded." if mine else "You have not submitted a position yet.")
+    results = db.own_results(team, token)
+    current = rounds[-1] if rounds else None
+    if current is None:
+        st.info("No round has started yet: wait for the facilitator to open round 1.")
+    elif current.status == "open":
+        mine = db.own_submission(team, token, current.number)
+        st.metric(f"Round {current.number}: time left", current.countdown())
+        st.caption("Your position is recorded: you may change it below until the lock; the last one counts."
+                   if mine else "Not submitted yet: set your position below and submit it.")
+    else:
+        shown = "its result is below" if current.number in results else "it had no position from your team"
+        st.info(f"Round {current.number} is locked: {shown}. Wait for the facilitator to open the next "
+                "round.")
+    for number in sorted(results, reverse=True):
+        show_result(card, number, results[number])
+    if results:
+        st.download_button("Printable debrief (HTML)", team_debrief_html(card, team, results),
+                           file_name="debrief.html", mime="text/html", on_click="ignore")
 
 
 def show_result(card: Card, number: int, result: dict) -> None:
-    st.subheader(f"Round {number}")
+    st.header(f"Round {number}")
     labels = {c.name: c.label for c in card.controls}
     st.caption("Position: " + ", ".join(f"{labels.get(k, k)} = {v}" for k, v in result["positions"].items()))
     if result["shocks"]:
@@ -141,14 +221,8 @@ def main() -> None:
         st.markdown(card.briefing)
         st.markdown(f"**Question.** {card.question}  \n**Success.** {card.criterion}, with the whole 95% "
                     "interval on the right side.")
-    round_status(db, team, token)
+    live(db, card, team, token)
     position_form(db, card, team, token)
-    results = db.own_results(team, token)
-    for number in sorted(results, reverse=True):
-        show_result(card, number, results[number])
-    if results:
-        st.download_button("Printable debrief (HTML)", team_debrief_html(card, team, results),
-                           file_name="debrief.html", mime="text/html", on_click="ignore")
 
 
 with _workshop.faults_shown():

@@ -21,7 +21,7 @@ Array = NDArray[np.float64]
 OUTPUTS = ("sever", "distance", "distance_or_sever", "split")
 DEFAULT = "sever"
 LABELS = {"sever": "Sever", "distance": "Distance (a public pledge)",
-          "distance_or_sever": "Distance or Sever", "split": "a faction split"}
+          "distance_or_sever": "Pledge or Sever", "split": "a faction split"}
 #: The outcome with its article, for sentences ("where does a sever happen?").
 PHRASES = {"sever": "a Sever", "distance": "a Distance", "distance_or_sever": "a Distance or a Sever",
            "split": "a faction split"}

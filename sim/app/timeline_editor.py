@@ -40,7 +40,8 @@ def events_to_rows(events: list[Event]) -> list[dict[str, Any]]:
              "offer": e.offer.concession if e.offer else None,
              "verification": e.offer.verification if e.offer else None,
              "terms": e.offer.terms if e.offer and e.offer.terms != "sever" else "",
-             "sign": e.sign, "deliver": e.deliver, "attack": e.attack, "happens": _happens(e),
+             "sign": bool(e.sign), "deliver": bool(e.deliver), "attack": bool(e.attack),
+             "happens": _happens(e),
              "hazards": _pairs(e.hazards), "levers": _pairs(e.levers), "note": e.note}
             for e in events]
 
@@ -68,7 +69,9 @@ def rows_to_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             terms = _blank_to_none(row.get("terms"))
             if terms is not None:
                 event["offer"]["terms"] = str(terms).strip()
-        event.update({k: True for k in ("sign", "deliver", "attack") if _blank_to_none(row.get(k))})
+        for k in ("sign", "deliver", "attack"):
+            if _yes(row.get(k), f"{where}.{k}", problems):
+                event[k] = True
         _parse_happens(str(_blank_to_none(row.get("happens")) or ""), event, f"{where}.happens", problems)
         for column in ("hazards", "levers"):
             values, faults = _parse_set(str(_blank_to_none(row.get(column)) or ""))
@@ -110,6 +113,25 @@ def _number(value: Any, where: str, problems: list[Problem]) -> float | None:
     except NumberError as exc:
         problems.append(Problem(WHERE, where, str(exc)))
         return None
+
+
+#: How a yes/no cell may be written (a checkbox gives ``True``/``False``); anything else is refused, so
+#: that "no" under *deliver* never counts as a delivery.
+YES, NO = {"yes", "y", "true", "x", "1"}, {"no", "n", "false", "0", ""}
+
+
+def _yes(value: Any, where: str, problems: list[Problem]) -> bool:
+    """A yes/no cell: a checkbox's bool, or yes/no written out; anything else is a problem."""
+    value = _blank_to_none(value)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in YES or text in NO:
+        return text in YES
+    problems.append(Problem(WHERE, where, f"{value!r} is not yes or no (tick the box, or leave it empty)"))
+    return False
 
 
 def _blank_to_none(value: Any) -> Any:

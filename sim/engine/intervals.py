@@ -210,9 +210,18 @@ def _special():
 def format_probability(iv: Interval) -> str:
     """A probability for a student to quote: "12% (10-14%)", or "< 0.03%" when no draw had it."""
     if iv.no_events:
-        return f"< {_percent(iv.high, _decimals(iv.high))}%"
+        return f"< {_bound_up(iv.high)}%"
     digits = _decimals(iv.high - iv.low)
     return f"{_percent(iv.mean, digits)}% ({_percent(iv.low, digits)}-{_percent(iv.high, digits)}%)"
+
+
+def _bound_up(share: float) -> str:
+    """A share's upper bound as a percent with the usual decimals, and more when those would round it
+    to zero ("0.004" for 0.0037%), so that no bound reads "< 0.00%"."""
+    digits = _decimals(share)
+    while share > 0 and round(100 * share, digits) == 0 and digits < 8:
+        digits += 1
+    return _percent(share, digits)
 
 
 def _decimals(width: float) -> int:

@@ -75,14 +75,14 @@ def term_gaps(terms: Mapping[str, Array], keep: Array, other: Array) -> list[Ter
 
 
 def contrast_side(result: Result) -> tuple[str, Array] | None:
-    """Sever, or Distance or Sever when Sever is too rare; ``None`` when both sides are too thin."""
+    """Sever, or Pledge or Sever when Sever is too rare; ``None`` when both sides are too thin."""
     keep, sever = result.per_draw["keep"], result.per_draw["sever"]
     if keep.sum() < MIN_SIDE_DRAWS:
         return None
     if sever.sum() >= MIN_SIDE_DRAWS:
         return "Sever", sever
     either = sever + result.per_draw["distance"]
-    return ("Distance or Sever", either) if either.sum() >= MIN_SIDE_DRAWS else None
+    return ("Pledge or Sever", either) if either.sum() >= MIN_SIDE_DRAWS else None
 
 
 def reproduce_command(preset: str | None, edits: Mapping[str, Any], scenario: Scenario,
@@ -165,7 +165,7 @@ def _rows(rows: list[tuple[str, ...]]) -> str:
 
 def brief_html(b: Brief) -> str:
     """One printable page of HTML (A4) with its own print CSS; no script, no outside request."""
-    figures = _rows([(f.label, f.text) for f in b.outcomes + b.prices])
+    figures = _rows([(f.label, f.full) for f in b.outcomes + b.prices])
     levers = _rows(b.levers)
     play = "".join(f"<li>{escape(s.split('. ', 1)[1])}</li>" for s in b.line_of_play[:-1])
     if b.contrast_with:

@@ -87,7 +87,7 @@ def _draw(b: Brief, size: float) -> FPDF:
     page.heading("US levers")
     page.table(b.levers, (1, 0.6, 3.4))
     page.heading("Headline figures")
-    page.table([(f.label, f.text) for f in b.outcomes + b.prices], (1.6, 3.4))
+    page.table([(f.label, f.full) for f in b.outcomes + b.prices], (1.6, 3.4))
     page.heading("Most likely line of play")
     for line in b.line_of_play[:-1]:
         page.text(line)

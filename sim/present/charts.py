@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from sim.engine.driver import Result
 
 OUTCOME_NAMES = {"keep": "Keep", "distance": "Pledge", "sever": "Sever", "split": "Faction splits",
-                 "deal": "Deal holds"}
+                 "deal": "Sever or unexposed pledge"}
 #: Text on the charts: the theme's text colour (``.streamlit/config.toml``).
 TEXT_COLOUR = "#0e1117"
 BACKGROUND = "#ffffff"
@@ -54,7 +54,7 @@ def outcome_bars(results: Mapping[str, Result]) -> dict[str, Any]:
               "scale": {"domain": order, "range": list(SCENARIO_COLOURS[:len(order)])},
               "legend": {"orient": "top", "title": None} if several else None}
     y = {"field": "probability", "type": "quantitative", "title": "probability",
-         "scale": {"domain": [0, 1]}, "axis": {"format": ".0%"}}
+         "scale": {"domain": [0, 1], "clamp": True, "nice": False}, "axis": {"format": ".0%"}}
     return {
         "data": {"values": outcome_rows(results)},
         "height": 260,

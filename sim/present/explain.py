@@ -79,8 +79,8 @@ class Headline:
         return f"s.e. {self.stderr:.3f}"
 
 
-HEADLINE_LABELS = {"keep": "P(keep)", "distance": "P(distance)", "sever": "P(sever)", "split": "P(split)",
-                   "deal": "P(deal holds)"}
+HEADLINE_LABELS = {"keep": "P(keep)", "distance": "P(pledge)", "sever": "P(sever)", "split": "P(split)",
+                   "deal": "P(sever or unexposed pledge)"}
 HEADLINE_HELP = {
     "keep": "The Taliban leadership keeps the alliance as it is.",
     "distance": "The leadership pledges publicly that Afghan soil will not be used for attacks abroad, "
@@ -88,14 +88,15 @@ HEADLINE_HELP = {
     "sever": "The leadership breaks verifiably with al-Qaeda: the only move counted as a break "
              "(Negotiations).",
     "split": "The hardline faction splits away after a pledge or a Sever (Negotiations).",
-    "deal": "A deal is struck and holds: a Sever, or a pledge whose covert ties are not exposed and after "
-            "which al-Qaeda mounts no attack abroad.",
+    "deal": "A Sever, or a public pledge whose covert ties are not exposed and after which al-Qaeda mounts "
+            "no attack abroad. Not a deal bought by an offer: it is high with nothing offered, since a "
+            "pledge costs the leadership little; read it beside P(sever).",
     "utility": "The player's expected payoff in utility points at the solution, averaged over the draws "
                "(docs/model.md lists each payoff term). Below: one Monte Carlo standard error.",
     "price": "Median over the draws of the smallest US concession (0 to 1) at which the leadership would "
              "sever; 'none up to 1' when over half the draws have no such price.",
     "pledge_price": "Median over the draws of the smallest US concession (0 to 1) at which a public pledge "
-                    "(Distance) is the leadership's best move; a pledge is not a break.",
+                    "is the leadership's best move; a pledge is not a break.",
 }
 
 

@@ -70,6 +70,13 @@ class Figure:
     label: str
     text: str
     meaning: str
+    #: What must be read with the value (a price: the share of worlds that have one); on screen under
+    #: the value, in a brief after it.
+    note: str = ""
+
+    @property
+    def full(self) -> str:
+        return f"{self.text}; {self.note}" if self.note else self.text
 
 
 #: The headline outcomes: result key -> (label, meaning).
@@ -79,15 +86,20 @@ OUTCOMES = {
                            "abroad, while covert ties may go on (the article's Prospects)."),
     "sever": ("Sever", "The leadership breaks verifiably with al-Qaeda (Negotiations)."),
     "split": ("Faction splits", "The hardline faction splits away after a pledge or a Sever (Negotiations)."),
-    "deal": ("Deal holds", "A deal is struck and holds: a Sever, or a pledge whose covert ties monitoring "
-                           "does not expose."),
+    "deal": ("Sever or unexposed pledge", "A Sever, or a public pledge whose covert ties monitoring "
+                                          "does not expose. Not a deal bought by an offer: it is high with "
+                                          "nothing offered, since a pledge costs the leadership little; "
+                                          "read it beside Sever."),
 }
 #: The prices: result key -> (label, meaning).
 PRICES = {
     "sever": ("Sever price", "Median over the draws of the smallest US concession (0 nothing to 1 full "
-                             "withdrawal with sanctions relief) at which the leadership would sever ties."),
+                             "withdrawal with sanctions relief) at which the leadership would sever ties, "
+                             "and the share of worlds (draws) that have such a price at all: the median is "
+                             "'none up to 1' when fewer than half do."),
     "distance": ("Pledge price", "Median over the draws of the smallest US concession at which the "
-                                 "leadership would make the public pledge."),
+                                 "leadership would make the public pledge, and the share of worlds "
+                                 "(draws) that have such a price at all."),
 }
 
 
@@ -100,8 +112,20 @@ def outcome_figures(result: Result) -> list[Figure]:
 def price_figure(result: Result, move: str) -> Figure:
     """The median price of ``move`` (``"sever"`` or ``"distance"``) with its 95% interval."""
     label, meaning = PRICES[move]
-    return Figure(f"price_{move}", label, price_text(*median_interval(result.per_draw[f"price_{move}"])),
-                  meaning)
+    prices = np.asarray(result.per_draw[f"price_{move}"], dtype=float)
+    return Figure(f"price_{move}", label, price_text(*median_interval(prices)), meaning,
+                  note=worlds_with_a_price(prices))
+
+
+def worlds_with_a_price(prices: NDArray[np.float64]) -> str:
+    """``"13% of worlds have one"``: the share of draws with a price up to 1, beside the median, which
+    is "none up to 1" whenever fewer than half the draws have one."""
+    have = float(np.isfinite(prices).mean()) if prices.size else 0.0
+    if 0 < have < 0.01:
+        return "under 1% of worlds have one"
+    if 0.99 < have < 1:
+        return "over 99% of worlds have one"
+    return f"{have:.0%} of worlds have one"
 
 
 def headline_figures(result: Result) -> list[Figure]:

@@ -11,7 +11,7 @@ from sim.present.tree_view import CHANCE_NAME, MOVER_NAMES, TreeProbabilities
 
 #: Moves in words (the tree's names are the model's).
 MOVE_WORDS = {
-    "keep": "keeps the alliance", "distance": "makes the public pledge (Distance)",
+    "keep": "keeps the alliance", "distance": "makes the public pledge",
     "sever": "severs ties (Sever)", "stay": "stays with the leadership", "split": "splits away",
     "restrain": "holds back from attacks abroad", "attack": "attacks abroad", "lie_low": "lies low",
     "active": "stays active", "relocate": "relocates", "underground": "goes underground",

@@ -124,8 +124,8 @@ def summary_text(result: Result | Tally) -> str:
         "",
         f"Taliban leadership's move          probability ({result.interval('sever').short_method})",
     ]
-    labels = {"keep": "Keep the alliance", "distance": "Distance (public pledge)", "sever": "Sever ties",
-              "split": "Hardline faction splits", "deal": "Deal reached and holding"}
+    labels = {"keep": "Keep the alliance", "distance": "Pledge (public, ties may go on)",
+              "sever": "Sever ties", "split": "Hardline faction splits", "deal": "Sever or unexposed pledge"}
     lines += [f"  {label:<32} {format_probability(result.interval(k))}" for k, label in labels.items()]
     lines += ["", "Al-Qaeda's response"]
     lines += [f"  {k:<32} {e.mean:>9.3f}" for k, e in result.aq_responses.items()]

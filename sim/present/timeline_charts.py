@@ -8,7 +8,7 @@ from typing import Any
 from sim.present.charts import AXIS_CONFIG, ZERO_COLOUR
 from sim.spec.timeline_section import Event
 
-SHARE_NAMES = {"keep": "keep", "distance": "pledge (Distance)", "severed": "severed",
+SHARE_NAMES = {"keep": "keep", "distance": "pledge", "severed": "severed",
                "split": "faction split off", "external_op": "al-Qaeda attack abroad"}
 YEAR = {"field": "year", "type": "quantitative", "title": "year", "axis": {"format": "d"}}
 
@@ -19,7 +19,7 @@ def survival_chart(data: dict[str, Any], events: list[Event]) -> dict[str, Any]:
     marks = [{"year": e.year, "what": e.describe() or "scripted event", "event": e.note or ""} for e in events
              if data["start"] <= e.year < data["start"] + data["years"]]
     y = {"field": "p_alliance", "type": "quantitative", "title": "P(alliance not severed)",
-         "scale": {"domain": [0, 1]}, "axis": {"format": ".0%"}}
+         "scale": {"domain": [0, 1], "clamp": True, "nice": False}, "axis": {"format": ".0%"}}
     return {
         "config": AXIS_CONFIG,
         "height": 280,
@@ -45,7 +45,15 @@ def shares_chart(data: dict[str, Any]) -> dict[str, Any]:
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {"x": YEAR,
                      "y": {"field": "share", "type": "quantitative", "title": "share of trajectories",
-                           "scale": {"domain": [0, 1]}, "axis": {"format": ".0%"}},
+                           "scale": {"domain": [0, 1], "clamp": True, "nice": False},
+                           "axis": {"format": ".0%"}},
                      "color": {"field": "outcome", "type": "nominal", "sort": list(SHARE_NAMES.values()),
                                "legend": {"orient": "top", "title": None}}},
     }
+
+
+def sever_year_headline(sy: dict) -> tuple[str, str]:
+    """The year of a Sever as a headline: its median only when most trajectories sever."""
+    if sy["median"] is None or sy["share_severed"] < 0.5:
+        return "Year of a Sever", f"most never sever ({sy['share_severed']:.1%} do)"
+    return "Median year of a Sever", str(sy["median"])

@@ -63,19 +63,6 @@ def lever_words(lever: str, value: float) -> str:
     return words
 
 
-def setting_name(path: str) -> str:
-    """A dotted path as a reader names it: ``levers.concession`` -> ``concession``,
-    ``parameters.x.dist.low`` -> ``x (low end)``, ``parameters.x`` (fixed) -> ``x (fixed)``."""
-    if path in RUN_WORDS:
-        return RUN_WORDS[path]
-    parts = path.split(".")
-    if parts[0] == "levers":
-        return parts[1]
-    # A parameter fixed at a value (the "fix at" toggle) is the bare parameter path.
-    ends = {"": " (fixed)", "value": "", "dist.low": " (low end)", "dist.high": " (high end)"}
-    return parts[1] + ends.get(".".join(parts[2:]), " (" + ".".join(parts[2:]) + ")")
-
-
 def value_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
@@ -83,8 +70,18 @@ def value_text(value: Any) -> str:
 
 
 def changes_text(edits: Mapping[str, Any], ignore: tuple[str, ...] = ("run.draws", "run.seed")) -> str:
-    """``"concession 0.6, leader_legitimacy 0.3"``: the edits that change the situation, in order."""
-    return ", ".join(f"{setting_name(p)} {value_text(v)}" for p, v in edits.items() if p not in ignore)
+    """``"Concession at 0.6, Leader legitimacy fixed at 0.3"``: the edits that change the situation, in
+    order, named as the inputs that set them (a student reads no parameter identifier)."""
+    return ", ".join(_change_words(p, v) for p, v in edits.items() if p not in ignore)
+
+
+def _change_words(path: str, value: Any) -> str:
+    if path in RUN_WORDS:
+        return f"{RUN_WORDS[path]} {value_text(value)}"
+    parts = path.split(".")
+    if parts[0] == "parameters" and len(parts) == 2:   # a parameter fixed at a value ("fix at")
+        return f"{label(parts[1])} fixed at {value_text(value)}"
+    return f"{setting_label(path)} at {value_text(value)}"
 
 
 def description(start: str, start_description: str, edits: Mapping[str, Any]) -> str:
@@ -109,3 +106,16 @@ def as_plain_markdown(text: str) -> str:
     """``text`` shown exactly as written (:func:`sim.present.settings.escape_markdown`: the one escape
     rule)."""
     return escape_markdown(text)
+
+
+#: Below this concession a Sever is rare in the presets (about 3% of worlds at 0).
+LOW_CONCESSION = 0.2
+
+
+def drivers_note(label: str, concession: float) -> str:
+    """What the drivers are computed at; the hint to raise the concession only when it is low."""
+    note = f"At the levers in the sidebar, for P({label})."
+    if concession < LOW_CONCESSION:
+        note += (f" With a concession as low as {concession:.2f} a break is rare, so there may be too little "
+                 "to analyse: raise the concession in the sidebar.")
+    return note

@@ -32,6 +32,8 @@ EXERCISE_DIR = Path(__file__).resolve().parents[2] / "exercises"
 MAX_CARD_BYTES = 64 * 1024
 ROLES = {"us": "US negotiators", "taliban": "Taliban leadership council", "al_qaeda": "Al-Qaeda"}
 OUTCOMES = ("keep", "distance", "sever", "split", "deal")
+#: An outcome's name on a student's screen, where the model's differs (Keep / Pledge / Sever).
+STUDENT_WORDS = {"distance": "pledge"}
 #: What a timeline card judges: the share of trajectories severed by its year, or still allied then.
 TIMELINE_OUTCOMES = ("severed", "allied")
 MAX_LEVEL = 7
@@ -140,7 +142,9 @@ class Card(BaseModel):
         return TIMELINE_OUTCOMES if self.timeline else OUTCOMES
 
     def outcome_label(self, name: str) -> str:
-        """``severed by 2030`` on a timeline card, the outcome's own name otherwise."""
+        """``severed by 2030`` on a timeline card, the outcome's own name otherwise, in the students'
+        words (``distance`` is the pledge)."""
+        name = STUDENT_WORDS.get(name, name)
         return f"{name} by {self.timeline_by}" if self.timeline else name
 
     @property

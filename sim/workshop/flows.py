@@ -69,7 +69,7 @@ def _control_value(control: Control, value: Any) -> tuple[Any, str | None]:
 
 def check_prediction(prediction: Any) -> str:
     if prediction not in PREDICTIONS:
-        raise WorkshopError("The position was not recorded: the prediction must be yes or no.")
+        raise WorkshopError("The position was not recorded: choose your prediction, yes or no.")
     return prediction
 
 

@@ -312,8 +312,11 @@ class Store:
     # ------------------------------------------------------------------------- workshops
 
     def create_workshop(self, card: str) -> tuple[Workshop, str]:
-        """A new workshop and its facilitator key (shown once; only its digest is kept)."""
-        key = secrets.token_urlsafe(12)
+        """A new workshop and its facilitator key (shown once; only its digest is kept). The key is
+        ``<link>.<re-entry code>``, as a team's token: the board's address carries the join code and the
+        link, and after a reload only the short re-entry code is typed (:meth:`resume_board`)."""
+        reentry = "".join(secrets.choice(CODE_ALPHABET) for _ in range(REENTRY_LENGTH))
+        key = f"{secrets.token_urlsafe(12)}.{reentry}"
         with self._write() as con:
             while True:
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -391,17 +394,29 @@ class Store:
         re-entry code, and its token. Wrong codes are counted per team: after
         :data:`MAX_REENTRY_FAILURES` within :data:`REENTRY_WINDOW_SECONDS`, even the right one is refused
         until the window has passed (guessing a 6-letter code through the page is then hopeless)."""
-        key = (str(self.path), _as_int(team_id))
+        return self._limited(("team", str(self.path), _as_int(team_id)),
+                             lambda token: (self.team(team_id, token), token), link, reentry)
+
+    def resume_board(self, code: Any, link: Any, reentry: Any) -> tuple[Workshop, str]:
+        """The workshop whose board address carries ``code`` and ``link``, opened again with the board's
+        typed re-entry code, and the facilitator key; wrong codes are limited as a team's are."""
+        return self._limited(("board", str(self.path), normal_code(code)),
+                             lambda key: (self.facilitate(code, key), key), link, reentry)
+
+    def _limited(self, key: tuple, attempt: Any, link: Any, reentry: Any) -> Any:
+        """``attempt(token)`` with the token a link and a typed re-entry code make; after
+        :data:`MAX_REENTRY_FAILURES` wrong codes for ``key`` within :data:`REENTRY_WINDOW_SECONDS`, every
+        code is refused until the window has passed."""
         now = time.monotonic()
         with _FAILURES_LOCK:
             recent = [t for t in _FAILURES.get(key, []) if now - t < REENTRY_WINDOW_SECONDS]
             _FAILURES[key] = recent
             if len(recent) >= MAX_REENTRY_FAILURES:
-                raise WorkshopError(f"Too many wrong re-entry codes for this team: wait "
-                                    f"{REENTRY_WINDOW_SECONDS // 60} minutes, or ask your facilitator.")
-        token = token_from(link, reentry)
+                other = "ask your facilitator" if key[0] == "team" else "type the full facilitator key"
+                raise WorkshopError(f"Too many wrong re-entry codes for this {key[0]}: wait "
+                                    f"{REENTRY_WINDOW_SECONDS // 60} minutes, or {other}.")
         try:
-            return self.team(team_id, token), token
+            return attempt(token_from(link, reentry))
         except WorkshopError:
             with _FAILURES_LOCK:
                 _FAILURES.setdefault(key, []).append(now)
@@ -508,6 +523,12 @@ class Store:
         self.team(team.id, token)
         rows = self._read("SELECT * FROM submissions WHERE team = ? AND round = ? ORDER BY id DESC LIMIT 1",
                           (team.id, round_number))
+        return _submission(rows[0]) if rows else None
+
+    def last_own_submission(self, team: Team, token: str) -> Submission | None:
+        """The team's latest submission in any round (what its form shows again after a reload)."""
+        self.team(team.id, token)
+        rows = self._read("SELECT * FROM submissions WHERE team = ? ORDER BY id DESC LIMIT 1", (team.id,))
         return _submission(rows[0]) if rows else None
 
     # ------------------------------------------------------------------------- results

@@ -54,7 +54,7 @@ def test_the_description_says_what_was_edited_from_the_preset(app):
     assert description_shown(app) == load_scenario("baseline-2018").description
     app.slider(key="w:levers.concession").set_value(0.6).run()
     open_parameter_groups(app).slider(key="w:parameters.leader_legitimacy.value").set_value(0.5).run()
-    assert description_shown(app) == "Edited from baseline-2018: concession 0.6, leader_legitimacy 0.5."
+    assert description_shown(app) == "Edited from baseline-2018: Concession at 0.6, Leader legitimacy at 0.5."
 
 
 def test_an_uploaded_what_if_is_described_as_the_file_not_as_its_preset(app):
@@ -63,7 +63,7 @@ def test_an_uploaded_what_if_is_described_as_the_file_not_as_its_preset(app):
     assert description_shown(app) == ("From the uploaded file my [what-if].yaml, built on baseline-2018 (it "
                                       "has no description of its own).")
     app.slider(key="w:levers.pressure").set_value(0.9).run()
-    assert description_shown(app) == "Edited from the uploaded file my [what-if].yaml: pressure 0.9."
+    assert description_shown(app) == "Edited from the uploaded file my [what-if].yaml: Pressure at 0.9."
 
 
 def drawn(at: AppTest) -> dict[str, int]:
@@ -150,3 +150,4 @@ def test_the_brief_holds_the_headlines_on_screen_and_its_command_reproduces_them
     for move, text in zip(("sever", "distance"), shown[5:], strict=True):
         median = summary["sever_price" if move == "sever" else "pledge_price"]["median"]
         assert text.split(" (")[0] == (price_text(float("inf"), 0, 0) if median is None else f"{median:.2f}")
+    assert sum(c.value.endswith("of worlds have one") for c in at.caption) == 2   # beside each price

@@ -53,7 +53,7 @@ def test_run_text_shows_the_headline_probabilities_of_the_json(capsys):
     status, out, _ = cli(capsys, "run", "baseline-2018", *SMALL, "--seed", "5")
     assert status == 0
     lines = out.splitlines()
-    for label, key in (("Keep the alliance", "keep"), ("Distance (public pledge)", "distance"),
+    for label, key in (("Keep the alliance", "keep"), ("Pledge (public, ties may go on)", "distance"),
                        ("Sever ties", "sever")):
         (line,) = [x for x in lines if x.strip().startswith(label)]
         mean, (low, high) = summary["outcomes"][key], summary["intervals"][key]

@@ -20,6 +20,7 @@ from axe_playwright_python.sync_playwright import Axe
 from live_server import ROOT
 from test_browser_explorer import RUN_FINISHED, Recording
 
+from sim.app.access import SKIP_ID
 from sim.bench.local_server import HOST, free_port, stop, wait_healthy
 
 AUDIT = Path(__file__).resolve().parents[1] / "net_audit"
@@ -77,7 +78,8 @@ FAILING_IMPACTS = ("serious", "critical")
 @pytest.mark.browser
 def test_every_page_served_by_the_readme_command_stays_on_this_machine(readme_server, browser, capsys):
     """One load of each page checks both: no request off the machine, and axe-core's audit (WCAG 2.1
-    A and AA rules among them) finds no serious or critical violation."""
+    A and AA rules among them) finds no serious or critical violation and no heading that skips a
+    level; the first Tab on every page reaches the skip link, and Enter on it focuses the content."""
     url, audit = readme_server
     axe = Axe()
     problems, moderate = [], []
@@ -94,6 +96,15 @@ def test_every_page_served_by_the_readme_command_stays_on_this_machine(readme_se
                      for v in violations if v["impact"] in FAILING_IMPACTS]
         moderate += [f"{path}: {v['impact']} {v['id']}" for v in violations
                      if v["impact"] not in FAILING_IMPACTS]
+        problems += [f"{path}: headings skip a level ({len(v['nodes'])} elements)" for v in violations
+                     if v["id"] == "heading-order"]
+        page.keyboard.press("Tab")   # the first Tab reaches the skip link, which moves the focus to the page
+        if page.evaluate("document.activeElement.id") != SKIP_ID:
+            problems.append(f"{path}: the first Tab does not reach the skip link")
+        else:
+            page.keyboard.press("Enter")
+            if page.evaluate("document.activeElement.dataset.testid") != "stMain":
+                problems.append(f"{path}: the skip link does not move the focus to the main content")
         assert recording.requests, f"{path}: nothing was recorded"
         problems += [f"{path}: left the machine: {u}" for u in recording.outside_requests()]
         page.context.close()

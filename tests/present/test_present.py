@@ -74,7 +74,9 @@ def test_the_description_names_what_was_edited_from_the_preset():
     assert description("baseline-2018", "As in 2018.", {"run.draws": 5000}) == "As in 2018."
     edited = {"levers.concession": 0.6, "parameters.leader_legitimacy.dist.low": 0.2}
     assert description("baseline-2018", "As in 2018.", edited) == (
-        "Edited from baseline-2018: concession 0.6, leader_legitimacy (low end) 0.2.")
+        "Edited from baseline-2018: Concession at 0.6, Leader legitimacy: low end of its range at 0.2.")
+    assert "Leader legitimacy fixed at 0.3" in description(
+        "baseline-2018", "As in 2018.", {"parameters.leader_legitimacy": 0.3})   # no identifier, no "(fixed)"
 
 
 def test_user_text_shown_as_markdown_keeps_no_formatting_or_links():
@@ -121,7 +123,7 @@ def test_the_brief_holds_the_figures_the_levers_and_escapes_user_text(solved):
         assert figure.text in page
     assert "a phased withdrawal" in page and "Negotiations" in page
     assert "concession=0.6" in page and "alliance-sim run x" in page
-    assert contrast_side(analysis.result)[0] in ("Sever", "Distance or Sever")
+    assert contrast_side(analysis.result)[0] in ("Sever", "Pledge or Sever")
     assert "<script" not in page and "http" not in page.split("<body>")[0]
 
 

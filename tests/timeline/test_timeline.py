@@ -528,3 +528,16 @@ def test_the_events_table_keeps_terms_scripted_hazards_year_hazards_levers_and_u
     with pytest.raises(ScenarioError) as err:
         rows_to_events([{"year": 2020, "happens": "plague"}])
     assert "row 1.happens" in str(err.value)
+
+
+def test_a_yes_no_cell_reads_no_as_no_and_refuses_what_is_neither():
+    """Issue 31, item 5: "no" typed under deliver once delivered every deal; now the columns are
+    checkboxes, and a written cell is read as yes or no, or refused."""
+    assert rows_to_events([{"year": 2019, "deliver": "no", "sign": "yes", "attack": False}]) == \
+        [{"year": 2019, "sign": True}]
+    assert rows_to_events([{"year": 2019, "deliver": True}]) == [{"year": 2019, "deliver": True}]
+    with pytest.raises(ScenarioError, match="not yes or no"):
+        rows_to_events([{"year": 2019, "attack": "maybe"}])
+    replay = sim.timeline.parse_timeline(sim.load_scenario(REPLAY).timeline, REPLAY)
+    assert all(isinstance(r[k], bool) for r in events_to_rows(replay.events)
+               for k in ("sign", "deliver", "attack"))

@@ -294,7 +294,7 @@ def test_the_board_offers_the_backup_and_restores_it_into_a_new_file(tmp_path, m
     fresh.text_input(key="restore_key").input(key)
     next(b for b in fresh.button if b.label == "Restore").click().run()
     assert not fresh.exception and fresh.session_state["ws_facilitator"] == (code, key)
-    assert any(code in m.value for m in fresh.markdown)
+    assert any(code in h.value for h in fresh.header)
     assert [t.name for t in Store(tmp_path / "new.sqlite3").teams(db.workshop(code).id)] == ["Alpha"]
 
 

@@ -52,23 +52,62 @@ def test_a_teams_address_holds_no_secret_and_a_reload_asks_for_the_reentry_code(
     assert any(reentry in c.value for c in reloaded.caption)
 
 
-def test_the_boards_address_holds_the_join_code_only_and_a_reload_asks_for_the_key(db_path):
+def board_page(**query: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=30).switch_page("app_pages/workshop_board.py")
+    at.query_params.update(query)
+    return at
+
+
+def test_the_boards_address_holds_no_key_and_a_reload_asks_for_the_boards_reentry_code(db_path):
+    """The facilitator comes back as a team does: the address's link and the short code typed once."""
     store = Store(db_path)
     workshop, key = store.create_workshop(CARD)
-    board = AppTest.from_file(str(APP), default_timeout=30).switch_page("app_pages/workshop_board.py")
+    board = board_page()
     board.session_state[FACILITATOR] = (workshop.code, key)
     board.run()
-    assert dict(board.query_params) == {BOARD_PARAM: workshop.code} or \
-        board.query_params[BOARD_PARAM] in (workshop.code, [workshop.code])
-    assert key not in str(dict(board.query_params))
-    reloaded = AppTest.from_file(str(APP), default_timeout=30).switch_page("app_pages/workshop_board.py")
-    reloaded.query_params[BOARD_PARAM] = workshop.code
-    reloaded.run()
+    address = board.query_params[BOARD_PARAM]
+    address = address[0] if isinstance(address, list) else address
+    assert address == f"{workshop.code}.{link_of(key)}"
+    assert key not in address and reentry_of(key) not in address
+
+    reloaded = board_page(**{BOARD_PARAM: address}).run()
     assert FACILITATOR not in reloaded.session_state and not reloaded.get("dataframe")
-    assert reloaded.text_input(key="resume_code").value == workshop.code
-    reloaded.text_input(key="resume_key").input(key)
-    press(reloaded, "Open the board")
+    assert reloaded.text_input(key="resume_code").value == workshop.code   # the full key still works below
+    reloaded.text_input(key="reentry_code").input("ABCDEF" if reentry_of(key) != "ABCDEF" else "GHJKMN")
+    press(reloaded, "Continue")
+    assert any("does not open this board" in e.value for e in reloaded.error)
+    assert FACILITATOR not in reloaded.session_state
+    reloaded.text_input(key="reentry_code").input(reentry_of(key).lower())
+    press(reloaded, "Continue")
     assert reloaded.session_state[FACILITATOR] == (workshop.code, key)
+    assert reloaded.get("dataframe")
+
+
+def test_the_board_shows_its_reentry_code_once_and_the_full_key_still_opens_it(db_path):
+    board = board_page().run()
+    press(board, "Create")
+    code, key = board.session_state[FACILITATOR]
+    assert len(reentry_of(key)) == REENTRY_LENGTH
+    assert any(reentry_of(key) in w.value and key in w.value for w in board.warning)
+    assert not any(reentry_of(key) in w.value for w in board.run().warning)   # shown once
+    other = board_page().run()
+    other.text_input(key="resume_code").input(code)
+    other.text_input(key="resume_key").input(key)
+    press(other, "Open the board")
+    assert other.session_state[FACILITATOR] == (code, key)
+
+
+def test_guessing_a_boards_reentry_code_is_cut_off_too(store, monkeypatch):
+    import sim.workshop.store as store_module
+
+    monkeypatch.setattr(store_module, "_FAILURES", {})
+    workshop, key = store.create_workshop(CARD)
+    wrong = "ABCDEF" if reentry_of(key) != "ABCDEF" else "GHJKMN"
+    for _ in range(store_module.MAX_REENTRY_FAILURES):
+        with pytest.raises(WorkshopError, match="do not match"):
+            store.resume_board(workshop.code, link_of(key), wrong)
+    with pytest.raises(WorkshopError, match="Too many wrong re-entry codes for this board"):
+        store.resume_board(workshop.code, link_of(key), reentry_of(key))
 
 
 def test_guessing_a_reentry_code_is_cut_off_after_ten_wrong_codes(store, monkeypatch):

@@ -72,12 +72,13 @@ def test_the_facilitator_creates_opens_a_round_locks_it_injects_a_shock_and_expo
     assert not board.exception
     code, key = board.session_state[FACILITATOR]
     assert any(key in w.value for w in board.warning)
-    assert any(code in m.value for m in board.markdown)
+    assert any(code in h.value for h in board.header)
     open_round(board)
     assert button(board, "Lock round 1")
     assert board.button(key="inject").disabled
     team = team_joins(code, "Alpha")
     team.slider(key="ctl:concession").set_value(0.9)
+    team.radio(key="prediction").set_value("yes")
     button(team, "Submit our position").click().run()
     board.run()
     assert board.dataframe[0].value["submitted this round"].tolist() == [True]
@@ -157,6 +158,7 @@ def test_a_team_sees_a_timeline_round_as_its_yearly_path_with_intervals_and_no_i
     team = team_joins(code, "Alpha")
     team.slider(key="ctl:concession").set_value(1.0)
     team.slider(key="ctl:verification").set_value(1.0)
+    team.radio(key="prediction").set_value("yes")
     button(team, "Submit our position").click().run()
     button(board.run(), "Lock round 1").click().run()
     assert not board.exception and board.get("vega_lite_chart")
