@@ -36,8 +36,9 @@ def calibrated(draws: int, solution: str) -> dict:
 st.title("What history says")
 st.caption("The prior draws weighted by how likely each makes the record of 1996-2018 coded in the "
            "replay (posture, attacks abroad traced to Afghanistan, splits; each year cites its section "
-           "or the public record). The analyst's prior stays the default everywhere else; `alliance-sim "
-           "calibrate` writes a posterior that `run`, `timeline` and `score` take with `--calibrated`.")
+           "or the public record). The analyst's prior stays the default everywhere else; on the command "
+           "line, alliance-sim calibrate writes a posterior that run, timeline and score take with "
+           "--calibrated.")
 left, right = st.columns(2)
 draws = left.select_slider("Prior draws", [5_000, 20_000, 50_000, 100_000], value=20_000, key="hs_draws")
 solution = right.radio("Solution", ["spe", "qre"], horizontal=True, key="hs_solution")
@@ -46,21 +47,21 @@ a, b, c = st.columns(3)
 a.metric("Effective sample size (Kish)", f"{out['ess']:,.0f}")
 b.metric("Untempered", f"{out['ess_untempered']:,.0f}")
 c.metric("Temperature", f"{out['temperature']:.3g}")
-st.subheader("Prior and posterior, side by side")
+st.header("Prior and posterior, side by side")
 cols = st.columns(3)
 for i, (name, d) in enumerate(out["densities"].items()):
     with cols[i % 3]:
         st.caption(name)
         st.line_chart(pd.DataFrame({"prior": d["prior"], "posterior": d["posterior"]}, index=d["x"]),
                       height=180)
-st.subheader("What the record informs, ranked")
+st.header("What the record informs, ranked")
 st.dataframe(pd.DataFrame([{
     "parameter": r["parameter"], "prior median": r["prior"]["median"],
     "posterior median": r["posterior"]["median"], "shift (prior sd)": r["shift"],
     "informed": "yes" if r["informed"] else "no: the record cannot inform it"} for r in out["rows"]]),
     hide_index=True)
 s = out["scores"]
-st.subheader("The record's log score (higher is better)")
+st.header("The record's log score (higher is better)")
 st.dataframe(pd.DataFrame([{"reading": k, "log score": v["value"], "Monte Carlo error": v["se"]}
                            for k, v in s.items()]), hide_index=True)
 st.caption("The full model against the material lens is the article's puzzle as a number "

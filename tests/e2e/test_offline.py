@@ -25,8 +25,8 @@ from sim.bench.local_server import HOST, free_port, stop, wait_healthy
 
 AUDIT = Path(__file__).resolve().parents[1] / "net_audit"
 #: Every page of app.py, by its address.
-PAGES = ("/", "/compare", "/what_it_takes", "/over_time", "/model_doc", "/tree", "/workshop_team",
-         "/workshop_board", "/workshop_guide")
+PAGES = ("/", "/compare", "/what_it_takes", "/over_time", "/history", "/model_doc", "/tree",
+         "/workshop_team", "/workshop_board", "/workshop_guide")
 LOAD_MS = 180_000
 SETTLE_MS = 1500
 
