@@ -86,15 +86,15 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_the_workers_end_when_their_server_is_killed_without_shutting_its_pool_down():
+def _workers_of_a_killed_server(script: str) -> list[int]:
+    """Start a server process from ``script``, read its pool workers' pids, ``kill -9`` it; the pids."""
     import signal
     import subprocess
     import sys
-    import time
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parents[2])
-    server = subprocess.Popen([sys.executable, "-c", KILLED_SERVER.format(root=root)], stdout=subprocess.PIPE,
+    server = subprocess.Popen([sys.executable, "-c", script.format(root=root)], stdout=subprocess.PIPE,
                               text=True)
     try:
         pids = [int(p) for p in server.stdout.readline().split()]
@@ -102,10 +102,12 @@ def test_the_workers_end_when_their_server_is_killed_without_shutting_its_pool_d
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait()
-    deadline = time.monotonic() + 30
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not any(_alive(p) for p in pids), "a pool worker outlived its killed server"
+    return pids
+
+
+def test_the_workers_end_when_their_server_is_killed_without_shutting_its_pool_down():
+    pids = _workers_of_a_killed_server(KILLED_SERVER)
+    assert _gone_within(pids, 30), "a pool worker outlived its killed server"
 
 
 BUSY_SERVER = """
@@ -140,20 +142,7 @@ def _gone_within(pids: list[int], seconds: float) -> bool:
 @pytest.mark.slow
 def test_workers_busy_in_a_long_c_call_end_with_their_killed_server():
     """The watchdog thread needs the interpreter lock; the parent-death signal does not."""
-    import signal
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = str(Path(__file__).resolve().parents[2])
-    server = subprocess.Popen([sys.executable, "-c", BUSY_SERVER.format(root=root)], stdout=subprocess.PIPE,
-                              text=True)
-    try:
-        pids = [int(p) for p in server.stdout.readline().split()]
-        assert len(pids) == os.cpu_count() and all(_alive(p) for p in pids)
-    finally:
-        server.send_signal(signal.SIGKILL)
-        server.wait()
+    pids = _workers_of_a_killed_server(BUSY_SERVER)
     assert _gone_within(pids, 5), "a busy pool worker outlived its killed server"
 
 
