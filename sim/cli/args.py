@@ -66,20 +66,20 @@ def output_options(p: argparse.ArgumentParser) -> None:
 def whole_number(low: int, high: int) -> Callable[[str], int]:
     """An argparse type: a whole number from ``low`` to ``high`` in ASCII digits (``1_000_000``
     allowed), read by :func:`sim.spec.numbers.read_whole` as every number from a person is."""
-    def parse(text: str) -> int:
-        try:
-            return read_whole(text, low, high)
-        except NumberError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return parse
+    return _argparse_type(read_whole, low, high)
 
 
 def number(low: float, high: float) -> Callable[[str], float]:
     """An argparse type: a finite number from ``low`` to ``high`` in ASCII (see
     :func:`sim.spec.numbers.read_number`)."""
-    def parse(text: str) -> float:
+    return _argparse_type(read_number, low, high)
+
+
+def _argparse_type(read: Callable, low: float, high: float) -> Callable[[str], float]:
+    """``read(text, low, high)`` with its :class:`NumberError` as argparse's message."""
+    def parse(text: str):
         try:
-            return read_number(text, low, high)
+            return read(text, low, high)
         except NumberError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
