@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from sim.analysis.labels import label
 from sim.engine.driver import sample
+from sim.present.charts import prior_posterior
 from sim.spec.scenario import load_scenario
 from sim.timeline.calibration import calibrate, parameter_shifts, score
 
@@ -51,12 +53,11 @@ st.header("Prior and posterior, side by side")
 cols = st.columns(3)
 for i, (name, d) in enumerate(out["densities"].items()):
     with cols[i % 3]:
-        st.caption(name)
-        st.line_chart(pd.DataFrame({"prior": d["prior"], "posterior": d["posterior"]}, index=d["x"]),
-                      height=180)
+        st.vega_lite_chart(prior_posterior(label(name), list(d["x"]), list(d["prior"]), list(d["posterior"])),
+                           width="stretch")
 st.header("What the record informs, ranked")
 st.dataframe(pd.DataFrame([{
-    "parameter": r["parameter"], "prior median": r["prior"]["median"],
+    "parameter": label(r["parameter"]), "prior median": r["prior"]["median"],
     "posterior median": r["posterior"]["median"], "shift (prior sd)": r["shift"],
     "informed": "yes" if r["informed"] else "no: the record cannot inform it"} for r in out["rows"]]),
     hide_index=True)

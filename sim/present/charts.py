@@ -104,3 +104,22 @@ def histogram(values: NDArray[np.float64], title: str, bins: int = 40) -> dict[s
              ]},
         ],
     }
+
+
+def prior_posterior(name: str, x: list[float], prior: list[float], posterior: list[float]) -> dict[str, Any]:
+    """A parameter's prior and posterior densities as two lines, named for screen readers."""
+    rows = [{"value": v, "density": d, "belief": belief}
+            for belief, ds in (("prior", prior), ("posterior", posterior))
+            for v, d in zip(x, ds, strict=True)]
+    return {
+        "height": 180,
+        "description": f"{name}: prior and posterior densities",
+        "config": AXIS_CONFIG,
+        "data": {"values": rows},
+        "mark": {"type": "line"},
+        "encoding": {"x": {"field": "value", "type": "quantitative", "title": name},
+                     "y": {"field": "density", "type": "quantitative", "title": "density"},
+                     "color": {"field": "belief", "type": "nominal", "title": None,
+                               "scale": {"domain": ["prior", "posterior"],
+                                         "range": [SCENARIO_COLOURS[1], SCENARIO_COLOURS[0]]}}},
+    }

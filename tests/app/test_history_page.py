@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from sim.analysis.labels import label
+
 pytestmark = pytest.mark.subprocess
 
 
@@ -15,5 +17,5 @@ def test_the_history_page_shows_ess_temperature_densities_ranking_and_score(app)
     assert labels == ["Effective sample size (Kish)", "Untempered", "Temperature"]
     assert float(app.metric[0].value.replace(",", "")) > 1_000
     ranking, scores = app.dataframe[0].value, app.dataframe[1].value
-    assert "covert_retention" in set(ranking["parameter"][:5])
+    assert label("covert_retention") in set(ranking["parameter"][:5])   # shown by its label
     assert set(scores["reading"]) == {"full", "material", "baseline"}
