@@ -474,11 +474,17 @@ class TargetReach:
         if self.likely is None:
             return (f"No concession up to a full withdrawal (1.0) makes {label} {self.target:.0%} likely: "
                     f"at 1.0 its chance is {self.at_top}.")
-        surely = (f"by {self.surely:.2f} even the low end of its 95% interval does" if self.surely is not None
-                  else "the low end of its 95% interval never does, up to 1.0")
-        return (f"A concession of {self.likely:.2f} is the smallest on the grid that makes {label} at least "
-                f"{self.target:.0%} likely. Allowing for sampling error it could be as low as "
-                f"{self.possibly:.2f}; {surely}.")
+        head = (f"A concession of {self.likely:.2f} is the smallest on the grid that makes {label} at least "
+                f"{self.target:.0%} likely.")
+        low = (f" Allowing for sampling error it could be as low as {self.possibly:.2f}."
+               if self.possibly is not None and self.possibly < self.likely else "")
+        if self.surely is None:
+            high = " The low end of its 95% interval never reaches the target, up to 1.0."
+        elif self.surely > self.likely:
+            high = f" From {self.surely:.2f} even the low end of its 95% interval reaches it."
+        else:
+            high = " There even the low end of its 95% interval reaches it: sampling error does not move it."
+        return head + low + high
 
 
 def target_reach(curve: Curve, output: str, target: float) -> TargetReach:

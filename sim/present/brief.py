@@ -9,11 +9,13 @@ command line that reproduces the numbers. Every user-supplied string is escaped.
 
 from __future__ import annotations
 
+import ipaddress
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,8 +40,22 @@ LIMITS = (
     "One shot with complete information in each draw: no reputation, learning, bluffing or "
     "renegotiation; the US sets levers but does not play.",
     "Shares of draws are conditional on the scenario's ranges: a different, equally defensible range "
-    "changes them (see docs/model.md, section 12).",
+    "changes them (see the Model page, section 12).",
 )
+
+
+def reopen_words(link: str) -> str:
+    """The words before the link that restores the view. A link to this machine's own address
+    (``localhost``, ``127.0.0.1``) opens the view only where the app ran: say so, and that the command
+    line below reproduces the numbers anywhere."""
+    host = (urlsplit(link).hostname or "").lower()
+    try:
+        loopback = host in ("", "localhost") or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return "Open this view (on the computer that ran the app; elsewhere, the command line below):"
+    return "Open this view:"
 
 
 @dataclass(frozen=True)
@@ -194,7 +210,7 @@ prices are US concessions on a 0-1 scale (0 nothing, 1 full withdrawal with sanc
 <h2>Article sections behind what moved</h2><table>{sections}</table>
 <h2>Limits of the model</h2><ul>{limits}</ul>
 <h2>Reproduce</h2>
-<p>Open this view: <a href="{escape(b.link, quote=True)}">{escape(b.link)}</a></p>
+<p>{escape(reopen_words(b.link))} <a href="{escape(b.link, quote=True)}">{escape(b.link)}</a></p>
 <p>Command line: <code>{escape(b.command)}</code></p>
 </body></html>
 """

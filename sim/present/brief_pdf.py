@@ -11,7 +11,7 @@ from __future__ import annotations
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from sim.present.brief import LIMITS, Brief
+from sim.present.brief import LIMITS, Brief, reopen_words
 
 #: Folds for the characters the brief's own text uses outside Latin-1.
 FOLDS = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2018": "'", "\u2019": "'",
@@ -110,7 +110,7 @@ def _draw(b: Brief, size: float) -> FPDF:
     for line in LIMITS:
         page.text(f"- {line}")
     page.heading("Reproduce")
-    page.text(f"Open this view: {b.link}", link=b.link)
+    page.text(f"{reopen_words(b.link)} {b.link}", link=b.link)
     page.text("Command line:")
     page.text(b.command, font="Courier", scale=0.95)
     return page.pdf

@@ -92,7 +92,7 @@ HEADLINE_HELP = {
             "no attack abroad. Not a deal bought by an offer: it is high with nothing offered, since a "
             "pledge costs the leadership little; read it beside P(sever).",
     "utility": "The player's expected payoff in utility points at the solution, averaged over the draws "
-               "(docs/model.md lists each payoff term). Below: one Monte Carlo standard error.",
+               "(the Model page lists each payoff term). Below: one Monte Carlo standard error.",
     "price": "Median over the draws of the smallest US concession (0 to 1) at which the leadership would "
              "sever; 'none up to 1' when over half the draws have no such price.",
     "pledge_price": "Median over the draws of the smallest US concession (0 to 1) at which a public pledge "

@@ -33,7 +33,7 @@ MAX_CARD_BYTES = 64 * 1024
 ROLES = {"us": "US negotiators", "taliban": "Taliban leadership council", "al_qaeda": "Al-Qaeda"}
 OUTCOMES = ("keep", "distance", "sever", "split", "deal")
 #: An outcome's name on a student's screen, where the model's differs (Keep / Pledge / Sever).
-STUDENT_WORDS = {"distance": "pledge"}
+STUDENT_WORDS = {"distance": "pledge", "deal": "sever or unexposed pledge"}
 #: What a timeline card judges: the share of trajectories severed by its year, or still allied then.
 TIMELINE_OUTCOMES = ("severed", "allied")
 MAX_LEVEL = 7

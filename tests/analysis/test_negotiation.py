@@ -169,3 +169,17 @@ def test_the_target_is_reached_first_by_the_intervals_upper_end_then_the_estimat
     assert never.likely is None and "No concession up to a full withdrawal" in never.sentence()
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         negotiation.target_reach(curve, "sever", 1.0)
+
+
+@pytest.mark.parametrize(("possibly", "surely", "says", "never_says"), [
+    (0.85, 0.85, "sampling error does not move it", ("as low as", "From 0.85")),
+    (0.80, 0.90, "as low as 0.80", ("does not move it",)),
+    (0.85, None, "never reaches the target", ("as low as",)),
+])
+def test_the_target_sentence_names_only_the_bounds_that_differ_from_the_estimate(possibly, surely, says,
+                                                                                 never_says):
+    """One grid point for all three ends once read "as low as 0.85; by 0.85" (classroom issue, point 8)."""
+    reach = negotiation.TargetReach("sever", 0.3, 0.85, possibly, surely, "12%")
+    text = reach.sentence()
+    assert "A concession of 0.85 is the smallest" in text and says in text
+    assert not any(s in text for s in never_says)

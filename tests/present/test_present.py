@@ -10,7 +10,14 @@ import pypdf
 import pytest
 
 from sim.engine.driver import sample
-from sim.present.brief import brief_html, build_brief, contrast_side, reproduce_command, term_gaps
+from sim.present.brief import (
+    brief_html,
+    build_brief,
+    contrast_side,
+    reopen_words,
+    reproduce_command,
+    term_gaps,
+)
 from sim.present.brief_pdf import brief_pdf, latin1
 from sim.present.explain import analyse, decision_terms
 from sim.present.numbers import (
@@ -161,3 +168,14 @@ def test_the_pdf_brief_stays_on_one_page_and_prints_any_name(solved):
     assert "what-if - ??" in text
     assert f"and {len(brief.sections) - 11} more settings" in text
     assert latin1("\u201cchip\u201d \u2265 0.5") == '"chip" >= 0.5'
+
+
+@pytest.mark.parametrize(("link", "only_here"), [
+    ("http://localhost:8501/?preset=2018", True), ("http://127.0.0.1:8501/", True),
+    ("http://[::1]:8501/", True),
+    ("http://192.168.1.20:8501/?preset=2018", False), ("https://sim.example.edu/", False),
+])
+def test_a_briefs_link_to_this_machine_says_it_opens_only_there_and_points_to_the_command(link, only_here):
+    """Classroom issue, point 8: a brief carried off the machine linked to localhost without a word."""
+    words = reopen_words(link)
+    assert ("computer that ran the app" in words) is only_here and words.startswith("Open this view")

@@ -138,7 +138,7 @@ def test_the_team_flow_answers_each_bad_input_with_a_message_and_writes_nothing(
     button(board.run(), "Lock round 1").click().run()
     alpha.run()
     labels = [m.label for m in alpha.metric]
-    assert "P(deal)" in labels and "P(sever)" in labels
+    assert "P(sever or unexposed pledge)" in labels and "P(sever)" in labels
     assert any("95%:" in c.value for c in alpha.caption)
     assert any("P(sever) at least 25%" in m.value for m in alpha.markdown)
     assert any("keeps the alliance" in m.value for m in alpha.markdown)
