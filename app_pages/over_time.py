@@ -36,7 +36,8 @@ def _column(c):
         return st.column_config.TextColumn(c.label, help=c.help, max_chars=MAX_TEXT)
     whole = c.kind == "whole"
     return st.column_config.NumberColumn(c.label, help=c.help, min_value=c.low, max_value=c.high,
-                                         step=1 if whole else 0.01, format="%d" if whole else None)
+                                         step=1 if whole else 0.001, format="%d" if whole else None,
+                                         pinned=whole or None)   # the year stays in view
 
 
 def edited_events(name: str, own: list[dict]) -> list[dict]:
