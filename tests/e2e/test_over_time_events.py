@@ -42,6 +42,21 @@ def test_the_downloaded_yaml_loads_back_and_the_link_keeps_the_events(browser, s
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("[data-testid='stDataFrame']").first.scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENSHOTS / "over-time-events.png"))
+
+    # Tick 2019's Attack box (the grid is a canvas: its first cell is clicked, then the keys move), and
+    # the link keeps it across a reload.
+    edited = links.encode_events([{**EVENTS[0], "attack": True}, *EVENTS[1:]])
+    box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(box["x"] + 60, box["y"] + 52)
+    for _ in range(6):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press(" ")
+    page.wait_for_url(f"**ot_events={edited}", timeout=LOAD_MS)
+    page.reload()
+    _settled(page)
+    assert _events_in(page.url) == edited
+    assert page.locator("#glide-cell-7-0").text_content() == "true"   # the box ticked again
+    text = edited
     with page.expect_download() as download:
         page.get_by_text("Download the scenario with these events (YAML)").click()
     saved = tmp_path / "baseline-2018-timeline.yaml"
