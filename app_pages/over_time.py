@@ -67,6 +67,8 @@ def edited_events(name: str, own: list[dict]) -> list[dict]:
     if got is not None:
         for problem in got.problems:
             st.error(escape_markdown(f"The file is not loaded: {problem}"))
+        if got.events is not None:
+            st.success(escape_markdown(f"Loaded {len(got.events)} events of {got.scenario} from {got.file}."))
         if got.unused:
             st.info(escape_markdown(f"Only the file's events are used here; its {', '.join(got.unused)} "
                                     f"differ from the {got.scenario} preset's."))

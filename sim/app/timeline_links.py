@@ -76,6 +76,8 @@ def to_query(scenario: str, years: int, draws: int, solution: str) -> dict[str, 
 EVENTS_KEY = "ot_events"
 #: The longest ``ot_events`` read (checked before anything is parsed), about 200 events of a few cells.
 MAX_EVENTS_CHARS = 6_000
+#: The most faults of a link named (the rest counted).
+MAX_LINK_PROBLEMS = 5
 #: Each column's code in the link (every column of the table but the note and the source).
 CODES = {
     "year": "y", "offer": "o", "verification": "v", "terms": "t", "sign": "sg", "deliver": "dl",
@@ -150,6 +152,8 @@ def decode_events(text: str) -> Decoded:
         except ScenarioError as exc:
             problems += [f"{EVENTS_KEY}: event {p.path.removeprefix('row ')}: {p.message}"
                          for p in exc.problems]
+    if len(problems) > MAX_LINK_PROBLEMS:
+        problems[MAX_LINK_PROBLEMS:] = [f"... {len(problems) - MAX_LINK_PROBLEMS:,} more"]
     return None, problems
 
 
@@ -216,6 +220,7 @@ class Upload:
     events: list[dict[str, Any]] | None = None
     problems: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
+    file: str = ""
 
 
 def events_from_upload(data: bytes, file_name: str, scenarios: list[str]) -> Upload:
@@ -246,7 +251,7 @@ def events_from_upload(data: bytes, file_name: str, scenarios: list[str]) -> Upl
         preset = load_scenario(name, {"timeline.events": events})
     except ScenarioError as exc:
         return Upload(problems=[str(p) for p in exc.problems])
-    return Upload(name, events, unused=_differences(uploaded, preset))
+    return Upload(name, events, unused=_differences(uploaded, preset), file=label)
 
 
 def _differences(uploaded, preset) -> list[str]:

@@ -166,6 +166,12 @@ def test_a_hostile_link_is_refused_with_a_message(text, says):
     assert events is None and any(says in p for p in problems), problems
 
 
+def test_a_link_of_many_faults_names_a_few_and_counts_the_rest():
+    events, problems = links.decode_events("~" * 5_999)
+    assert events is None and len(problems) == links.MAX_LINK_PROBLEMS + 1
+    assert problems[-1] == f"... {6_000 - links.MAX_LINK_PROBLEMS:,} more"
+
+
 def test_a_link_whose_events_do_not_fit_the_scenario_keeps_the_scenario_own():
     for text, says in (("y1990~sg", "before the timeline's start"),
                        ("y2019~dl~y2020~o0.5", "cannot be offered again")):
@@ -195,6 +201,7 @@ def test_download_then_upload_gives_the_same_events_and_levers():
     downloaded = sim.load_scenario("baseline-2018", {"timeline.events": events}).to_yaml()
     got = links.events_from_upload(downloaded.encode(), "baseline-2018-timeline.yaml", NAMES)
     assert got.problems == [] and got.unused == [] and got.scenario == "baseline-2018"
+    assert got.file == "baseline-2018-timeline.yaml"
     assert models(got.events) == models(events)
     again = sim.load_scenario(got.scenario, {"timeline.events": got.events}).to_yaml()
     assert again == downloaded
