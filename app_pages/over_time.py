@@ -41,7 +41,7 @@ def _column(c):
 
 
 def edited_events(name: str, own: list[dict]) -> list[dict]:
-    """The scripted events as edited in the table; the last valid ones if the edits do not validate."""
+    """The scripted events as edited in the table; those it started from if the edits do not validate."""
     st.header("Scripted events")
     st.caption("One row per event, one column per kind of event: tick what happens, type numbers within "
                "their ranges, pick the offer's terms. Add or delete rows; rows are put in year order. The "
