@@ -20,7 +20,7 @@ from sim.timeline import parse_timeline
 from sim.timeline.engine import MAX_YEARS
 
 #: The page's query keys (the scenario page leaves them alone).
-KEYS = ("ot_scenario", "ot_years", "ot_draws", "ot_solution")
+KEYS = ("ot_scenario", "ot_years", "ot_draws", "ot_solution", "ot_events")
 TRAJECTORIES = (500, 1_000, 2_000, 5_000, 10_000, 20_000)
 SOLUTIONS = ("spe", "qre")
 
@@ -102,11 +102,13 @@ def encode_events(events: list[dict[str, Any]]) -> str:
     for row in events_to_rows([Event.model_validate(e) for e in events]):
         for key, code in CODES.items():
             value, column = row[key], COLUMN_BY_KEY[key]
+            if value is None or value is False or (key == "terms" and value == "sever"):   # the defaults
+                continue
             if column.kind == "yes_no":
-                tokens += [code] if value else []
-            elif column.kind == "choice" and value is not None:
+                tokens.append(code)
+            elif column.kind == "choice":
                 tokens.append(f"{code}{column.options.index(value)}")
-            elif value is not None:
+            else:
                 tokens.append(f"{code}{_number(value)}")
     return "~".join(tokens)
 
