@@ -8,18 +8,16 @@ import pandas as pd
 import streamlit as st
 
 from sim.app import timeline_links as links
-from sim.app.timeline_editor import COLUMNS, events_to_rows, rows_to_events
+from sim.app.timeline_editor import COLUMN_SPECS, COLUMNS, MAX_TEXT, events_to_rows, rows_to_events
 from sim.present.settings import escape_markdown
 from sim.present.timeline_charts import sever_year_headline, shares_chart, survival_chart
-from sim.spec.scenario import ScenarioError, load_scenario, preset_names
+from sim.spec.scenario import MAX_FILE_BYTES, ScenarioError, load_scenario, preset_names
 from sim.spec.timeline_section import Event
 from sim.timeline import parse_timeline, project
 from sim.timeline.engine import MAX_YEARS, default_span
 from sim.timeline.summary import summary
 
 REPLAY = "history-1996-2018"
-#: The events' yes/no columns, shown as checkboxes (a typed "no" once counted as yes).
-YES_NO = ("sign", "deliver", "attack")
 
 
 @st.cache_data(max_entries=16, show_spinner="Running the years...")
@@ -28,39 +26,80 @@ def projected(name: str, events: str, years: int, draws: int, solution: str) -> 
     return summary(project(scenario, years=years, draws=draws, solution=solution))
 
 
-def edited_events(name: str, spec) -> list[dict]:
-    """The scripted events as edited in the table; the file's own if the edits do not validate."""
+def _column(c):
+    """The Streamlit column of one typed column of the events table."""
+    if c.kind == "yes_no":
+        return st.column_config.CheckboxColumn(c.label, help=c.help, default=False)
+    if c.kind == "choice":
+        return st.column_config.SelectboxColumn(c.label, help=c.help, options=list(c.options))
+    if c.kind == "text":
+        return st.column_config.TextColumn(c.label, help=c.help, max_chars=MAX_TEXT)
+    whole = c.kind == "whole"
+    return st.column_config.NumberColumn(c.label, help=c.help, min_value=c.low, max_value=c.high,
+                                         step=1 if whole else 0.001, format="%d" if whole else None,
+                                         pinned=whole or None)   # the year stays in view
+
+
+def edited_events(name: str, own: list[dict]) -> list[dict]:
+    """The scripted events as edited in the table; those it started from if the edits do not validate."""
     st.header("Scripted events")
-    st.caption("Add, change or delete rows; set state as name=value; name=value (e.g. is_threat=0.8; "
-               "governs=in_power). Rows are put in year order.")
-    table = pd.DataFrame(events_to_rows(spec.events), columns=list(COLUMNS))
-    for column in YES_NO:
-        table[column] = table[column].fillna(False).astype(bool)
-    rows = st.data_editor(table, num_rows="dynamic", key=f"ot_events_{name}", hide_index=True,
+    st.caption("One row per event, one column per kind of event: tick what happens, type numbers within "
+               "their ranges, pick the offer's terms. Add or delete rows; rows are put in year order. The "
+               "link keeps the events (their notes travel in the YAML download).")
+    base = st.session_state.get(f"ot_base_{name}", own)
+    table = pd.DataFrame(events_to_rows([Event.model_validate(e) for e in base]), columns=list(COLUMNS))
+    version = st.session_state.get(f"ot_version_{name}", 0)
+    rows = st.data_editor(table, num_rows="dynamic", key=f"ot_events_{name}_{version}", hide_index=True,
                           width="stretch", column_order=COLUMNS,
-                          column_config={c: st.column_config.CheckboxColumn(c, default=False)
-                                         for c in YES_NO})
+                          column_config={c.key: _column(c) for c in COLUMN_SPECS})
     try:
         events = rows_to_events(rows.to_dict("records"))
         scenario = load_scenario(name, {"timeline.events": events})
-        st.download_button("Download the scenario with these events (YAML)", scenario.to_yaml(),
-                           file_name=f"{name}-timeline.yaml", mime="application/yaml")
-        return events
     except ScenarioError as exc:
         st.error(escape_markdown(f"The edited events are not used: {exc}"))
-        return [e.model_dump(exclude_defaults=True) for e in spec.events]
+        events = base
+        scenario = load_scenario(name, {"timeline.events": events})
+    st.download_button("Download the scenario with these events (YAML)", scenario.to_yaml(),
+                       file_name=f"{name}-timeline.yaml", mime="application/yaml")
+    st.file_uploader("Load events from a scenario file this page downloaded (YAML, at most 1 MB)",
+                     type=["yaml", "yml"], key=links.UPLOAD_KEY, on_change=_uploaded, max_upload_size=1)
+    got = st.session_state.get("ot_upload_result")
+    if got is not None:
+        for problem in got.problems:
+            st.error(escape_markdown(f"The file is not loaded: {problem}"))
+        if got.events is not None:
+            st.success(escape_markdown(f"Loaded {len(got.events)} events of {got.scenario} from {got.file}."))
+        if got.unused:
+            st.info(escape_markdown(f"Only the file's events are used here; its {', '.join(got.unused)} "
+                                    f"differ from the {got.scenario} preset's."))
+    return events
+
+
+def _uploaded() -> None:
+    file = st.session_state.get(links.UPLOAD_KEY)
+    if file is not None:   # read no more than one byte past the limit
+        data = file.read(MAX_FILE_BYTES + 1)
+        links.take_upload(st.session_state, links.events_from_upload(data, file.name, preset_names()))
 
 
 def restore_from_link(names: list[str]) -> dict:
-    """On the page's first run, seed its widgets from the link (naming anything ignored)."""
+    """On the page's first run, seed its widgets and events from the link (naming anything ignored)."""
     if "ot_restored" in st.session_state:
         return {}
     st.session_state["ot_restored"] = True
-    link = links.from_query(st.query_params.to_dict(), names)
+    query = st.query_params.to_dict()
+    link = links.from_query(query, names)
     for key in ("ot_scenario", "ot_draws", "ot_solution"):
         if key in link.settings:
             st.session_state[key] = link.settings[key]
-    for problem in link.problems:
+    problems = list(link.problems)
+    scenario = link.settings.get("ot_scenario", REPLAY)
+    events, faults = links.events_from_link(query, scenario)
+    if events is not None:
+        st.session_state[f"ot_base_{scenario}"] = events
+    if faults:
+        problems.append("its events are not used, the scenario's own are: " + "; ".join(faults))
+    for problem in problems:
         st.warning(escape_markdown(f"In the link: {problem}"))
     return link.settings
 
@@ -85,9 +124,16 @@ def main() -> None:
     draws = right.select_slider("Trajectories", list(links.TRAJECTORIES), key="ot_draws")
     solution = st.radio("Solution", links.SOLUTIONS, horizontal=True, key="ot_solution",
                         format_func=lambda s: {"spe": "subgame perfect", "qre": "logit QRE"}[s])
-    st.query_params.from_dict(links.to_query(name, years, draws, solution))
-    results = st.container()
-    events = edited_events(name, spec)
+    own = [e.model_dump(exclude_defaults=True) for e in spec.events]
+    results, table = st.container(), st.container()
+    with table:
+        events = edited_events(name, own)
+    query = links.to_query(name, years, draws, solution)
+    kept = links.events_query(events, own)
+    query.update(kept)
+    st.query_params.from_dict(query)
+    if not kept and len(links.encode_events(events)) > links.MAX_EVENTS_CHARS:
+        table.caption("These events are too many for the link to keep; download the YAML to keep them.")
     with results:
         show_results(name, spec, events, years, draws, solution)
 

@@ -12,13 +12,12 @@ import numpy as np
 import pytest
 
 import sim
-from sim.app.timeline_editor import events_to_rows, rows_to_events
 from sim.model.game import MOVES, build_game
 from sim.model.solve import solve
 from sim.present.timeline_charts import survival_chart
 from sim.spec.lenses import through_lens
 from sim.spec.scenario import ScenarioError, parse_yaml
-from sim.spec.timeline_section import SCRIPTABLE, Event
+from sim.spec.timeline_section import SCRIPTABLE
 from sim.timeline import project
 from sim.timeline.summary import summary
 
@@ -486,58 +485,8 @@ def test_the_survival_chart_marks_each_scripted_event_within_the_span():
     assert len(spec["layer"][0]["data"]["values"]) == 23
 
 
-def test_the_events_table_gives_back_the_events_in_year_order_with_what_each_row_says():
-    rows = [{"year": 2021.0, "set": "", "offer": None, "verification": None, "sign": False, "deliver": True,
-             "attack": None, "note": None},
-            {"year": 2019, "set": "is_threat=0.8; governs=in_power", "offer": "0.5", "verification": 0.6,
-             "sign": None, "deliver": False, "attack": True, "note": "a surge"}]
-    assert rows_to_events(rows) == [
-        {"year": 2019, "set": {"is_threat": 0.8, "governs": "in_power"},
-         "offer": {"concession": 0.5, "verification": 0.6}, "attack": True, "note": "a surge"},
-        {"year": 2021, "deliver": True}]
-    replay = sim.timeline.parse_timeline(sim.load_scenario(REPLAY).timeline, REPLAY)
-    back = rows_to_events(events_to_rows(replay.events))
-    assert [e["year"] for e in back] == [e.year for e in replay.events]
-    assert back[1] == {"year": 1998, "attack": True, "note": replay.events[1].note}
-
-
-def test_a_bad_events_table_names_the_row_and_column():
-    with pytest.raises(ScenarioError) as err:
-        rows_to_events([{"year": None}, {"year": "soon"}, {"year": 2020, "set": "is_threat 0.8"}])
-    text = str(err.value)
-    assert "row 1.year: missing" in text and "row 2.year" in text and "row 3.set" in text
-
-
 def test_a_downloaded_timeline_scenario_reproduces_the_same_projection():
     sc = sim.load_scenario("baseline-2018", {"timeline.events": DEAL})
     again = sim.load_scenario(parse_yaml(sc.to_yaml(), "download.yaml"))
     assert again.timeline == sc.timeline
     assert project(again, years=4, draws=300).tallies == project(sc, years=4, draws=300).tallies
-
-
-def test_the_events_table_keeps_terms_scripted_hazards_year_hazards_levers_and_ultimatums():
-    events = [{"year": 2001, "attack": True, "ultimatum": {}},
-              {"year": 2019, "offer": {"concession": 0.5, "terms": "pledge"}, "leader_death": True,
-               "haqqani_rise": True, "hazards": {"is_surge": 0.5}, "levers": {"pressure": 1.0},
-               "ultimatum": {"threat": 0.8}}]
-    parsed = [Event.model_validate(e) for e in events]
-    assert [Event.model_validate(e) for e in rows_to_events(events_to_rows(parsed))] == parsed
-    replay = sim.timeline.parse_timeline(sim.load_scenario(REPLAY).timeline, REPLAY).events
-    back = [Event.model_validate(e) for e in rows_to_events(events_to_rows(replay))]
-    assert back == [e.model_copy(update={"section": ""}) for e in replay]   # the table has no section
-    with pytest.raises(ScenarioError) as err:
-        rows_to_events([{"year": 2020, "happens": "plague"}])
-    assert "row 1.happens" in str(err.value)
-
-
-def test_a_yes_no_cell_reads_no_as_no_and_refuses_what_is_neither():
-    """Issue 31, item 5: "no" typed under deliver once delivered every deal; now the columns are
-    checkboxes, and a written cell is read as yes or no, or refused."""
-    assert rows_to_events([{"year": 2019, "deliver": "no", "sign": "yes", "attack": False}]) == \
-        [{"year": 2019, "sign": True}]
-    assert rows_to_events([{"year": 2019, "deliver": True}]) == [{"year": 2019, "deliver": True}]
-    with pytest.raises(ScenarioError, match="not yes or no"):
-        rows_to_events([{"year": 2019, "attack": "maybe"}])
-    replay = sim.timeline.parse_timeline(sim.load_scenario(REPLAY).timeline, REPLAY)
-    assert all(isinstance(r[k], bool) for r in events_to_rows(replay.events)
-               for k in ("sign", "deliver", "attack"))
