@@ -116,7 +116,7 @@ def lever_sidebar(scenario: Scenario) -> Scenario:
         st.session_state[_state.EDITS] = changes
     except ScenarioError as exc:
         st.error("These levers do not fit the settings: " + "; ".join(p.message for p in exc.problems))
-    query = app_state.to_query(_state.current_preset(), _state.current_edits())
+    query = app_state.to_query(_state.current_preset(), _state.current_edits(), _state.calibrated_chosen())
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     side.caption(f"{scenario.draws:,} draws, seed {scenario.seed}: set on the Scenario page.")

@@ -326,14 +326,21 @@ def save_posterior(cal: Calibration, path: Path, force: bool = False) -> None:
     """Write the weights (and each draw's log-likelihood) as ``.npz`` with the settings that regenerate
     the prior draws; an existing file only with ``force``."""
     check_posterior_path(path, force)
+    posterior = posterior_of(cal)
+    with open(path, "wb") as fh:
+        np.savez(fh, weights=cal.weights, log_likelihood=cal.log_likelihood, resample=posterior.rows,
+                 meta=np.frombuffer(json.dumps(posterior.meta).encode(), dtype=np.uint8))
+
+
+def posterior_of(cal: Calibration, path: Path | None = None) -> Posterior:
+    """The posterior of a calibration as :func:`load_posterior` reads it back from a file (``path``
+    ``None``: held in memory, as the app's)."""
     names, rows = resample(cal)
     meta = {"names": names, "scenario": cal.scenario.name, "draws": cal.draws, "seed": cal.seed,
             "sampler": cal.sampler, "solution": cal.solution, "lambda": cal.lam, "tremble": cal.tremble,
             "temperature": cal.temperature, "ess": cal.ess, "ess_untempered": cal.ess_untempered,
             "parameters": {name: _fingerprint(cal.scenario, name) for name in uncertain_names(cal.scenario)}}
-    with open(path, "wb") as fh:
-        np.savez(fh, weights=cal.weights, log_likelihood=cal.log_likelihood, resample=rows,
-                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    return Posterior(path, cal.weights, rows, meta)
 
 
 def resample(cal: Calibration) -> tuple[list[str], Array]:
@@ -354,18 +361,24 @@ def calibrated_sample(scenario: Scenario, posterior: Posterior, seed: int | None
     """The scenario's sample on the posterior's resample: as many draws as it has rows, the
     parameters the posterior carries taken from it, the rest drawn from the scenario as usual.
     Refused where the scenario's prior for a carried parameter differs from the calibration's."""
-    names = posterior.meta["names"]
-    prints = posterior.meta["parameters"]
-    differ = [n for n in names if n in scenario.params and _fingerprint(scenario, n) != prints.get(n)]
+    differ = prior_differs(scenario, posterior)
     if differ:
-        raise ValueError(f"--calibrated {posterior.path.name}: this scenario's prior differs from the "
+        raise ValueError(f"--calibrated {posterior.source}: this scenario's prior differs from the "
                          f"calibration's for {', '.join(differ[:8])}: the posterior does not apply")
     m = posterior.rows.shape[0]
     drawn = sample(scenario, m, seed)
     params = dict(drawn.params)
-    for j, n in enumerate(names):
+    for j, n in enumerate(posterior.meta["names"]):
         params[n] = posterior.rows[:, j].copy()
     return Sample(scenario, m, drawn.seed, drawn.sampler, params)
+
+
+def prior_differs(scenario: Scenario, posterior: Posterior) -> list[str]:
+    """The parameters the posterior carries whose prior in ``scenario`` is not the calibration's (the
+    posterior applies to ``scenario`` only if there are none)."""
+    prints = posterior.meta["parameters"]
+    return [n for n in posterior.meta["names"]
+            if n in scenario.params and _fingerprint(scenario, n) != prints.get(n)]
 
 
 def check_posterior_path(path: Path, force: bool) -> None:
@@ -386,14 +399,18 @@ def _fingerprint(scenario: Scenario, name: str) -> str:
 class Posterior:
     """A posterior read back: its weights on the prior draws and the settings that regenerate them."""
 
-    path: Path
+    path: Path | None   # None: held in memory (the app's)
     weights: Array
     rows: Array
     meta: dict
 
+    @property
+    def source(self) -> str:
+        return "the app's own calibration" if self.path is None else self.path.name
+
     def label(self) -> str:
         m = self.meta
-        return (f"calibrated on {m['scenario']} ({self.path.name}: {m['draws']:,} prior draws, "
+        return (f"calibrated on {m['scenario']} ({self.source}: {m['draws']:,} prior draws, "
                 f"seed {m['seed']}, ESS {m['ess']:,.0f}, temperature {m['temperature']:.3g})")
 
 
