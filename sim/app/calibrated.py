@@ -16,16 +16,22 @@ from dataclasses import dataclass
 
 from sim.engine.driver import Sample, run_sample
 from sim.present.explain import Analysis, explain_result
-from sim.spec.scenario import Scenario, load_scenario
-from sim.timeline.calibration import Posterior, calibrate, calibrated_sample, posterior_of, prior_differs
+from sim.spec.scenario import Scenario
+from sim.timeline.calibration import (
+    CALIBRATED,
+    PRIOR,
+    STANDARD_DRAWS,
+    STANDARD_RECORD,
+    STANDARD_SOLUTION,
+    Posterior,
+    calibrated_sample,
+    prior_differs,
+    standard_posterior,
+)
 
 #: The record the app calibrates on, its prior draws and solution concept (as ``alliance-sim
 #: calibrate history-1996-2018 --draws 100000 --solution spe``).
-RECORD = "history-1996-2018"
-PRIOR_DRAWS = 100_000
-SOLUTION = "spe"
-#: The two models a student chooses between, as the pages name them.
-PRIOR, CALIBRATED = "prior", "calibrated"
+RECORD, PRIOR_DRAWS, SOLUTION = STANDARD_RECORD, STANDARD_DRAWS, STANDARD_SOLUTION
 MODEL_NAMES = {PRIOR: "The analyst's judgement (prior ranges)",
                CALIBRATED: "Calibrated to the 1996-2018 record"}
 PRIOR_LABEL = "the analyst's judgement (the prior ranges of the scenario)"
@@ -39,9 +45,9 @@ POSTERIOR_FILE = "history-posterior.npz"
 
 
 def compute_posterior() -> Posterior:
-    """The app's posterior: the history replay's record on :data:`PRIOR_DRAWS` prior draws (its own
-    seed), held in memory; the same weights as ``alliance-sim calibrate`` with these settings."""
-    return posterior_of(calibrate(load_scenario(RECORD), PRIOR_DRAWS, None, SOLUTION))
+    """The app's posterior (in a pool worker): the history replay's record on :data:`PRIOR_DRAWS` prior
+    draws (its own seed); the same weights as ``alliance-sim calibrate`` with these settings."""
+    return standard_posterior()
 
 
 @dataclass(frozen=True)
