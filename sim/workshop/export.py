@@ -44,7 +44,8 @@ def workshop_rows(store: Store, workshop: Workshop, card: Card) -> list[dict[str
         for team_id, sub in store.latest_submissions(workshop.id, rnd.number).items():
             team, result = teams[team_id], results.get((team_id, rnd.number), {})
             row: dict[str, Any] = {"workshop": workshop.code, "card": workshop.card, "model": workshop.model,
-                                   "model_label": result.get("model_label", ""), "round": rnd.number,
+                                   "model_label": result.get("model_label", MODEL_WORDS[workshop.model]),
+                                   "round": rnd.number,
                                    "round_status": rnd.status, "seed": rnd.seed, "draws": rnd.draws,
                                    "team": team.name, "role": team.role or "", "table": team.table,
                                    "submitted_utc": _when(sub.submitted),

@@ -25,7 +25,6 @@ from sim.spec.numbers import NumberError, read_number
 from sim.spec.scenario import Scenario, ScenarioError, load_scenario
 from sim.timeline.calibration import (
     CALIBRATED,
-    PRIOR,
     Posterior,
     calibrated_sample,
     prior_differs,
@@ -33,7 +32,6 @@ from sim.timeline.calibration import (
 )
 from sim.workshop import timeline_round
 from sim.workshop.cards import OUTCOMES, Card, Control, load_card
-from sim.workshop.export import MODEL_WORDS
 from sim.workshop.shocks import shock_changes
 from sim.workshop.store import Round, Store, Submission, Team, Workshop, WorkshopError
 
@@ -142,9 +140,10 @@ def round_sample(scenario: Scenario, posterior: Posterior, seed: int) -> Sample:
 
 
 def model_named(posterior: Posterior | None, scenario: Scenario) -> dict[str, Any]:
-    """What a result says of the model it was adjudicated with."""
+    """What a calibrated result says of the model it was adjudicated with (a result without it is the
+    prior's, as every result was before the choice: the reference outputs stay as they were)."""
     if posterior is None:
-        return {"model": PRIOR, "model_label": MODEL_WORDS[PRIOR]}
+        return {}
     return {"model": CALIBRATED, "model_label": posterior.label(),
             "own_parameters": prior_differs(scenario, posterior)}
 
