@@ -158,3 +158,12 @@ def test_the_prior_exports_are_unchanged(served):
     opened(new_app())
     summary = next(make for name, make in served.items() if name.endswith("summary.csv"))()
     assert summary.startswith("metric,")
+
+
+def test_a_page_without_the_switch_says_it_runs_on_the_prior(fresh_cache):
+    at = opened(new_app(model=CALIBRATED))
+    at.switch_page("app_pages/what_it_takes.py").run()
+    assert not at.exception
+    assert any("analyst's judgement" in i.value for i in at.info)
+    prior = opened(new_app()).switch_page("app_pages/what_it_takes.py").run()
+    assert not any("analyst's judgement" in i.value for i in prior.info)
