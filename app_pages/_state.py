@@ -187,7 +187,8 @@ def analysis_of(scenario: Scenario, model: Model | None = None) -> Analysis:
     try:
         if preset is not None:
             return wait_for(preset, "Solving the preset for every draw (once per server)...")
-        return _runs().get(key, lambda: wait_for(shared_pool().analyse(scenario, model.posterior),
+        extra = (model.posterior,) if model.calibrated else ()   # the prior's call as it always was
+        return _runs().get(key, lambda: wait_for(shared_pool().analyse(scenario, *extra),
                                                 "Solving the game for every draw..."))
     except (RuntimeError, BrokenProcessPool) as exc:   # a worker lost, its draws lost: nothing kept
         st.error(f"This run could not be finished ({escape_markdown(printable(str(exc), 300))}). Your "
