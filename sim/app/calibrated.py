@@ -2,10 +2,11 @@
 
 The scenario and compare pages let a student choose between the analyst's judgement (the prior
 ranges, the default) and the calibrated model. The app calibrates the history replay's record once
-per server (:data:`PRIOR_DRAWS` prior draws under SPE, in a pool worker: :func:`app_posterior`) and
-runs a page's scenario on the posterior's resample, exactly as ``alliance-sim run --calibrated`` does
-(:func:`analyse_calibrated`). The resample's rows repeat prior draws, so they are not independent:
-the intervals shown treat them as if they were and are too narrow (docs/model.md, section 12b).
+per server (:data:`PRIOR_DRAWS` prior draws under SPE, in a pool worker:
+:func:`sim.app.pool.app_posterior`) and runs a page's scenario on the posterior's resample, exactly
+as ``alliance-sim run --calibrated`` does (:func:`analyse_calibrated`). The resample's rows repeat
+prior draws, so they are not independent: the intervals shown treat them as if they were and are too
+narrow (docs/model.md, section 12b).
 """
 
 from __future__ import annotations
