@@ -167,3 +167,40 @@ def test_a_page_without_the_switch_says_it_runs_on_the_prior(fresh_cache):
     assert any("analyst's judgement" in i.value for i in at.info)
     prior = opened(new_app()).switch_page("app_pages/what_it_takes.py").run()
     assert not any("analyst's judgement" in i.value for i in prior.info)
+
+
+def test_the_server_starts_the_calibration_right_after_the_default_presets_run(monkeypatch):
+    """The calibrated model is warmed at start-up: after the default preset's run, before the others."""
+    import time
+    from concurrent.futures import Future
+
+    from sim.app import pool as pool_module
+    from sim.present.settings import DEFAULT_PRESET
+    from sim.spec.scenario import preset_names
+
+    def done() -> Future:
+        future = Future()
+        future.set_result(None)
+        return future
+
+    class RecordingPool:
+        def __init__(self):
+            self.calls = []
+
+        def analyse(self, scenario):
+            self.calls.append(scenario.name)
+            return pool_module.Job(self, len(self.calls), done())
+
+        def calibrate(self):
+            self.calls.append("calibration")
+            return done()
+
+    monkeypatch.setattr(pool_module, "_posterior", None)
+    recording = RecordingPool()
+    pool_module.PresetRuns(recording)
+    expected = len(preset_names()) + 1
+    deadline = time.monotonic() + 30
+    while len(recording.calls) < expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert recording.calls[:2] == [DEFAULT_PRESET, "calibration"]
+    assert recording.calls.count("calibration") == 1 and len(recording.calls) == expected
