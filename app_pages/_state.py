@@ -17,13 +17,17 @@ from typing import Any
 import streamlit as st
 
 from sim.app.cache import RunCache, return_large_arrays_to_the_system
-from sim.app.pool import Job, run_key, shared_pool, started_preset_runs
+from sim.app.calibrated import CALIBRATED, MEANING, MODEL_NAMES, PRIOR, Model, model_for
+from sim.app.pool import Job, app_posterior, run_key, shared_pool, started_preset_runs
 from sim.engine.prepare import ready as engine_ready
 from sim.present.explain import Analysis
 from sim.present.settings import escape_markdown, from_query, preset_scenario
 from sim.spec.scenario import Scenario, printable
 
 BASE, PRESET, EDITS, NOTICES = "base", "preset", "edits", "link_notices"
+#: The model the student has chosen (:data:`sim.app.calibrated.PRIOR` or ``CALIBRATED``), kept
+#: across pages and preset switches; its radio button's key.
+MODEL, MODEL_WIDGET = "model", "model_choice"
 #: The last scenario made from the starting scenario and the edits, with them.
 CURRENT = "current_scenario"
 WIDGET = "w:"
@@ -40,6 +44,7 @@ def init_session() -> None:
     st.session_state[BASE] = preset_scenario(restored.preset)
     st.session_state[EDITS] = restored.changes
     st.session_state[NOTICES] = restored.problems
+    st.session_state[MODEL] = CALIBRATED if restored.calibrated else PRIOR
 
 
 def base_scenario() -> Scenario:
@@ -135,17 +140,55 @@ def wait_for(job: Job, message: str) -> Analysis:
         place.empty()
 
 
-def analysis_of(scenario: Scenario) -> Analysis:
-    """The solved run of ``scenario``, computed in the server's pool of worker processes: a preset at
-    its own settings is started when the server starts (``serve.py``), anything else when first asked
-    for (and kept for every session in a cache bounded in bytes)."""
-    key = run_key(scenario)
+def calibrated_chosen() -> bool:
+    return st.session_state.get(MODEL, PRIOR) == CALIBRATED
+
+
+def model_switch(place: Any = st, key: str = MODEL_WIDGET) -> bool:
+    """The choice between the analyst's judgement and the calibrated model (each page has its own
+    ``key``, seeded from the session's choice); returns whether the calibrated model is chosen."""
+    st.session_state[key] = st.session_state.get(MODEL, PRIOR)
+    place.radio("Model", list(MODEL_NAMES), format_func=MODEL_NAMES.get, key=key, help=MEANING,
+                on_change=_model_chosen, args=(key,))
+    return calibrated_chosen()
+
+
+def _model_chosen(key: str) -> None:
+    st.session_state[MODEL] = st.session_state[key]
+
+
+def model_of(scenario: Scenario) -> Model:
+    """The model the chosen one is for ``scenario``: the prior, or the app's posterior (calibrated
+    once per server in a worker) where it applies to the scenario."""
+    if not calibrated_chosen():
+        return Model()
+    future = app_posterior()
+    if not future.done():
+        with st.spinner("Weighting the prior draws by the 1996-2018 record (once per server, about "
+                        "10 s)..."):
+            future.exception()
+    try:
+        return model_for(scenario, future.result())
+    except (RuntimeError, BrokenProcessPool) as exc:
+        st.error(f"The calibration could not be finished ({escape_markdown(printable(str(exc), 300))}); "
+                 "reload the page to try again.")
+        st.stop()
+
+
+def analysis_of(scenario: Scenario, model: Model | None = None) -> Analysis:
+    """The solved run of ``scenario`` under ``model`` (the prior by default), computed in the server's
+    pool of worker processes: a preset at its own settings is started when the server starts
+    (``serve.py``), anything else when first asked for (and kept for every session in a cache
+    bounded in bytes)."""
+    model = model or Model()
+    key = run_key(scenario) + model.key()
     presets = started_preset_runs()
-    preset = presets.job(key) if presets else None
+    preset = presets.job(key) if presets and not model.calibrated else None
     try:
         if preset is not None:
             return wait_for(preset, "Solving the preset for every draw (once per server)...")
-        return _runs().get(key, lambda: wait_for(shared_pool().analyse(scenario),
+        extra = (model.posterior,) if model.calibrated else ()   # the prior's call as it always was
+        return _runs().get(key, lambda: wait_for(shared_pool().analyse(scenario, *extra),
                                                 "Solving the game for every draw..."))
     except (RuntimeError, BrokenProcessPool) as exc:   # a worker lost, its draws lost: nothing kept
         st.error(f"This run could not be finished ({escape_markdown(printable(str(exc), 300))}). Your "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import _state
+from sim.app.calibrated import MEANING
 from sim.present import settings as app_state
 from sim.present.charts import outcome_bars
 from sim.present.explain import comparison_rows
@@ -16,6 +17,7 @@ CURRENT = "Your current settings"
 MATERIAL = "Your current settings, material reading"
 CHOICE = "compare_choice"
 LENSES = "compare_lenses"
+MODEL_CHOICE = "compare_model_choice"
 
 
 def scenarios_to_compare(names: list[str]) -> dict[str, Scenario]:
@@ -32,6 +34,8 @@ def main() -> None:
                "numbers drive all of them: each change comes with its paired standard error (the spread "
                "of the per-draw differences), far smaller than the error of either figure alone. A change "
                "within about two standard errors of zero may be noise.")
+    if _state.model_switch(key=MODEL_CHOICE):
+        st.caption(MEANING)
     if st.toggle("Two lenses: the full model beside the material reading, on the same draws", key=LENSES,
                  help="The article's puzzle (Negotiations ¶2). The material reading keeps only expertise, "
                       "fighters, money and help against IS against isolation, strife and pressure; it "
@@ -48,9 +52,18 @@ def main() -> None:
         st.info("Choose at least two scenarios.")
         return
     chosen = scenarios_to_compare(names)
-    results = {n: _state.analysis_of(s).result for n, s in chosen.items()}
+    models = {n: _state.model_of(s) for n, s in chosen.items()}
+    for n, m in models.items():
+        if m.refused:
+            st.warning(app_state.escape_markdown(f"{n}: {m.refused}."))
+    results = {n: _state.analysis_of(s, models[n]).result for n, s in chosen.items()}
+    labels = sorted({m.label for m in models.values()})
+    with st.container(key="model_named"):
+        st.caption(app_state.escape_markdown("Model: " + "; ".join(labels) + "."))
     st.dataframe(comparison_rows(results), hide_index=True, width="stretch")
     st.vega_lite_chart(outcome_bars(results), width="stretch")
+    st.caption(app_state.escape_markdown("Outcome shares with their 95% intervals. Model: "
+                                         + "; ".join(labels) + "."))
     st.header(f"Settings that differ from the reference ({names[0]})")
     rows = differences_in_words(chosen)
     if rows:

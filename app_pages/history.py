@@ -38,9 +38,10 @@ def calibrated(draws: int, solution: str) -> dict:
 st.title("What history says")
 st.caption("The prior draws weighted by how likely each makes the record of 1996-2018 coded in the "
            "replay (posture, attacks abroad traced to Afghanistan, splits; each year cites its section "
-           "or the public record). The analyst's prior stays the default everywhere else; on the command "
-           "line, alliance-sim calibrate writes a posterior that run, timeline and score take with "
-           "--calibrated.")
+           "or the public record). The analyst's prior stays the default everywhere else: the Scenario and "
+           "Compare pages and a workshop's create form can switch to the calibrated model (100,000 prior "
+           "draws, SPE); on the command line, alliance-sim calibrate writes a posterior that run, "
+           "timeline and score take with --calibrated.")
 left, right = st.columns(2)
 draws = left.select_slider("Prior draws", [5_000, 20_000, 50_000, 100_000], value=20_000, key="hs_draws")
 solution = right.radio("Solution", ["spe", "qre"], horizontal=True, key="hs_solution")

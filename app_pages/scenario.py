@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,7 @@ import streamlit as st
 
 from app_pages import _state
 from sim.analysis.labels import label as parameter_label
+from sim.app.calibrated import MEANING, Model, calibrated_command, sample_of
 from sim.model.efg import scenario_efg
 from sim.present import settings as app_state
 from sim.present.brief import Brief, brief_for, brief_html, reproduce_command
@@ -149,6 +151,10 @@ def run_inputs(values: dict[str, Any]) -> dict[str, Any]:
     """The solution concept and run settings, in the sidebar."""
     side = st.sidebar
     out = {}
+    side.header("Model")
+    if _state.model_switch(side):
+        side.caption(MEANING + " The calibrated model runs on the posterior's resampled rows: the Monte "
+                     "Carlo draws below do not apply to it.")
     side.header("Solution")
     out["solution.concept"] = side.radio(
         "Solution concept", list(CONCEPT_NAMES), format_func=CONCEPT_NAMES.get,
@@ -229,10 +235,14 @@ def parameter_input(info: ParamInfo, param: Param, values: dict[str, Any]) -> di
 # ----------------------------------------------------------------------------- the results
 
 
-def results(scenario: Scenario, analysis: Analysis, rest: bool = True) -> None:
+def results(scenario: Scenario, analysis: Analysis, model: Model, rest: bool = True) -> None:
     """The answer: the headlines and, unless ``rest`` is false, the charts, the reasons and the tree."""
     result = analysis.result
     st.header("The answer", anchor=ANSWER_ANCHOR)
+    if model.refused:
+        st.warning(app_state.escape_markdown(model.refused.capitalize()))
+    with st.container(key="model_named"):
+        st.caption(app_state.escape_markdown(f"Model: {model.label}."))
     st.caption(f"Shares of {result.draws:,} Monte Carlo draws, each with its 95% interval; the prices are "
                "the median US concession (0 nothing to 1 full withdrawal) that would buy a Sever, or a "
                "public pledge.")
@@ -252,6 +262,7 @@ def results(scenario: Scenario, analysis: Analysis, rest: bool = True) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Outcomes** (bars: 95% intervals)")
+        st.caption(app_state.escape_markdown(f"Model: {model.label}."))
         st.vega_lite_chart(outcome_bars({scenario.name: result}), width="stretch")
         data_table("outcomes", lambda: [
             {"outcome": r["outcome"],
@@ -262,7 +273,7 @@ def results(scenario: Scenario, analysis: Analysis, rest: bool = True) -> None:
         net_value = result.per_draw["net_alliance_value"]
         st.vega_lite_chart(histogram(net_value, "utility points"), width="stretch")
         st.caption("Right of the dashed line at 0 the alliance is worth more to the leadership than "
-                   "its best way out.")
+                   "its best way out. " + app_state.escape_markdown(f"Model: {model.label}."))
         data_table("net_value", lambda: [
             {"from": round(r["start"], 3), "to": round(r["end"], 3), "share of draws": f"{r['share']:.1%}"}
             for r in histogram_rows(net_value)])
@@ -324,15 +335,19 @@ def page_link(query: dict[str, str]) -> str:
     return f"{base}?{urlencode(query)}" if query else base
 
 
-def import_export(scenario: Scenario, analysis: Analysis) -> None:
+def import_export(scenario: Scenario, analysis: Analysis, model: Model) -> None:
     name = scenario.name.removesuffix(".yaml").removesuffix(".yml")
     preset, edits = _state.current_preset(), _state.current_edits()
     command = reproduce_command(preset, edits, scenario, f"{name}.yaml")
-    link = page_link(app_state.to_query(preset, edits))
+    if model.calibrated:
+        command = calibrated_command(command)
+    link = page_link(app_state.to_query(preset, edits, _state.calibrated_chosen()))
     start = start_words()[0]
 
     def brief() -> Brief:
-        return brief_for(scenario, start, edits, analysis.result, analysis.tree, link, command)
+        made = brief_for(scenario, start, edits, analysis.result, analysis.tree, link, command,
+                         sample_of(scenario, model))
+        return dataclasses.replace(made, run=f"{made.run}. Model: {model.label}")
 
     with st.container(key="brief_download", horizontal=True):
         st.download_button(
@@ -342,10 +357,10 @@ def import_export(scenario: Scenario, analysis: Analysis) -> None:
         st.download_button("Brief as PDF", lambda: pdf_of(brief()), file_name=f"{name}-brief.pdf",
                            mime="application/pdf", on_click="ignore", key="brief_pdf", help=BRIEF_HELP)
     with st.container(key="import_export"):
-        import_export_inputs(scenario, analysis, name)
+        import_export_inputs(scenario, analysis, name, model)
 
 
-def import_export_inputs(scenario: Scenario, analysis: Analysis, name: str) -> None:
+def import_export_inputs(scenario: Scenario, analysis: Analysis, name: str, model: Model) -> None:
     st.header("Import and export")
     left, right = st.columns(2)
     # No ``type=`` filter: a file of another type gets our message, not Streamlit's exception.
@@ -360,14 +375,21 @@ def import_export_inputs(scenario: Scenario, analysis: Analysis, name: str) -> N
     # The files are made when asked for, not on every run of the page.
     right.download_button("Settings (YAML, runs with `alliance-sim run FILE`)", saved.to_yaml,
                           file_name=f"{name}.yaml", mime="application/yaml", on_click="ignore")
-    right.download_button("Results summary (CSV)", lambda: summary_csv(analysis.result),
+    named = model_line(model)
+    right.download_button("Results summary (CSV)", lambda: named + summary_csv(analysis.result),
                           file_name=f"{name}-summary.csv", mime="text/csv", on_click="ignore")
     right.download_button(f"Results for every draw (CSV, at most {MAX_DOWNLOAD_DRAWS:,})",
                           # Fetched when asked for: a session keeps no per-draw arrays of its own.
-                          lambda: per_draw_csv(_state.analysis_of(scenario).result),
+                          lambda: named.encode() + per_draw_csv(_state.analysis_of(scenario, model).result),
                           file_name=f"{name}-draws.csv", mime="text/csv", on_click="ignore")
     right.download_button("Game at the central values (Gambit .efg)", lambda: scenario_efg(scenario),
                           file_name=f"{name}.efg", mime="text/plain", on_click="ignore")
+
+
+def model_line(model: Model) -> str:
+    """A CSV download's first line naming the calibrated model, as ``run --calibrated`` writes it
+    (nothing for the prior, so the default files are unchanged)."""
+    return f"# {model.label}\n" if model.calibrated else ""
 
 
 # ----------------------------------------------------------------------------- the page
@@ -396,14 +418,16 @@ def main() -> None:
     if first_view:
         # A session's first run: its settings come from the link or the preset, not from widgets.
         first = _state.current_scenario()
+        model = _state.model_of(first)
         with results_area.container():
-            results(first, _state.analysis_of(first), rest=False)
+            results(first, _state.analysis_of(first, model), model, rest=False)
         describe_start(description_place)
         st.session_state[FIRST_VIEW_DRAWN] = True
         return
     if shown_first is not None:
+        model = _state.model_of(shown_first)
         with results_area.container():
-            results(shown_first, _state.analysis_of(shown_first))
+            results(shown_first, _state.analysis_of(shown_first, model), model)
     with st.container(key="parameters"):
         st.header("Parameters")
         st.caption("Each parameter has a central value and, if uncertain, a range its draws come from; "
@@ -418,15 +442,16 @@ def main() -> None:
         problems = [f"- {app_state.escape_markdown(f'{p.path}: {p.message}')}" for p in exc.problems]
         scenario = _state.current_scenario()
     describe_start(description_place)
-    analysis = _state.analysis_of(scenario)
+    model = _state.model_of(scenario)
+    analysis = _state.analysis_of(scenario, model)
     if problems or shown_first is None or shown_first.to_dict() != scenario.to_dict():
         with results_area.container():
             if problems:
                 st.error("These settings do not fit together, so the results below use your last valid "
                          "settings:\n\n" + "\n".join(problems))
-            results(scenario, analysis)
-    import_export(scenario, analysis)
-    query = app_state.to_query(_state.current_preset(), _state.current_edits())
+            results(scenario, analysis, model)
+    import_export(scenario, analysis, model)
+    query = app_state.to_query(_state.current_preset(), _state.current_edits(), _state.calibrated_chosen())
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     if st.session_state.pop(SCROLL, False):

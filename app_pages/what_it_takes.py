@@ -116,7 +116,7 @@ def lever_sidebar(scenario: Scenario) -> Scenario:
         st.session_state[_state.EDITS] = changes
     except ScenarioError as exc:
         st.error("These levers do not fit the settings: " + "; ".join(p.message for p in exc.problems))
-    query = app_state.to_query(_state.current_preset(), _state.current_edits())
+    query = app_state.to_query(_state.current_preset(), _state.current_edits(), _state.calibrated_chosen())
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     side.caption(f"{scenario.draws:,} draws, seed {scenario.seed}: set on the Scenario page.")
@@ -125,6 +125,10 @@ def lever_sidebar(scenario: Scenario) -> Scenario:
 
 def main() -> None:
     st.title("What would it take?")
+    if _state.calibrated_chosen():
+        st.info("This page runs on the analyst's judgement (the prior ranges): the calibrated model you "
+                "chose is on the Scenario and Compare pages (alliance-sim analyze --calibrated FILE "
+                "gives these figures on it).")
     st.write("How large a US concession would make the Taliban break with al-Qaeda, and how sure can we "
              "be? The article suggests a break may be a chip held back for a major concession "
              "(Negotiations ¶4-5); here every Monte Carlo draw is one plausible world, solved at each "

@@ -9,7 +9,7 @@ from app_pages import _workshop
 from sim.present.settings import escape_markdown
 from sim.workshop import flows
 from sim.workshop.cards import MAX_LEVEL, Card, card_ids, load_card
-from sim.workshop.export import positions_chart, team_debrief_html, workshop_csv, workshop_rows
+from sim.workshop.export import MODEL_WORDS, positions_chart, team_debrief_html, workshop_csv, workshop_rows
 from sim.workshop.join_link import checked_base, join_base, join_url, qr_png
 from sim.workshop.shocks import SHOCKS
 from sim.workshop.store import Store, Workshop, WorkshopError, normal_code, reentry_of
@@ -25,8 +25,14 @@ def sign_in(db: Store) -> None:
         ids = card_ids()
         card_id = st.selectbox("Exercise card", ids, key="create_card",
                                format_func=lambda c: f"{load_card(c).level}. {load_card(c).title}")
+        model = st.radio("Model the rounds are adjudicated with", list(MODEL_WORDS), key="create_model",
+                         format_func=lambda m: MODEL_WORDS[m].capitalize(),
+                         help="The analyst's judgement is the default. Calibrated: every round runs on the "
+                              "posterior's resample (its rows are the draws; the draws per team do not "
+                              "apply), the values a card or a team sets kept as set. The resampled rows "
+                              "repeat draws, so the intervals are too narrow (docs/model.md, 12b).")
         if st.form_submit_button("Create"):
-            workshop, key = db.create_workshop(card_id)
+            workshop, key = db.create_workshop(card_id, model)
             st.session_state[_workshop.FACILITATOR] = (workshop.code, key)
             st.session_state[NEW_KEY] = key
             st.rerun()
@@ -98,6 +104,9 @@ def round_controls(db: Store, workshop: Workshop, card: Card) -> None:
             label = "Trajectories per team (each runs every year)" if card.timeline else "Draws per team"
             draws = st.number_input(label, 1_000, most, min(flows.DEFAULT_DRAWS, most), step=5_000,
                                     key="round_draws")
+            if workshop.model == "calibrated":
+                st.caption("Calibrated: every team runs on the posterior's resampled rows, whatever this "
+                           "says.")
             if st.button(f"Open round {len(rounds) + 1}", type="primary", key="open"):
                 act(lambda: db.open_round(workshop.id, minutes, flows.draws_for(draws, card)))
     with middle:
@@ -198,6 +207,7 @@ def main() -> None:
     workshop, _ = signed
     card = load_card(workshop.card)
     st.header(f"Join code: {workshop.code} · {card.title}", anchor=False)
+    st.caption(escape_markdown(f"Model: {MODEL_WORDS[workshop.model]}."))
     new_key = st.session_state.pop(NEW_KEY, None)
     if new_key:
         st.warning(f"Your facilitator key (shown once; keep it to reopen this board from any browser): "

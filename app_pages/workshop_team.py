@@ -8,7 +8,7 @@ from app_pages import _workshop
 from sim.present.settings import escape_markdown
 from sim.workshop import flows
 from sim.workshop.cards import ROLES, Card, Control, load_card
-from sim.workshop.export import path_chart, team_debrief_html
+from sim.workshop.export import MODEL_WORDS, path_chart, team_debrief_html
 from sim.workshop.shocks import SHOCKS
 from sim.workshop.store import MAX_TEAM_NAME, Store, Team, WorkshopError, normal_code, reentry_of
 
@@ -172,6 +172,7 @@ def show_result(card: Card, number: int, result: dict) -> None:
     unit = "trajectories" if result.get("path") else "draws"
     st.markdown(f"**{card.criterion}: {result['verdict']}.** Your prediction ({result['prediction']}) was "
                 f"{right}. {result['draws']:,} {unit}, seed {result['seed']}: every team had the same.")
+    st.caption(escape_markdown(f"Model: {result.get('model_label', MODEL_WORDS['prior'])}."))
     if result.get("path"):
         show_path(result, card.threshold)
     for path, choice in result["model_choice"].items():
@@ -209,7 +210,8 @@ def main() -> None:
     team, token = signed
     card = load_card(db.card_of(team.workshop))
     role = f" ({ROLES[team.role]}, table {team.table})" if team.role else ""
-    st.markdown(f"Team **{escape_markdown(team.name)}**{role} · exercise: *{card.title}*")
+    st.markdown(f"Team **{escape_markdown(team.name)}**{role} · exercise: *{card.title}* · model: "
+                + escape_markdown(MODEL_WORDS[db.model_of(team.workshop)]))
     reentry = f"Your team's re-entry code: **{reentry_of(token)}**"
     if st.session_state.pop(JUST_JOINED, False):
         st.warning(f"{reentry}. Write it down: this page's address brings your team back after a reload "

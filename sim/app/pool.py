@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from sim.app.cache import RunCache
+from sim.app.calibrated import analyse_calibrated, compute_posterior
 from sim.app.handover import HandedOver, Unreadable, sweep
 from sim.engine.driver import assemble, evaluate_matrix
 from sim.engine.kernel.fused import block_uniforms, parameter_matrix, parameters_of, sampled_rows
@@ -43,6 +44,7 @@ from sim.engine.sampling import BLOCK
 from sim.present.explain import Analysis, explain_result
 from sim.present.settings import DEFAULT_PRESET, preset_scenario, sample_key
 from sim.spec.scenario import Scenario, preset_names
+from sim.timeline.calibration import Posterior
 
 Progress = Callable[[int, int], None]
 #: Bytes of draws and prices a worker keeps: one 10^6-draw setting (about 450 MB) fits.
@@ -156,10 +158,13 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _analyse_in_worker(job: int, scenario: Scenario) -> Analysis:
+def _analyse_in_worker(job: int, scenario: Scenario, posterior: Posterior | None = None) -> Analysis:
     def report(done: int, total: int) -> None:
         _worker_progress.put((job, done, total))
-    analysis = analyse_setting(scenario, report, _worker_kept)
+    if posterior is None:
+        analysis = analyse_setting(scenario, report, _worker_kept)
+    else:
+        analysis = analyse_calibrated(scenario, posterior, *solution_of(scenario), report)
     # The per-draw arrays (26 MB at 10^5 draws) go back through shared memory (sim.app.handover).
     per_draw = HandedOver(analysis.result.per_draw, _worker_server)
     result = dataclasses.replace(analysis.result, per_draw=per_draw)
@@ -241,11 +246,20 @@ class SharedPool:
         self._lock = threading.Lock()
         threading.Thread(target=self._listen, name="pool-progress", daemon=True).start()
 
-    def analyse(self, scenario: Scenario) -> Job:
-        """Start :func:`analyse_setting` of ``scenario`` in a worker."""
+    def analyse(self, scenario: Scenario, posterior: Posterior | None = None) -> Job:
+        """Start :func:`analyse_setting` of ``scenario`` in a worker, or with a ``posterior``,
+        :func:`sim.app.calibrated.analyse_calibrated` on it."""
         job = next(self._ids)
         try:
-            return Job(self, job, self._executor.submit(_analyse_in_worker, job, scenario))
+            return Job(self, job, self._executor.submit(_analyse_in_worker, job, scenario, posterior))
+        except BrokenProcessPool:
+            self.broken = True
+            raise
+
+    def calibrate(self) -> Future:
+        """Start :func:`sim.app.calibrated.compute_posterior` in a worker: a future of the posterior."""
+        try:
+            return self._executor.submit(compute_posterior)
         except BrokenProcessPool:
             self.broken = True
             raise
@@ -333,6 +347,7 @@ class PresetRuns:
     def _run_in_turn(self, first: Job, names: list[str]) -> None:
         try:
             first.future.exception()  # waits for it, however it ends
+            app_posterior(self._pool).exception()   # the calibrated model, before the other presets
             for name in names:
                 self._start(name).future.exception()
         except (RuntimeError, CancelledError):  # the pool has shut down, or broken: no more presets
@@ -361,3 +376,20 @@ def preset_runs() -> PresetRuns:
         if _presets is None:
             _presets = PresetRuns(pool)
         return _presets
+
+
+_posterior: tuple[SharedPool, Future] | None = None
+
+
+def app_posterior(pool: SharedPool | None = None) -> Future:
+    """A future of the app's posterior (:func:`sim.app.calibrated.compute_posterior`), computed once per
+    pool in one of its workers (again if that failed); the server starts it after the default preset's
+    run (:class:`PresetRuns`), so that the calibrated model is ready when a student asks for it."""
+    global _posterior
+    pool = pool or shared_pool()
+    with _pool_lock:
+        held = _posterior
+        future = None if held is None or held[0] is not pool else held[1]
+        if future is None or (future.done() and (future.cancelled() or future.exception() is not None)):
+            _posterior = held = (pool, pool.calibrate())
+        return held[1]

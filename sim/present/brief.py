@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.driver import Result, sample
+from sim.engine.driver import Result, Sample, sample
 from sim.present.explain import TERM_LABELS, decision_terms
 from sim.present.numbers import Z95, Figure, outcome_figures, price_figure
 from sim.present.play import line_of_play_text
@@ -217,8 +217,9 @@ prices are US concessions on a 0-1 scale (0 nothing, 1 full withdrawal with sanc
 
 
 def brief_for(scenario: Scenario, start: str, edits: Mapping[str, Any], result: Result,
-              tree: TreeProbabilities, link: str, command: str) -> Brief:
-    """The brief of a solved ``scenario``; draws the sample again for the payoff terms."""
-    drawn = sample(scenario)
+              tree: TreeProbabilities, link: str, command: str, drawn: Sample | None = None) -> Brief:
+    """The brief of a solved ``scenario``; draws the sample again for the payoff terms (or takes
+    ``drawn``, the sample the result was solved on, such as a posterior's resample)."""
+    drawn = drawn or sample(scenario)
     terms = decision_terms(drawn.params, scenario.levers, result)
     return build_brief(scenario, start, edits, result, tree, terms, link, command)

@@ -139,8 +139,13 @@ def dotted_path(url_key: str) -> str | None:
     return f"parameters.{name}.{rest}" if rest else fix_path(name)
 
 
-def to_query(preset: str | None, changes: Mapping[str, Any]) -> dict[str, str]:
-    """Query parameters for a link that restores ``preset`` with ``changes``.
+#: The link's key for the model chosen, and its one value other than the default (the prior).
+MODEL_KEY, CALIBRATED_VALUE = "model", "calibrated"
+
+
+def to_query(preset: str | None, changes: Mapping[str, Any], calibrated: bool = False) -> dict[str, str]:
+    """Query parameters for a link that restores ``preset`` with ``changes`` (and the calibrated
+    model if chosen).
 
     A link cannot carry an uploaded file (``preset`` is ``None``), so it then carries nothing.
     """
@@ -148,6 +153,8 @@ def to_query(preset: str | None, changes: Mapping[str, Any]) -> dict[str, str]:
         return {}
     query = {"preset": preset}
     query.update({url_name(k): str(v) for k, v in changes.items()})
+    if calibrated:
+        query[MODEL_KEY] = CALIBRATED_VALUE
     return query
 
 
@@ -158,6 +165,7 @@ class Restored:
     preset: str
     changes: dict[str, Any]
     problems: list[str] = field(default_factory=list)
+    calibrated: bool = False
 
 
 def from_query(query: Mapping[str, str]) -> Restored:
@@ -175,7 +183,12 @@ def from_query(query: Mapping[str, str]) -> Restored:
     allowed = editable_values(base)
     parsed: dict[str, tuple[str, Any]] = {}
     # Keys of the Over time page ("ot_...") belong to that page's own link (sim.app.timeline_links).
-    items = [(k, v) for k, v in query.items() if k != "preset" and not str(k).startswith("ot_")]
+    items = [(k, v) for k, v in query.items()
+             if k not in ("preset", MODEL_KEY) and not str(k).startswith("ot_")]
+    model = query.get(MODEL_KEY)
+    if model is not None and model != CALIBRATED_VALUE:
+        problems.append(f"{MODEL_KEY}={shown(model)} ignored: the model is the prior unless "
+                        f"{MODEL_KEY}={CALIBRATED_VALUE}")
     if len(items) > MAX_LINK_SETTINGS:
         problems.append(f"the link names {len(items):,} settings; only the first {MAX_LINK_SETTINGS} were "
                         "read")
@@ -201,7 +214,7 @@ def from_query(query: Mapping[str, str]) -> Restored:
         if not _fits(base, changes):
             problems.append("the remaining settings in the link contradict each other; using the preset")
             changes = {}
-    return Restored(preset, changes, problems)
+    return Restored(preset, changes, problems, model == CALIBRATED_VALUE)
 
 
 def parse_setting(path: str, text: str) -> Any:

@@ -22,6 +22,7 @@ weights do not depend on chunking or threads.
 from __future__ import annotations
 
 import json
+import threading
 import zipfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,7 @@ from sim.engine.sampling import uncertain_names
 from sim.model.game import build_game
 from sim.model.solve import solve
 from sim.spec.lenses import through_lens
-from sim.spec.scenario import Scenario
+from sim.spec.scenario import Scenario, load_scenario
 from sim.spec.timeline_section import NUMERIC_STATE, Observation, Timeline, parse_timeline
 from sim.timeline.engine import UNIFORMS, State, apply_events, apply_hazards, year_levers, year_parameters
 
@@ -326,14 +327,21 @@ def save_posterior(cal: Calibration, path: Path, force: bool = False) -> None:
     """Write the weights (and each draw's log-likelihood) as ``.npz`` with the settings that regenerate
     the prior draws; an existing file only with ``force``."""
     check_posterior_path(path, force)
+    posterior = posterior_of(cal)
+    with open(path, "wb") as fh:
+        np.savez(fh, weights=cal.weights, log_likelihood=cal.log_likelihood, resample=posterior.rows,
+                 meta=np.frombuffer(json.dumps(posterior.meta).encode(), dtype=np.uint8))
+
+
+def posterior_of(cal: Calibration, path: Path | None = None) -> Posterior:
+    """The posterior of a calibration as :func:`load_posterior` reads it back from a file (``path``
+    ``None``: held in memory, as the app's)."""
     names, rows = resample(cal)
     meta = {"names": names, "scenario": cal.scenario.name, "draws": cal.draws, "seed": cal.seed,
             "sampler": cal.sampler, "solution": cal.solution, "lambda": cal.lam, "tremble": cal.tremble,
             "temperature": cal.temperature, "ess": cal.ess, "ess_untempered": cal.ess_untempered,
             "parameters": {name: _fingerprint(cal.scenario, name) for name in uncertain_names(cal.scenario)}}
-    with open(path, "wb") as fh:
-        np.savez(fh, weights=cal.weights, log_likelihood=cal.log_likelihood, resample=rows,
-                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    return Posterior(path, cal.weights, rows, meta)
 
 
 def resample(cal: Calibration) -> tuple[list[str], Array]:
@@ -350,22 +358,52 @@ def resample(cal: Calibration) -> tuple[list[str], Array]:
     return names, rows
 
 
-def calibrated_sample(scenario: Scenario, posterior: Posterior, seed: int | None = None):
+def calibrated_sample(scenario: Scenario, posterior: Posterior, seed: int | None = None, *,
+                      keep_own: bool = False):
     """The scenario's sample on the posterior's resample: as many draws as it has rows, the
     parameters the posterior carries taken from it, the rest drawn from the scenario as usual.
-    Refused where the scenario's prior for a carried parameter differs from the calibration's."""
-    names = posterior.meta["names"]
-    prints = posterior.meta["parameters"]
-    differ = [n for n in names if n in scenario.params and _fingerprint(scenario, n) != prints.get(n)]
-    if differ:
-        raise ValueError(f"--calibrated {posterior.path.name}: this scenario's prior differs from the "
+    Refused where the scenario's prior for a carried parameter differs from the calibration's, unless
+    ``keep_own``: those parameters are then the scenario's own (a workshop team's position, a card's
+    lens), the others the posterior's."""
+    differ = prior_differs(scenario, posterior)
+    if differ and not keep_own:
+        raise ValueError(f"--calibrated {posterior.source}: this scenario's prior differs from the "
                          f"calibration's for {', '.join(differ[:8])}: the posterior does not apply")
     m = posterior.rows.shape[0]
     drawn = sample(scenario, m, seed)
     params = dict(drawn.params)
-    for j, n in enumerate(names):
-        params[n] = posterior.rows[:, j].copy()
+    for j, n in enumerate(posterior.meta["names"]):
+        if n not in differ:
+            params[n] = posterior.rows[:, j].copy()
     return Sample(scenario, m, drawn.seed, drawn.sampler, params)
+
+
+def prior_differs(scenario: Scenario, posterior: Posterior) -> list[str]:
+    """The parameters the posterior carries whose prior in ``scenario`` is not the calibration's (the
+    posterior applies to ``scenario`` only if there are none)."""
+    prints = posterior.meta["parameters"]
+    return [n for n in posterior.meta["names"]
+            if n in scenario.params and _fingerprint(scenario, n) != prints.get(n)]
+
+
+#: The standard calibration the app and the workshops use: the history replay's record on this many
+#: prior draws under SPE (``alliance-sim calibrate history-1996-2018 --draws 100000 --solution spe``).
+STANDARD_RECORD, STANDARD_DRAWS, STANDARD_SOLUTION = "history-1996-2018", 100_000, "spe"
+#: The two models a student or a facilitator chooses between: the analyst's prior ranges (the
+#: default) or the standard calibration's posterior.
+PRIOR, CALIBRATED = "prior", "calibrated"
+_standard: list[Posterior] = []
+_standard_lock = threading.Lock()
+
+
+def standard_posterior() -> Posterior:
+    """The standard calibration's posterior, computed once per process (a few seconds) and held in
+    memory: the same weights and resample as the command line's with these settings."""
+    with _standard_lock:
+        if not _standard:
+            cal = calibrate(load_scenario(STANDARD_RECORD), STANDARD_DRAWS, None, STANDARD_SOLUTION)
+            _standard.append(posterior_of(cal))
+        return _standard[0]
 
 
 def check_posterior_path(path: Path, force: bool) -> None:
@@ -386,14 +424,18 @@ def _fingerprint(scenario: Scenario, name: str) -> str:
 class Posterior:
     """A posterior read back: its weights on the prior draws and the settings that regenerate them."""
 
-    path: Path
+    path: Path | None   # None: held in memory (the app's)
     weights: Array
     rows: Array
     meta: dict
 
+    @property
+    def source(self) -> str:
+        return "the app's own calibration" if self.path is None else self.path.name
+
     def label(self) -> str:
         m = self.meta
-        return (f"calibrated on {m['scenario']} ({self.path.name}: {m['draws']:,} prior draws, "
+        return (f"calibrated on {m['scenario']} ({self.source}: {m['draws']:,} prior draws, "
                 f"seed {m['seed']}, ESS {m['ess']:,.0f}, temperature {m['temperature']:.3g})")
 
 

@@ -14,6 +14,10 @@ from sim.workshop.cards import Card
 from sim.workshop.shocks import SHOCKS
 from sim.workshop.store import Store, Team, Workshop
 
+#: How the board, the team page and the exports name the model a workshop is adjudicated with.
+MODEL_WORDS = {"prior": "the analyst's judgement (the card's prior ranges)",
+               "calibrated": "calibrated to the 1996-2018 record (the prior draws reweighted by the "
+                             "history replay's record, then resampled; What history says)"}
 #: A cell starting with one of these would run as a formula in a spreadsheet.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,7 +43,9 @@ def workshop_rows(store: Store, workshop: Workshop, card: Card) -> list[dict[str
     for rnd in store.rounds(workshop.id):
         for team_id, sub in store.latest_submissions(workshop.id, rnd.number).items():
             team, result = teams[team_id], results.get((team_id, rnd.number), {})
-            row: dict[str, Any] = {"workshop": workshop.code, "card": workshop.card, "round": rnd.number,
+            row: dict[str, Any] = {"workshop": workshop.code, "card": workshop.card, "model": workshop.model,
+                                   "model_label": result.get("model_label", MODEL_WORDS[workshop.model]),
+                                   "round": rnd.number,
                                    "round_status": rnd.status, "seed": rnd.seed, "draws": rnd.draws,
                                    "team": team.name, "role": team.role or "", "table": team.table,
                                    "submitted_utc": _when(sub.submitted),
@@ -114,7 +120,7 @@ def team_debrief_html(card: Card, team: Team, results: dict[int, dict[str, Any]]
                         for k, v in r["outcomes"].items())
         unit = "trajectories" if r.get("path") else "draws"
         parts.append(f"<table>{cells}</table><p><b>Verdict:</b> {e(r['verdict'])} "
-                     f"({r['draws']:,} {unit}, seed {r['seed']}).</p>")
+                     f"({r['draws']:,} {unit}, seed {r['seed']}).</p>{_model_note(r)}")
         if r.get("path"):
             parts.append(_path_table(r["path"]))
         for path, choice in r.get("model_choice", {}).items():
@@ -125,6 +131,14 @@ def team_debrief_html(card: Card, team: Team, results: dict[int, dict[str, Any]]
         parts.append("<p><b>Why:</b> " + " ".join(e(line.replace("**", "")) for line in r["why"]) + "</p>")
     parts.append(f"<h2>Debrief notes</h2><div class='notes'>{e(card.debrief)}</div></body></html>")
     return "".join(parts)
+
+
+def _model_note(result: dict[str, Any]) -> str:
+    """A result's model, in words (a result from before the choice existed: the prior)."""
+    label = result.get("model_label", MODEL_WORDS["prior"])
+    own = result.get("own_parameters") or []
+    kept = f" The position's own values kept for: {', '.join(own)}." if own else ""
+    return f"<p><b>Model:</b> {html.escape(label)}.{html.escape(kept)}</p>"
 
 
 def _path_table(path: list[dict[str, Any]]) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sim.engine.driver import Result, assemble, sample
+from sim.engine.driver import Result, Sample, assemble, sample
 from sim.engine.intervals import wilson
 from sim.engine.reference import node_sums, outcome_arrays, per_draw_array
 from sim.engine.results import Chunk
@@ -23,6 +23,13 @@ from sim.model.solve import node_at, solve
 from sim.present.explain import decision_terms, explanation
 from sim.spec.numbers import NumberError, read_number
 from sim.spec.scenario import Scenario, ScenarioError, load_scenario
+from sim.timeline.calibration import (
+    CALIBRATED,
+    Posterior,
+    calibrated_sample,
+    prior_differs,
+    standard_posterior,
+)
 from sim.workshop import timeline_round
 from sim.workshop.cards import OUTCOMES, Card, Control, load_card
 from sim.workshop.shocks import shock_changes
@@ -109,9 +116,13 @@ def _preset(name: str) -> Scenario:
     return load_scenario(name)
 
 
-def solve_round(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, str]) -> tuple[Result, Any]:
-    """The SPE of every draw with the forced moves announced; also returns the draws' parameters."""
-    drawn = sample(scenario, draws, seed)
+def solve_round(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, str],
+                posterior: Posterior | None = None) -> tuple[Result, Any]:
+    """The SPE of every draw with the forced moves announced; also returns the draws' parameters.
+    With a ``posterior``, the draws are its resample's (as ``run --calibrated``; ``draws`` is then
+    theirs), the parameters the position sets apart from the calibration's prior kept as set."""
+    drawn = sample(scenario, draws, seed) if posterior is None else round_sample(scenario, posterior, seed)
+    draws = drawn.draws
     game = build_game(drawn.params, scenario.levers)
     sol = solve(game, "spe", forced=forced)
     out = outcome_arrays(sol, game, drawn.params)
@@ -122,26 +133,52 @@ def solve_round(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, 
     return assemble(spec, [chunk]), drawn.params
 
 
-def adjudicate(card: Card, positions: Mapping[str, float | str], shocks: list[str], seed: int, draws: int
-               ) -> dict[str, Any]:
+def round_sample(scenario: Scenario, posterior: Posterior, seed: int) -> Sample:
+    """A calibrated round's draws: the posterior's resample, except the parameters the card or the
+    team's position set apart from the calibration's prior, which stay as set."""
+    return calibrated_sample(scenario, posterior, seed, keep_own=True)
+
+
+def model_named(posterior: Posterior | None, scenario: Scenario) -> dict[str, Any]:
+    """What a calibrated result says of the model it was adjudicated with (a result without it is the
+    prior's, as every result was before the choice: the reference outputs stay as they were)."""
+    if posterior is None:
+        return {}
+    return {"model": CALIBRATED, "model_label": posterior.label(),
+            "own_parameters": prior_differs(scenario, posterior)}
+
+
+def adjudicate(card: Card, positions: Mapping[str, float | str], shocks: list[str], seed: int, draws: int,
+               posterior: Posterior | None = None) -> dict[str, Any]:
     """One game's result as plain data: outcome shares with 95% Wilson intervals, the criterion and
     its verdict, the reasons, and (stage game) expected utilities and for each forced move what the
-    model would have chosen, or (timeline card) the yearly path."""
+    model would have chosen, or (timeline card) the yearly path. With a ``posterior`` (a calibrated
+    workshop), on its resample: its rows are the draws (trajectories), whatever ``draws`` says."""
     if draws > max_draws(card):
         raise WorkshopError(f"At most {max_draws(card):,} draws per team for this card.")
     scenario, forced = round_scenario(card, positions, shocks)
+    if posterior is not None:
+        draws = posterior.rows.shape[0]
     if card.timeline is None:
-        body = _stage_result(scenario, seed, draws, forced)
+        body = _stage_result(scenario, seed, draws, forced, posterior)
     else:
         same = all(positions.get(c.name, c.start) == c.start for c in card.controls)
-        reference = None if same else _starting_share(card.model_dump_json(), tuple(shocks), seed, draws)
-        body = timeline_round.judge(card, timeline_round.projection(card, scenario, seed, draws), reference)
+        reference = None if same else _starting_share(card.model_dump_json(), tuple(shocks), seed, draws,
+                                                      posterior is not None)
+        body = timeline_round.judge(card, _projection(card, scenario, seed, draws, posterior), reference)
     return {"positions": dict(positions), "shocks": list(shocks), "seed": seed, "draws": draws, **body,
-            "criterion": card.criterion, "verdict": _verdict(card, body["outcomes"][card.outcome])}
+            "criterion": card.criterion, "verdict": _verdict(card, body["outcomes"][card.outcome]),
+            **model_named(posterior, scenario)}
 
 
-def _stage_result(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, str]) -> dict[str, Any]:
-    result, params = solve_round(scenario, seed, draws, forced)
+def _projection(card: Card, scenario: Scenario, seed: int, draws: int, posterior: Posterior | None):
+    drawn = None if posterior is None else round_sample(scenario, posterior, seed)
+    return timeline_round.projection(card, scenario, seed, draws, drawn)
+
+
+def _stage_result(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, str],
+                  posterior: Posterior | None = None) -> dict[str, Any]:
+    result, params = solve_round(scenario, seed, draws, forced, posterior)
     outcomes = {}
     for name in OUTCOMES:
         share = result.per_draw[name]
@@ -152,18 +189,19 @@ def _stage_result(scenario: Scenario, seed: int, draws: int, forced: Mapping[str
         "expected_utility": {pl: {"mean": e.mean, "stderr": e.stderr}
                              for pl, e in result.expected_utility.items()},
         "why": explanation(result, decision_terms(params, scenario.levers, result)),
-        "model_choice": _model_choice(scenario, seed, draws, forced) if forced else {},
+        "model_choice": _model_choice(scenario, seed, draws, forced, posterior) if forced else {},
         "forced": forced,
     }
 
 
 @lru_cache(maxsize=4)
-def _starting_share(card_json: str, shocks: tuple[str, ...], seed: int, draws: int) -> dict[str, float]:
-    """A timeline card's criterion share at its starting position: one projection per round, shared
-    by every team that moved from it."""
+def _starting_share(card_json: str, shocks: tuple[str, ...], seed: int, draws: int,
+                    calibrated: bool = False) -> dict[str, float]:
+    """A timeline card's criterion share at its starting position (on the standard posterior if
+    ``calibrated``): one projection per round, shared by every team that moved from it."""
     card = Card.model_validate_json(card_json)
     scenario, _ = round_scenario(card, {}, list(shocks))
-    pr = timeline_round.projection(card, scenario, seed, draws)
+    pr = _projection(card, scenario, seed, draws, standard_posterior() if calibrated else None)
     return timeline_round.outcomes(card, pr)[card.outcome]
 
 
@@ -175,9 +213,10 @@ def _verdict(card: Card, share: Mapping[str, float]) -> str:
     return "met" if above == (card.goal == "at_least") else "not met"
 
 
-def _model_choice(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, str]) -> dict[str, dict]:
+def _model_choice(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, str],
+                  posterior: Posterior | None = None) -> dict[str, dict]:
     """What the model's player would have done at each forced node, with nothing forced."""
-    free, _ = solve_round(scenario, seed, draws, {})
+    free, _ = solve_round(scenario, seed, draws, {}, posterior)
     return {path: dict(zip(node_at(path).actions, free.behaviour[path], strict=True)) for path in forced}
 
 
@@ -220,9 +259,10 @@ def adjudicate_round(store: Store, workshop: Workshop, rnd: Round) -> None:
     card = load_card(workshop.card)
     latest = store.latest_submissions(workshop.id, rnd.number)
     shocks = shocks_in_round(store, workshop, rnd.number)
+    posterior = standard_posterior() if workshop.model == CALIBRATED else None
     out: dict[int, dict[str, Any]] = {}
     for unit in units(card, store.teams(workshop.id), latest):
-        result = adjudicate(card, unit.positions, shocks, rnd.seed, rnd.draws)
+        result = adjudicate(card, unit.positions, shocks, rnd.seed, rnd.draws, posterior)
         for team in unit.teams:
             right = _prediction_right(latest[team.id].prediction, result["verdict"])
             out[team.id] = {**result, "prediction": latest[team.id].prediction, "prediction_right": right,

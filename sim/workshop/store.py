@@ -69,7 +69,13 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: the board asks for a round's latest submissions every few seconds
     "CREATE INDEX submissions_by_team_round ON submissions (team, round, id);",
+    # 3: the model a workshop's rounds are adjudicated with (the prior ranges, or calibrated)
+    "ALTER TABLE workshops ADD COLUMN model TEXT NOT NULL DEFAULT 'prior' "
+    "CHECK (model IN ('prior', 'calibrated'));",
 )
+#: The models a workshop may be adjudicated with (:data:`sim.timeline.calibration.PRIOR` and
+#: ``CALIBRATED``; the store sits below the model and only checks the names).
+MODELS = ("prior", "calibrated")
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -132,6 +138,7 @@ class Workshop:
     id: int
     code: str
     card: str
+    model: str = "prior"
 
 
 @dataclass(frozen=True)
@@ -311,10 +318,13 @@ class Store:
 
     # ------------------------------------------------------------------------- workshops
 
-    def create_workshop(self, card: str) -> tuple[Workshop, str]:
+    def create_workshop(self, card: str, model: str = "prior") -> tuple[Workshop, str]:
         """A new workshop and its facilitator key (shown once; only its digest is kept). The key is
         ``<link>.<re-entry code>``, as a team's token: the board's address carries the join code and the
-        link, and after a reload only the short re-entry code is typed (:meth:`resume_board`)."""
+        link, and after a reload only the short re-entry code is typed (:meth:`resume_board`).
+        ``model`` (one of :data:`MODELS`) is what its rounds are adjudicated with."""
+        if model not in MODELS:
+            raise WorkshopError(f"The model must be one of {', '.join(MODELS)}.")
         reentry = "".join(secrets.choice(CODE_ALPHABET) for _ in range(REENTRY_LENGTH))
         key = f"{secrets.token_urlsafe(12)}.{reentry}"
         with self._write() as con:
@@ -322,29 +332,37 @@ class Store:
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
                 if not con.execute("SELECT 1 FROM workshops WHERE code = ?", (code,)).fetchone():
                     break
-            cur = con.execute("INSERT INTO workshops (code, card, key_digest, created) VALUES (?, ?, ?, ?)",
-                              (code, card, _digest(key), time.time()))
-        return Workshop(cur.lastrowid, code, card), key
+            cur = con.execute("INSERT INTO workshops (code, card, key_digest, created, model) "
+                              "VALUES (?, ?, ?, ?, ?)", (code, card, _digest(key), time.time(), model))
+        return Workshop(cur.lastrowid, code, card, model), key
 
     def workshop(self, code: str) -> Workshop:
-        rows = self._read("SELECT id, code, card FROM workshops WHERE code = ?", (normal_code(code),))
+        rows = self._read("SELECT id, code, card, model FROM workshops WHERE code = ?", (normal_code(code),))
         if not rows:
             raise WorkshopError("No workshop has that join code: check it with your facilitator.")
         return Workshop(*rows[0])
 
     def card_of(self, workshop: int) -> str:
-        rows = self._read("SELECT card FROM workshops WHERE id = ?", (_workshop_id(workshop),))
+        return self._column_of(workshop, "card")
+
+    def model_of(self, workshop: int) -> str:
+        """The model the workshop's rounds are adjudicated with (one of :data:`MODELS`)."""
+        return self._column_of(workshop, "model")
+
+    def _column_of(self, workshop: int, column: str) -> str:
+        rows = self._read(f"SELECT {column} FROM workshops WHERE id = ?",   # noqa: S608 - fixed names
+                          (_workshop_id(workshop),))
         if not rows:
             raise WorkshopError(_NO_WORKSHOP)
-        return rows[0]["card"]
+        return rows[0][column]
 
     def facilitate(self, code: str, key: str) -> Workshop:
         """The workshop whose facilitator key is ``key``; one message for a wrong code or key."""
-        rows = self._read("SELECT id, code, card, key_digest FROM workshops WHERE code = ?",
+        rows = self._read("SELECT id, code, card, model, key_digest FROM workshops WHERE code = ?",
                           (normal_code(code),))
         if not rows or not _same(key, rows[0]["key_digest"]):
             raise WorkshopError("That join code and facilitator key do not match a workshop.")
-        return Workshop(*tuple(rows[0])[:3])
+        return Workshop(*tuple(rows[0])[:4])
 
     # ------------------------------------------------------------------------- teams
 
@@ -608,13 +626,13 @@ class Store:
                                             "ALLIANCE_WORKSHOP_DB at it and restart the app).")
                 for row in rows[table]:
                     con.execute(f"INSERT INTO {table} VALUES ({','.join('?' * len(row))})", tuple(row))  # noqa: S608
-        return Workshop(saved["id"], saved["code"], saved["card"])
+        return Workshop(saved["id"], saved["code"], saved["card"], saved["model"])
 
     def _own(self, workshop: Any) -> Workshop:
         """``workshop`` checked against the file: a :class:`Workshop` that exists here, as stored."""
         if not isinstance(workshop, Workshop):
             raise WorkshopError("Not a workshop.")
-        rows = self._read("SELECT id, code, card FROM workshops WHERE id = ? AND code = ?",
+        rows = self._read("SELECT id, code, card, model FROM workshops WHERE id = ? AND code = ?",
                           (_as_int(workshop.id), str(workshop.code)))
         if not rows:
             raise WorkshopError("That workshop is not in this database.")

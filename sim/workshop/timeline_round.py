@@ -37,9 +37,10 @@ def max_trajectories(card: Card) -> int:
     return MAX_TRAJECTORY_YEARS // card.timeline.years
 
 
-def projection(card: Card, scenario: Scenario, seed: int, draws: int) -> Projection:
+def projection(card: Card, scenario: Scenario, seed: int, draws: int, drawn=None) -> Projection:
+    """The card's projection; ``drawn`` (a calibrated round's sample) gives the trajectories' draws."""
     spec = card.timeline
-    return project(scenario, years=spec.years, draws=draws, seed=seed, solution=spec.solution)
+    return project(scenario, years=spec.years, draws=draws, seed=seed, solution=spec.solution, drawn=drawn)
 
 
 def share(count: int, draws: int) -> dict[str, float]:
