@@ -147,8 +147,13 @@ def _live(db: Store, card: Card, team: Team, token: str) -> None:
         st.metric(f"Round {current.number}: time left", current.countdown())
         st.caption("Your position is recorded: you may change it below until the lock; the last one counts."
                    if mine else "Not submitted yet: set your position below and submit it.")
-    else:
-        shown = "its result is below" if current.number in results else "it had no position from your team"
+    else:   # locked: its results are stored a moment after the lock, while every game is solved
+        if current.number in results:
+            shown = "its result is below"
+        elif db.own_submission(team, token, current.number):
+            shown = "your result is being worked out and shows here in a moment"
+        else:
+            shown = "it had no position from your team"
         st.info(f"Round {current.number} is locked: {shown}. Wait for the facilitator to open the next "
                 "round.")
     for number in sorted(results, reverse=True):

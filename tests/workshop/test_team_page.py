@@ -141,3 +141,20 @@ def test_the_status_agrees_with_the_confirmation_and_a_reload_shows_the_last_pos
     assert reloaded.slider(key="ctl:concession").value == 0.7
     assert reloaded.radio(key="prediction").value == "no"
     assert not reloaded.warning or not any("Session State" in w.value for w in reloaded.warning)
+
+
+def test_between_the_lock_and_the_results_a_team_that_submitted_is_told_its_result_is_coming(db_path):
+    """The lock is stored before the games are solved; a refresh in between must not tell a team that
+    submitted that it had no position (it did, and its result follows)."""
+    store = Store(db_path)
+    workshop, _ = store.create_workshop(CARD)
+    store.open_round(workshop.id, 10, DRAWS)
+    alpha, bravo = joined(workshop.code), joined(workshop.code, "Bravo")
+    alpha.radio(key="prediction").set_value("yes")
+    press(alpha, "Submit our position")
+    locked = store.lock_round(workshop.id)
+    status = {name: " ".join(i.value for i in at.run().info) for name, at in (("a", alpha), ("b", bravo))}
+    assert "being worked out" in status["a"] and "no position" not in status["a"], status
+    assert "it had no position from your team" in status["b"], status
+    flows.adjudicate_round(store, workshop, locked)
+    assert any("Round 1 is locked: its result is below" in i.value for i in alpha.run().info)
