@@ -17,6 +17,7 @@ from workshop_steps import create_workshop, join, new_page, open_round, submit
 from sim.workshop.store import DB_ENV, Store
 
 SCREENSHOT = SCREENSHOTS / "workshop-board.png"
+BOARD_SHOT = {"width": 1300, "height": 1650}
 
 
 @pytest.fixture
@@ -82,6 +83,7 @@ def test_three_browsers_play_a_round_and_a_restart_mid_round_loses_nothing(brows
         expect(team.get_by_text("P(sever) at least 25%:")).to_be_visible()
     reload_signed_in(alpha, codes[alpha])
     expect(alpha.get_by_text("Round 1", exact=True)).to_be_visible()
+    board.set_viewport_size(BOARD_SHOT)   # tall enough for the QR code, the teams and the chart at once
     board.wait_for_timeout(1500)  # let the chart finish drawing
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     board.screenshot(path=str(SCREENSHOT))
