@@ -19,7 +19,7 @@ from live_server import SCREENSHOTS, start_streamlit, stop
 from playwright.sync_api import Page, expect
 from test_browser_explorer import RUN_FINISHED
 from test_offline import FAILING_IMPACTS
-from workshop_steps import PHONE, create_workshop, join, new_page, open_round, submit
+from workshop_steps import PHONE, create_workshop, join, move_slider, new_page, open_round, submit
 
 from sim.workshop.shocks import SHOCKS
 from sim.workshop.store import DB_ENV, Store
@@ -101,6 +101,13 @@ def own_result_shown(store: Store, code: str, teams: dict[str, Page], number: in
     return problems
 
 
+def moved_by(store: Store, code: str) -> dict[str, float]:
+    """How far each team moved its concession from round 1 to round 2."""
+    workshop = store.workshop(code)
+    concession = {key: r["positions"]["concession"] for key, r in store.results(workshop.id).items()}
+    return {t.name: round(concession[(t.id, 2)] - concession[(t.id, 1)], 2) for t in store.teams(workshop.id)}
+
+
 def audit(page: Page, where: str) -> list[str]:
     """axe-core's serious and critical violations on ``page`` as it is now."""
     return [f"{where}: {v['impact']}: {v['id']} at {[n['html'][:160] for n in v['nodes'][:3]]}"
@@ -109,7 +116,7 @@ def audit(page: Page, where: str) -> list[str]:
 
 def play_round(teams: dict[str, Page], number: int, steps: int) -> None:
     """Every team sees the round open (no reload) and submits: team ``i`` moves its slider
-    ``steps * (i + 1)`` notches, so no two teams' positions are alike."""
+    ``steps * (i + 1)`` notches first, so no two teams' positions are alike."""
     for i, page in enumerate(teams.values()):
         expect(page.get_by_text(f"Round {number}: time left")).to_be_visible()
         submit(page, steps * (i + 1), ("yes", "no")[i % 2])
@@ -148,11 +155,14 @@ def test_a_class_of_eight_teams_sees_each_result_within_5_s_of_the_lock(browser,
 
     board.get_by_role("button", name="Inject before the next round").click()
     expect(board.get_by_text(f"{SHOCKS[SHOCK].title} (from round 2)")).to_be_visible()
+    for i, page in enumerate(teams.values()):   # set before the round opens: kept as the page redraws
+        move_slider(page, i + 1)
     open_round(board, 2)
-    play_round(teams, 2, 1)
+    play_round(teams, 2, 0)
     expect(board.get_by_text(f"{len(TEAMS)} of {len(TEAMS)}", exact=True)).to_be_visible()
     delays[2] = lock_and_time(board, teams, store, code, 2)
     assert own_result_shown(store, code, teams, 2) == []
+    assert moved_by(store, code) == {name: round(0.05 * (i + 1), 2) for i, name in enumerate(TEAMS)}
     for page in teams.values():
         expect(page.get_by_text(f"Shocks in force: {SHOCKS[SHOCK].title}")).to_be_visible()
 

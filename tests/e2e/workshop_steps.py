@@ -49,12 +49,17 @@ def join(browser: Browser, url: str, code: str, name: str, **context) -> Page:
     return page
 
 
-def submit(page: Page, steps: int, prediction: str = "yes") -> None:
-    """Move the concession slider ``steps`` notches up from where it is, choose the prediction (none
-    is preset) and submit."""
+def move_slider(page: Page, steps: int) -> None:
+    """Move the concession slider ``steps`` notches up from where it is (nothing is submitted)."""
     page.get_by_role("slider").first.focus()
     for _ in range(steps):
         page.keyboard.press("ArrowRight")
+
+
+def submit(page: Page, steps: int, prediction: str = "yes") -> None:
+    """Move the concession slider ``steps`` notches up from where it is, choose the prediction (none
+    is preset) and submit."""
+    move_slider(page, steps)
     page.get_by_text(prediction, exact=True).click()
     page.get_by_role("button", name="Submit our position").click()
     expect(page.get_by_text("Position recorded")).to_be_visible()

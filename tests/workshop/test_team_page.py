@@ -1,6 +1,7 @@
-"""The team's page as a class meets it: the result appears in the live part the moment the round is
-locked (no reload), a role and a table are asked only on a card that seats roles, no prediction is
-chosen for the team, the status never contradicts itself, and a reload finds the last position."""
+"""The team's page as a class meets it: the result appears the moment the round is locked, drawn when
+the live part sees the lock (no reload), a role and a table are asked only on a card that seats
+roles, no prediction is chosen for the team, the status never contradicts itself, and a reload finds
+the last position."""
 
 from __future__ import annotations
 
@@ -58,9 +59,12 @@ def in_fragment(deltas: list, label: str) -> bool | None:
     return None
 
 
-def test_a_locked_rounds_result_is_drawn_by_the_refreshing_fragment_not_only_on_a_reload(db_path, deltas):
-    """The page's live part reruns every few seconds on its own; the result must be inside it, with
-    the status, so it shows at the next refresh after the lock."""
+def test_the_status_is_checked_by_the_refreshing_fragment_and_a_lock_redraws_the_page(db_path, deltas,
+                                                                                      monkeypatch):
+    """The page's live part reruns every second on its own and draws the status; when it sees the round
+    locked (or opened, or a result arrive) it draws the whole page again, results included, so a result
+    shows within about a second of the lock with no reload. Here the lock lands between the page's
+    drawing and the check, as it does in a class."""
     store = Store(db_path)
     workshop, _ = store.create_workshop(CARD)
     store.open_round(workshop.id, 10, DRAWS)
@@ -68,9 +72,20 @@ def test_a_locked_rounds_result_is_drawn_by_the_refreshing_fragment_not_only_on_
     assert in_fragment(deltas, "Round 1: time left") is True
     team.radio(key="prediction").set_value("no")
     press(team, "Submit our position")
-    flows.lock_and_adjudicate(store, workshop)
+    own_results = Store.own_results
+    calls = []
+
+    def lock_after_the_page_read(self, *args):
+        got = own_results(self, *args)
+        calls.append(1)
+        if len(calls) == 1:   # the page has read the open round: the facilitator locks now
+            flows.lock_and_adjudicate(store, workshop)
+        return got
+
+    monkeypatch.setattr(Store, "own_results", lock_after_the_page_read)
     team.run()
-    assert in_fragment(deltas, "P(deal)") is True and in_fragment(deltas, "P(sever)") is True
+    assert len(calls) >= 3   # the page, its check (which saw the lock), the page drawn again
+    assert in_fragment(deltas, "P(deal)") is False and in_fragment(deltas, "P(sever)") is False
     labels = [m.label for m in team.metric]
     assert "P(pledge)" in labels and not any("distance" in label for label in labels)   # one vocabulary
     assert any("Round 1 is locked: its result is below" in i.value for i in team.info)
