@@ -81,6 +81,14 @@ def lock_and_time(board: Page, teams: dict[str, Page], store: Store, code: str, 
     return seen
 
 
+def show(capsys, number: int, seen: dict[str, float]) -> None:
+    """Print a round's delays as soon as they are measured (so a failing run shows them too)."""
+    with capsys.disabled():
+        print(f"\nround {number}: lock -> result (s): "
+              + ", ".join(f"{name} {seen[name]:.2f}" if name in seen else f"{name} none"
+                          for name in (STORED, *TEAMS)))
+
+
 def own_result_shown(store: Store, code: str, teams: dict[str, Page], number: int) -> list[str]:
     """Problems, if any: a team page whose status or result is not its own for round ``number``."""
     workshop = store.workshop(code)
@@ -150,6 +158,7 @@ def test_a_class_of_eight_teams_sees_each_result_within_5_s_of_the_lock(browser,
     play_round(teams, 1, 1)
     expect(board.get_by_text(f"{len(TEAMS)} of {len(TEAMS)}", exact=True)).to_be_visible()
     delays = {1: lock_and_time(board, teams, store, code, 1)}
+    show(capsys, 1, delays[1])
     assert own_result_shown(store, code, teams, 1) == []
     serious = audit(phone, "the team page at phone width")
 
@@ -161,6 +170,7 @@ def test_a_class_of_eight_teams_sees_each_result_within_5_s_of_the_lock(browser,
     play_round(teams, 2, 0)
     expect(board.get_by_text(f"{len(TEAMS)} of {len(TEAMS)}", exact=True)).to_be_visible()
     delays[2] = lock_and_time(board, teams, store, code, 2)
+    show(capsys, 2, delays[2])
     assert own_result_shown(store, code, teams, 2) == []
     assert moved_by(store, code) == {name: round(0.05 * (i + 1), 2) for i, name in enumerate(TEAMS)}
     for page in teams.values():
@@ -176,10 +186,6 @@ def test_a_class_of_eight_teams_sees_each_result_within_5_s_of_the_lock(browser,
     assert judged == {(t, str(n)) for t in TEAMS for n in (1, 2)}
 
     with capsys.disabled():
-        for number, seen in delays.items():
-            print(f"\nround {number}: lock -> result (s): "
-                  + ", ".join(f"{name} {seen[name]:.2f}" if name in seen else f"{name} none"
-                              for name in (STORED, *TEAMS)))
         print(f"class of {len(TEAMS)} through two rounds: {time.perf_counter() - began:.0f} s wall time")
     late = [f"round {n}: {name} {seen.get(name, 'no result')}" for n, seen in delays.items() for name in TEAMS
             if seen.get(name, GIVE_UP_S) > RESULT_WITHIN_S]
