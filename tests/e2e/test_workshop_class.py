@@ -178,6 +178,12 @@ def test_a_class_of_eight_teams_sees_each_result_within_5_s_of_the_lock(browser,
 
     # The board: the chart of every result, and the workshop's CSV with all 8 teams in both rounds.
     expect(board.locator("[data-testid='stVegaLiteChart']")).to_be_visible()
+    board.wait_for_timeout(1500)   # let the board's live part draw the last round into the chart
+    points = board.locator("[data-testid='stVegaLiteChart'] [role='graphics-symbol'][aria-label]")
+    labels = [points.nth(i).get_attribute("aria-label") for i in range(points.count())]
+    drawn = {(t, n) for t in TEAMS for n in (1, 2) for label in labels
+             if f"team: {t};" in f"{label};" and f"round: {n};" in f"{label};"}
+    assert len(drawn) == 2 * len(TEAMS), labels[:4]
     serious += audit(board, "the board")
     with board.expect_download() as download:
         board.get_by_role("button", name="Whole workshop (CSV)").click()
