@@ -23,7 +23,7 @@ BOARD_PARAM = "board"
 #: The join link handed to teams (the board's QR code) carries ``join=<join code>``: public, it fills
 #: the code in the team's join form.
 JOIN_PARAM = "join"
-#: Seconds between the live parts' refreshes (board, countdown).
+#: Seconds between the board's live part's refreshes (the team page checks more often, see its PULSE_SECONDS).
 REFRESH_SECONDS = 3
 
 

@@ -99,11 +99,15 @@ def round_controls(db: Store, workshop: Workshop, card: Card) -> None:
                 with st.spinner("Solving every team's game..."):
                     act(flows.lock_and_adjudicate, db, workshop)
         else:
-            minutes = st.number_input("Minutes for the round", 1, 60, 10, key="round_minutes")
+            # The next round starts from the last one's length and draws (these inputs are not drawn
+            # while a round is open, so Streamlit forgets what was typed in them).
+            last = rounds[-1] if rounds else None
+            length = min(max(round((last.closes - last.opened) / 60), 1), 60) if last else 10
+            minutes = st.number_input("Minutes for the round", 1, 60, length, key="round_minutes")
             most = flows.max_draws(card)
             label = "Trajectories per team (each runs every year)" if card.timeline else "Draws per team"
-            draws = st.number_input(label, 1_000, most, min(flows.DEFAULT_DRAWS, most), step=5_000,
-                                    key="round_draws")
+            start = min(last.draws if last else flows.DEFAULT_DRAWS, most)
+            draws = st.number_input(label, 1_000, most, start, step=5_000, key="round_draws")
             if workshop.model == "calibrated":
                 st.caption("Calibrated: every team runs on the posterior's resampled rows, whatever this "
                            "says.")
@@ -172,7 +176,7 @@ def join_panel(workshop: Workshop) -> None:
             st.warning("This server answers this machine only, so no phone can open the link. Stop it and "
                        "start it with `streamlit run serve.py --server.address 0.0.0.0`; see *Serving a "
                        "class* in the facilitator's guide (firewall, Wi-Fi that isolates devices).")
-    left.image(qr_png(url), caption="Scan to join", width=220)
+    left.image(qr_png(url), caption="Scan to join", width=220, alt=f"QR code of the join link {url}")
 
 
 def exports(db: Store, workshop: Workshop, card: Card) -> None:

@@ -10,7 +10,7 @@ from sim.workshop import flows
 from sim.workshop.cards import ROLES, Card, Control, load_card
 from sim.workshop.export import MODEL_WORDS, path_chart, team_debrief_html
 from sim.workshop.shocks import SHOCKS
-from sim.workshop.store import MAX_TEAM_NAME, Store, Team, WorkshopError, normal_code, reentry_of
+from sim.workshop.store import MAX_TEAM_NAME, Round, Store, Team, WorkshopError, normal_code, reentry_of
 
 JUST_JOINED = "ws_just_joined"
 #: A join waiting for its role and table: (join code, team name), on a card that seats roles.
@@ -128,18 +128,37 @@ def position_form(db: Store, card: Card, team: Team, token: str) -> None:
     st.rerun()   # the status above reads the position just recorded
 
 
-@st.fragment(run_every=_workshop.REFRESH_SECONDS)
-def live(db: Store, card: Card, team: Team, token: str) -> None:
-    """The round's status and the team's results, refreshed every few seconds: a result shows the
-    moment the facilitator locks the round, with no reload."""
-    with _workshop.faults_shown():
-        _live(db, card, team, token)
+#: What this page last drew: (round, its status, the rounds with a result), or ``None`` before a round.
+SEEN = "ws_team_seen"
+#: Seconds between the team page's checks: a result shows about this long after the lock at most,
+#: plus one run of the page. A check draws only the status, so it stays cheap for a class of phones.
+PULSE_SECONDS = 1
 
 
-def _live(db: Store, card: Card, team: Team, token: str) -> None:
+def round_state(db: Store, team: Team, token: str) -> tuple[Round | None, dict[int, dict]]:
     rounds = db.rounds(team.workshop)
-    results = db.own_results(team, token)
-    current = rounds[-1] if rounds else None
+    return (rounds[-1] if rounds else None), db.own_results(team, token)
+
+
+def seen(current: Round | None, results: dict[int, dict]) -> tuple | None:
+    return None if current is None else (current.number, current.status, tuple(sorted(results)))
+
+
+@st.fragment(run_every=PULSE_SECONDS)
+def live(db: Store, team: Team, token: str) -> None:
+    """The round's status, checked every second: when a round opens or locks, or a result arrives,
+    the whole page is drawn again, so a result shows the moment the facilitator locks the round,
+    with no reload (the results themselves are drawn by the page, not at every check)."""
+    with _workshop.faults_shown():
+        current, results = round_state(db, team, token)
+        show_status(db, team, token, current, results)
+        now = seen(current, results)
+        if st.session_state.get(SEEN, now) != now:
+            st.session_state[SEEN] = now
+            st.rerun()
+
+
+def show_status(db: Store, team: Team, token: str, current: Round | None, results: dict[int, dict]) -> None:
     if current is None:
         st.info("No round has started yet: wait for the facilitator to open round 1.")
     elif current.status == "open":
@@ -147,10 +166,18 @@ def _live(db: Store, card: Card, team: Team, token: str) -> None:
         st.metric(f"Round {current.number}: time left", current.countdown())
         st.caption("Your position is recorded: you may change it below until the lock; the last one counts."
                    if mine else "Not submitted yet: set your position below and submit it.")
-    else:
-        shown = "its result is below" if current.number in results else "it had no position from your team"
+    else:   # locked: its results are stored a moment after the lock, while every game is solved
+        if current.number in results:
+            shown = "its result is below"
+        elif db.own_submission(team, token, current.number):
+            shown = "your result is being worked out and shows here in a moment"
+        else:
+            shown = "it had no position from your team"
         st.info(f"Round {current.number} is locked: {shown}. Wait for the facilitator to open the next "
                 "round.")
+
+
+def show_results(card: Card, team: Team, results: dict[int, dict]) -> None:
     for number in sorted(results, reverse=True):
         show_result(card, number, results[number])
     if results:
@@ -223,7 +250,10 @@ def main() -> None:
         st.markdown(card.briefing)
         st.markdown(f"**Question.** {card.question}  \n**Success.** {card.criterion}, with the whole 95% "
                     "interval on the right side.")
-    live(db, card, team, token)
+    current, results = round_state(db, team, token)
+    st.session_state[SEEN] = seen(current, results)   # what this run draws: the checks compare with it
+    live(db, team, token)
+    show_results(card, team, results)
     position_form(db, card, team, token)
 
 

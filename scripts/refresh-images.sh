@@ -8,5 +8,6 @@ ALLIANCE_SCREENSHOTS="$PWD/docs" python -m pytest -q \
   tests/e2e/test_browser_explorer.py::test_on_a_phone_the_levers_come_first_the_headlines_are_a_grid_and_the_tree_a_list \
   tests/e2e/test_browser_explorer.py::test_the_headlines_are_whole_at_1280px_and_the_brief_prints_on_one_page \
   tests/e2e/test_browser_history.py \
-  tests/e2e/test_workshop_live.py
+  tests/e2e/test_workshop_live.py \
+  tests/e2e/test_workshop_class.py
 git status --short docs/

@@ -161,8 +161,9 @@ def path_chart(path: list[dict[str, Any]], by: int, threshold: float) -> dict[st
     x = {"field": "year", "type": "quantitative", "title": "year", "axis": {"format": "d"}}
     y = {"type": "quantitative", "scale": {"domain": [0, 1]}, "axis": {"format": "%"},
          "title": "severed by the end of the year (95% band)"}
-    dashed = {"type": "rule", "strokeDash": [4, 4], "color": "#888"}
+    dashed = {"type": "rule", "strokeDash": [4, 4], "color": "#888", "aria": False}   # drawn, not read
     return {
+        "description": "The share of trajectories severed by the end of each year, with its 95% band",
         "data": {"values": rows},
         "height": 220,
         "layer": [
@@ -186,7 +187,8 @@ def positions_chart(rows: list[dict[str, Any]], card: Card) -> dict[str, Any]:
     x = {"type": "quantitative", "scale": {"domain": [0, 1]}, "axis": {"format": "%"},
          "title": f"P({card.outcome_label(outcome)}) with 95% interval"}
     y = {"field": "team", "type": "nominal", "title": None}
-    return {
+    return {   # the description names the chart for screen readers (axe-core: svg-img-alt)
+        "description": f"Every team's P({card.outcome_label(outcome)}) with its 95% interval, by round",
         "data": {"values": data},
         "height": {"step": 26},
         "layer": [
@@ -196,7 +198,7 @@ def positions_chart(rows: list[dict[str, Any]], card: Card) -> dict[str, Any]:
              "encoding": {"y": y, "x": {**x, "field": "mean"}, "color": {"field": "round"},
                           "tooltip": [{"field": "team"}, {"field": "round"}, {"field": "position"},
                                       {"field": "mean", "format": ".1%"}]}},
-            {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888"},
+            {"mark": {"type": "rule", "strokeDash": [4, 4], "color": "#888", "aria": False},
              "encoding": {"x": {"datum": card.threshold}}},
         ],
     }

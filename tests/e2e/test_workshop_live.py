@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 from live_server import SCREENSHOTS, start_streamlit, stop
 from playwright.sync_api import Browser, Page, expect
+from workshop_steps import create_workshop, join, new_page, open_round, submit
 
 from sim.workshop.store import DB_ENV, Store
 
-#: Generous: a fresh server imports numpy, scipy and the model on its first run, on a shared 2-core machine.
-WAIT_MS = 90_000
-expect.set_options(timeout=WAIT_MS)
 SCREENSHOT = SCREENSHOTS / "workshop-board.png"
+BOARD_SHOT = {"width": 1300, "height": 1650}
 
 
 @pytest.fixture
@@ -39,33 +38,6 @@ def server(tmp_path) -> Iterator[dict]:
     log.close()
 
 
-def new_page(browser: Browser, url: str) -> Page:
-    page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(url)
-    return page
-
-
-def create_workshop(page: Page) -> str:
-    """On the board: create a workshop from the first card; its join code."""
-    page.get_by_role("button", name="Create").click()
-    return re.search(r"Join code: ([A-Z0-9]{6})", page.get_by_text("Join code:").inner_text()).group(1)
-
-
-def open_round(page: Page, number: int) -> None:
-    page.get_by_role("button", name=f"Open round {number}").click()
-    expect(page.get_by_role("button", name=f"Lock round {number} and adjudicate")).to_be_visible()
-
-
-def join(browser: Browser, url: str, code: str, name: str) -> Page:
-    page = new_page(browser, f"{url}/workshop_team")
-    page.get_by_label("Join code (from your facilitator)").fill(code)
-    page.get_by_label("Team name").fill(name)
-    page.get_by_role("button", name="Join").click()
-    expect(page.get_by_text("Submit our position")).to_be_visible()
-    return page
-
-
 def reentry_code(page: Page) -> str:
     """The re-entry code the team page shows (it is not in the page's address)."""
     text = page.get_by_text("re-entry code:").first.inner_text()
@@ -80,16 +52,6 @@ def reload_signed_in(page: Page, code: str) -> None:
     page.get_by_label("Re-entry code").fill(code)
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("Submit our position")).to_be_visible()
-
-
-def submit(page: Page, steps: int) -> None:
-    """Move the concession slider ``steps`` notches up from its start and submit."""
-    page.get_by_role("slider").first.focus()
-    for _ in range(steps):
-        page.keyboard.press("ArrowRight")
-    page.get_by_text("yes", exact=True).click()   # no prediction is chosen for the team
-    page.get_by_role("button", name="Submit our position").click()
-    expect(page.get_by_text("Position recorded")).to_be_visible()
 
 
 def reopen_board(browser: Browser, url: str, code: str, key: str) -> Page:
@@ -121,6 +83,7 @@ def test_three_browsers_play_a_round_and_a_restart_mid_round_loses_nothing(brows
         expect(team.get_by_text("P(sever) at least 25%:")).to_be_visible()
     reload_signed_in(alpha, codes[alpha])
     expect(alpha.get_by_text("Round 1", exact=True)).to_be_visible()
+    board.set_viewport_size(BOARD_SHOT)   # tall enough for the QR code, the teams and the chart at once
     board.wait_for_timeout(1500)  # let the chart finish drawing
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     board.screenshot(path=str(SCREENSHOT))

@@ -1,6 +1,7 @@
-"""The team's page as a class meets it: the result appears in the live part the moment the round is
-locked (no reload), a role and a table are asked only on a card that seats roles, no prediction is
-chosen for the team, the status never contradicts itself, and a reload finds the last position."""
+"""The team's page as a class meets it: the result appears the moment the round is locked, drawn when
+the live part sees the lock (no reload), a role and a table are asked only on a card that seats
+roles, no prediction is chosen for the team, the status never contradicts itself, and a reload finds
+the last position."""
 
 from __future__ import annotations
 
@@ -58,9 +59,12 @@ def in_fragment(deltas: list, label: str) -> bool | None:
     return None
 
 
-def test_a_locked_rounds_result_is_drawn_by_the_refreshing_fragment_not_only_on_a_reload(db_path, deltas):
-    """The page's live part reruns every few seconds on its own; the result must be inside it, with
-    the status, so it shows at the next refresh after the lock."""
+def test_the_status_is_checked_by_the_refreshing_fragment_and_a_lock_redraws_the_page(db_path, deltas,
+                                                                                      monkeypatch):
+    """The page's live part reruns every second on its own and draws the status; when it sees the round
+    locked (or opened, or a result arrive) it draws the whole page again, results included, so a result
+    shows within about a second of the lock with no reload. Here the lock lands between the page's
+    drawing and the check, as it does in a class."""
     store = Store(db_path)
     workshop, _ = store.create_workshop(CARD)
     store.open_round(workshop.id, 10, DRAWS)
@@ -68,10 +72,21 @@ def test_a_locked_rounds_result_is_drawn_by_the_refreshing_fragment_not_only_on_
     assert in_fragment(deltas, "Round 1: time left") is True
     team.radio(key="prediction").set_value("no")
     press(team, "Submit our position")
-    flows.lock_and_adjudicate(store, workshop)
+    own_results = Store.own_results
+    calls = []
+
+    def lock_after_the_page_read(self, *args):
+        got = own_results(self, *args)
+        calls.append(1)
+        if len(calls) == 1:   # the page has read the open round: the facilitator locks now
+            flows.lock_and_adjudicate(store, workshop)
+        return got
+
+    monkeypatch.setattr(Store, "own_results", lock_after_the_page_read)
     team.run()
-    assert in_fragment(deltas, "P(sever or unexposed pledge)") is True
-    assert in_fragment(deltas, "P(sever)") is True
+    assert len(calls) >= 3   # the page, its check (which saw the lock), the page drawn again
+    assert in_fragment(deltas, "P(sever or unexposed pledge)") is False
+    assert in_fragment(deltas, "P(sever)") is False
     labels = [m.label for m in team.metric]
     assert "P(pledge)" in labels and not any("distance" in label for label in labels)   # one vocabulary
     assert any("Round 1 is locked: its result is below" in i.value for i in team.info)
@@ -142,3 +157,20 @@ def test_the_status_agrees_with_the_confirmation_and_a_reload_shows_the_last_pos
     assert reloaded.slider(key="ctl:concession").value == 0.7
     assert reloaded.radio(key="prediction").value == "no"
     assert not reloaded.warning or not any("Session State" in w.value for w in reloaded.warning)
+
+
+def test_between_the_lock_and_the_results_a_team_that_submitted_is_told_its_result_is_coming(db_path):
+    """The lock is stored before the games are solved; a refresh in between must not tell a team that
+    submitted that it had no position (it did, and its result follows)."""
+    store = Store(db_path)
+    workshop, _ = store.create_workshop(CARD)
+    store.open_round(workshop.id, 10, DRAWS)
+    alpha, bravo = joined(workshop.code), joined(workshop.code, "Bravo")
+    alpha.radio(key="prediction").set_value("yes")
+    press(alpha, "Submit our position")
+    locked = store.lock_round(workshop.id)
+    status = {name: " ".join(i.value for i in at.run().info) for name, at in (("a", alpha), ("b", bravo))}
+    assert "being worked out" in status["a"] and "no position" not in status["a"], status
+    assert "it had no position from your team" in status["b"], status
+    flows.adjudicate_round(store, workshop, locked)
+    assert any("Round 1 is locked: its result is below" in i.value for i in alpha.run().info)

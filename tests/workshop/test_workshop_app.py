@@ -174,3 +174,15 @@ def test_a_team_sees_a_timeline_round_as_its_yearly_path_with_intervals_and_no_i
     assert (table["95% low"] <= table["severed"]).all() and (table["severed"] <= table["95% high"]).all()
     assert any("foresight" in c.value for c in team.caption)
     assert b"<table class='path'>" in downloads["debrief.html"]
+
+
+def test_the_next_round_starts_from_the_last_rounds_draws_and_minutes(db_path):
+    """The draws and minutes inputs are not drawn while a round is open, so Streamlit forgets them: the
+    next round must not fall back to 20,000 draws and 10 minutes behind the facilitator's back."""
+    board = facilitator_creates()
+    assert board.number_input(key="round_draws").value == 20_000
+    board.number_input(key="round_minutes").set_value(5)
+    open_round(board)
+    button(board, "Lock round 1").click().run()
+    assert board.number_input(key="round_draws").value == DRAWS
+    assert board.number_input(key="round_minutes").value == 5
