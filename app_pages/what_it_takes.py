@@ -1,7 +1,8 @@
 """The "What would it take?" page: the concession that makes an outcome as likely as a student asks,
 the Taliban's price, the bargaining zone, the US best offer, and what drives the answer.
 
-UI only: every number comes from :mod:`sim.analysis.negotiation` and :mod:`sim.analysis.drivers`. The
+UI only: every number comes from :mod:`sim.present.what_it_takes` (the negotiation analyses of
+:mod:`sim.analysis.negotiation`) and :mod:`sim.analysis.drivers`. The
 levers are the shared ones (sidebar and URL, as on the Scenario page), and so are the draws and the
 seed. The heavy analyses (Sobol', Morris, scenario discovery) run only when their button is pressed;
 every result is cached, keyed on the scenario's standalone YAML.
@@ -13,11 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _state
-from sim.analysis import drivers, negotiation, outputs
+from sim.analysis import drivers, outputs
 from sim.analysis import labels as words
-from sim.engine.driver import sample
-from sim.engine.intervals import format_probability
 from sim.present import settings as app_state
+from sim.present import what_it_takes
 from sim.present.analysis_charts import curve_chart, index_chart, morris_chart, price_chart
 from sim.present.words import drivers_note
 from sim.spec.parameters import LEVERS
@@ -32,30 +32,8 @@ SOBOL_CHOICES = (512, 1024, 2048)
 
 @st.cache_data(max_entries=8, show_spinner="Solving the draws along the concession grid...")
 def negotiate(spec: str, output: str, target: float) -> dict:
-    """Price distribution, curves, zone, best offer, the target's reach and findings for one scenario."""
-    scenario = from_yaml(spec)
-    drawn = sample(scenario)
-    prices = negotiation.price_distribution(drawn)
-    curve = negotiation.acceptance_curve(drawn)
-    offer = negotiation.best_offer(curve)
-    zone = negotiation.bargaining_zone(drawn, curve=curve)
-    by_verification = negotiation.verification_curve(drawn, levers={"concession": offer.concession})
-    price_output = output if output in negotiation.PRICE_MOVES else outputs.DEFAULT
-    return {
-        "reach": negotiation.target_reach(curve, output, target).sentence(),
-        "price_share": format_probability(prices.share_with_price(price_output)),
-        "price_median": prices.quantiles(price_output)["p50"],
-        "price_median_interval": negotiation.interval_text(prices.quantile_intervals(price_output)["p50"]),
-        "price_output": price_output,
-        "histogram": prices.histogram(price_output),
-        "curve": curve.to_rows(),
-        "verification": by_verification.to_rows(),
-        "zone": format_probability(zone.chance),
-        "offer": offer.concession,
-        "offer_range": offer.range_text(),
-        "findings": negotiation.findings(prices, curve, zone, offer, price_output),
-        "method": negotiation.curve_interval(curve, output, 0).short_method,
-    }
+    """The page's answer for one scenario (:func:`sim.present.what_it_takes.answer`)."""
+    return what_it_takes.answer(from_yaml(spec), output, target)
 
 
 @st.cache_data(max_entries=4, show_spinner="Running the Sobol' analysis...")
