@@ -2,10 +2,10 @@
 the Taliban's price, the bargaining zone, the US best offer, and what drives the answer.
 
 UI only: every number comes from :mod:`sim.present.what_it_takes` (the negotiation analyses of
-:mod:`sim.analysis.negotiation`) and :mod:`sim.analysis.drivers`. The
-levers are the shared ones (sidebar and URL, as on the Scenario page), and so are the draws and the
-seed. The heavy analyses (Sobol', Morris, scenario discovery) run only when their button is pressed;
-every result is cached, keyed on the scenario's standalone YAML.
+:mod:`sim.analysis.negotiation`) and :mod:`sim.analysis.drivers`. The levers are the shared ones (on
+the page above the answer, where a phone shows them too, and in the URL, as on the Scenario page), and
+so are the draws and the seed. The heavy analyses (Sobol', Morris, scenario discovery) run only when
+their button is pressed; every result is cached, keyed on the scenario's standalone YAML.
 """
 
 from __future__ import annotations
@@ -77,16 +77,17 @@ def from_yaml(spec: str) -> Scenario:
 # ----------------------------------------------------------------------------- the page
 
 
-def lever_sidebar(scenario: Scenario) -> Scenario:
-    """The US levers in the sidebar, shared with the Scenario page (same widgets, edits and link)."""
-    side = st.sidebar
-    side.header("US levers")
+def lever_inputs(scenario: Scenario) -> Scenario:
+    """The US levers on the page, above the answer (on a phone the sidebar is folded away), shared
+    with the Scenario page: the same widget keys, edits and link."""
     levers = {}
-    for lever, meaning in LEVERS.items():
-        key = f"{_state.WIDGET}levers.{lever}"
-        st.session_state.setdefault(key, scenario.levers[lever])
-        levers[f"levers.{lever}"] = side.slider(words.label(lever), 0.0, 1.0, step=0.05, key=key,
-                                                help=meaning)
+    with st.container(key="wit_levers"):
+        st.header("The US levers")
+        for col, (lever, meaning) in zip(st.columns(len(LEVERS)), LEVERS.items(), strict=True):
+            key = f"{_state.WIDGET}levers.{lever}"
+            st.session_state.setdefault(key, scenario.levers[lever])
+            levers[f"levers.{lever}"] = col.slider(words.label(lever), 0.0, 1.0, step=0.05, key=key,
+                                                   help=meaning)
     base = _state.base_scenario()
     changes = app_state.edits(base, {**app_state.editable_values(scenario), **levers})
     try:
@@ -97,7 +98,6 @@ def lever_sidebar(scenario: Scenario) -> Scenario:
     query = app_state.to_query(_state.current_preset(), _state.current_edits())
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
-    side.caption(f"{scenario.draws:,} draws, seed {scenario.seed}: set on the Scenario page.")
     return scenario
 
 
@@ -107,14 +107,24 @@ def main() -> None:
              "be? The article suggests a break may be a chip held back for a major concession "
              "(Negotiations ¶4-5); here every Monte Carlo draw is one plausible world, solved at each "
              "concession of a grid from 0 to 1.")
-    scenario = lever_sidebar(_state.current_scenario())
-    st.caption(f"Scenario: **{app_state.escape_markdown(scenario.name)}**, with the levers in the sidebar.")
+    scenario = lever_inputs(_state.current_scenario())
+    st.caption(f"Scenario: **{app_state.escape_markdown(scenario.name)}**, with these levers; "
+               f"{scenario.draws:,} draws, seed {scenario.seed}: set on the Scenario page.")
     c1, c2 = st.columns(2)
     output = c1.selectbox("Outcome", outputs.OUTPUTS, format_func=outputs.LABELS.get, key="wit_output")
     target = c2.slider("Target probability", 5, 95, 50, 5, format="%d%%", key="wit_target") / 100
     spec = scenario.to_yaml()
     out = negotiate(spec, output, target)
+    with st.container(key="wit_answer"):
+        answer_section(out, output, target)
+    st.subheader(f"Verification, at the best offer ({out['offer']:.2f})")
+    st.altair_chart(curve_chart(out["verification"], "verification", output), width="stretch")
+    drivers_section(spec, output, float(scenario.levers.get("concession", 0.0)))
 
+
+def answer_section(out: dict, output: str, target: float) -> None:
+    """The answer in plain words, the four headline figures with their intervals, the findings and
+    the two charts."""
     st.header("The answer in plain words")
     st.write(out["reach"])
     m1, m2, m3, m4 = st.columns(4)
@@ -139,9 +149,6 @@ def main() -> None:
         st.subheader("The Taliban's price")
         st.altair_chart(price_chart(out["histogram"], out["price_output"]), width="stretch")
         st.caption("Draws with no price in [0, 1] are not shown.")
-    st.subheader(f"Verification, at the best offer ({out['offer']:.2f})")
-    st.altair_chart(curve_chart(out["verification"], "verification", output), width="stretch")
-    drivers_section(spec, output, float(scenario.levers.get("concession", 0.0)))
 
 
 def drivers_section(spec: str, output: str, concession: float = 0.0) -> None:
