@@ -19,7 +19,7 @@ from sim.present.tree_view import MIN_LABEL_PX
 
 pytestmark = pytest.mark.browser
 
-#: The bounding box of an element, in page pixels from the top of the document (not of the screen).
+#: The bounding box of an element, in px from the top of the screen (the tests read it before scrolling).
 BOX = """(selector) => { const e = document.querySelector(selector); if (!e) return null;
     const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, height: r.height}; }"""
 TREE = "[data-testid='stGraphVizChart'] svg"
