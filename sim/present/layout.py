@@ -9,12 +9,17 @@ the answer's caption after the headlines, and the title is smaller (issue 31; me
 moves: the document's order, which a keyboard and a screen reader follow, is unchanged (so on a
 phone Tab reaches the starting questions before the levers), and so is every wider layout.
 
+The game tree beside the results is drawn at its own size (labels of 12 px and more) and scrolls
+sideways within its box.
+
 Printing drops the sidebar, the header, the starting questions, the parameter inputs and the
 upload box.
 
 A session's first view shows the headlines before the rest of the page: ``REST_SCRIPT`` presses the
 hidden button ``REST`` once they are on the screen (see ``app_pages.scenario.rest_to_come``).
 """
+
+from sim.present.tree_view import OWN_SIZE
 
 PHONE_MAX_PX = 639
 #: The key of the scenario page's preset picker.
@@ -46,6 +51,8 @@ PAGE_CSS = f"""
   min-width: calc(25% - 0.75rem) !important; }}
 .st-key-headlines [data-testid="stMetricValue"] {{ white-space: normal; }}
 .st-key-tree_link {{ display: none; }}
+.st-key-tree_chart {{ overflow-x: auto; }}
+.st-key-tree_chart [data-testid="stGraphVizChart"] svg {{ {OWN_SIZE} }}
 .st-key-{REST} {{ display: none; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
   .st-key-headlines [data-testid="stColumn"] {{ flex: 0 0 calc(50% - 0.5rem) !important;
@@ -73,6 +80,8 @@ PAGE_CSS = f"""
   .st-key-brief_download
   {{ display: none !important; }}
   [data-testid="stMain"] {{ margin-left: 0 !important; }}
+  .st-key-tree_chart [data-testid="stGraphVizChart"] svg {{ max-width: 100% !important;
+    width: 100% !important; }}
   [data-testid="stMainBlockContainer"] {{ padding: 0 !important; max-width: 100% !important; }}
 }}
 </style>

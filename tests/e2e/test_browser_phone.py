@@ -2,9 +2,10 @@
 
 At a phone's size (390 x 844 px) the "What would it take?" page shows its levers on the page, above
 the answer, not only in the collapsed sidebar; the scenario page shows its headline numbers within
-the first screen; and the full tree page draws its labels at 12 px or more, as rendered (the font size
-times the scale the SVG is drawn at). The pages touched are audited by axe-core at that width.
-Screenshots go to ``artifacts/screenshots/`` (see ``live_server.SCREENSHOTS``).
+the first screen; and the game tree, on its own page and beside the scenario's results, is drawn
+with labels of 12 px or more, as rendered (the font size times the scale the SVG is drawn at). Every
+page so checked is also audited by axe-core at that width. Screenshots go to
+``artifacts/screenshots/`` (see ``live_server.SCREENSHOTS``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ pytestmark = pytest.mark.browser
 BOX = """(selector) => { const e = document.querySelector(selector); if (!e) return null;
     const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, height: r.height}; }"""
 TREE = "[data-testid='stGraphVizChart'] svg"
-#: Every label of the tree as drawn: its font size times the SVG's scale on the screen, in CSS px.
-TREE_LABEL_PX = f"""() => [...document.querySelectorAll("{TREE} text")]
+LAPTOP = {"width": 1440, "height": 900}
+#: Every label of a tree (the SVG the selector names) as drawn: its font size times the SVG's scale on
+#: the screen, in CSS px.
+TREE_LABEL_PX = """(svg) => [...document.querySelectorAll(svg + " text")]
     .map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)"""
 
 
@@ -73,11 +76,14 @@ def test_on_a_phone_the_scenario_headlines_are_on_the_first_screen(browser, serv
     page.context.close()
 
 
-@pytest.mark.parametrize("viewport", [PHONE, {"width": 1440, "height": 900}], ids=["390px", "1440px"])
-def test_the_full_tree_labels_are_drawn_at_12px_or_more(browser, server_url, viewport):
-    page, recording = cold_load(browser, server_url + "/tree", TREE, viewport)
+@pytest.mark.parametrize(("path", "tree", "viewport"), [
+    ("/tree", TREE, PHONE), ("/tree", TREE, LAPTOP),
+    ("/?concession=0.6", f".st-key-tree_chart {TREE}", LAPTOP)],
+    ids=["tree page 390px", "tree page 1440px", "scenario page 1440px"])
+def test_the_tree_labels_are_drawn_at_12px_or_more(browser, server_url, path, tree, viewport):
+    page, recording = cold_load(browser, server_url + path, tree, viewport)
     page.wait_for_function(RUN_FINISHED, timeout=LOAD_MS)
-    sizes = page.evaluate(TREE_LABEL_PX)
+    sizes = page.evaluate(TREE_LABEL_PX, tree)
     assert len(sizes) > 40   # every node's and branch's label
     assert min(sizes) >= MIN_LABEL_PX, sorted(sizes)[:5]
     if viewport is PHONE:
