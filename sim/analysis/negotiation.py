@@ -220,7 +220,7 @@ def reference_verification_curve(drawn: Sample, grid: Sequence[float] | Array | 
                                  levers: Mapping[str, float] | None = None, concept: str | None = None,
                                  lam: float | None = None) -> Curve:
     """:func:`verification_curve` from the numpy solver: the whole game built and solved at each point
-    (six times slower at the app's 100,000 draws)."""
+    (about five times slower at the app's 100,000 draws)."""
     s = setting(drawn, levers, concept, lam)
     grid_ = _grid(grid)
     games = (build_game(drawn.params, {**s.levers, "verification": float(v)}) for v in grid_)
