@@ -18,7 +18,7 @@ from sim.present import settings as app_state
 from sim.present.brief import Brief, brief_for, brief_html, reproduce_command
 from sim.present.charts import histogram, histogram_rows, outcome_bars, outcome_rows
 from sim.present.explain import HEADLINE_HELP, Analysis, utility_headlines
-from sim.present.layout import PAGE_CSS, REST, REST_SCRIPT
+from sim.present.layout import PAGE_CSS, PRESET_CHOICE, REST, REST_SCRIPT
 from sim.present.numbers import headline_figures, percent_text
 from sim.present.play import line_of_play_text
 from sim.present.report import MAX_DOWNLOAD_DRAWS, per_draw_csv, summary_csv
@@ -29,7 +29,7 @@ from sim.present.words import as_plain_markdown, description, lever_words, uploa
 from sim.spec.parameters import CATALOGUE, GROUPS, LEVERS, ParamInfo
 from sim.spec.scenario import Param, Scenario, ScenarioError, preset_names
 
-UPLOAD, UPLOAD_PROBLEMS, PRESET_CHOICE = "upload", "upload_problems", "preset_choice"
+UPLOAD, UPLOAD_PROBLEMS = "upload", "upload_problems"
 #: Keys of the parameter groups' expanders (``group:<group>``).
 GROUP = "group:"
 #: Keys of the charts' "Data as table" expanders (``table:<chart>``).

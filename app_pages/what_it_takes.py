@@ -1,10 +1,11 @@
 """The "What would it take?" page: the concession that makes an outcome as likely as a student asks,
 the Taliban's price, the bargaining zone, the US best offer, and what drives the answer.
 
-UI only: every number comes from :mod:`sim.analysis.negotiation` and :mod:`sim.analysis.drivers`. The
-levers are the shared ones (sidebar and URL, as on the Scenario page), and so are the draws and the
-seed. The heavy analyses (Sobol', Morris, scenario discovery) run only when their button is pressed;
-every result is cached, keyed on the scenario's standalone YAML.
+UI only: every number comes from :mod:`sim.present.what_it_takes` (the negotiation analyses of
+:mod:`sim.analysis.negotiation`) and :mod:`sim.analysis.drivers`. The levers are the shared ones (on
+the page above the answer, where a phone shows them too, and in the URL, as on the Scenario page), and
+so are the draws and the seed. The heavy analyses (Sobol', Morris, scenario discovery) run only when
+their button is pressed; every result is cached, keyed on the scenario's standalone YAML.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _state
-from sim.analysis import drivers, negotiation, outputs
+from sim.analysis import drivers, outputs
 from sim.analysis import labels as words
-from sim.engine.driver import sample
-from sim.engine.intervals import format_probability
 from sim.present import settings as app_state
+from sim.present import what_it_takes
 from sim.present.analysis_charts import curve_chart, index_chart, morris_chart, price_chart
 from sim.present.words import drivers_note
 from sim.spec.parameters import LEVERS
@@ -32,30 +32,8 @@ SOBOL_CHOICES = (512, 1024, 2048)
 
 @st.cache_data(max_entries=8, show_spinner="Solving the draws along the concession grid...")
 def negotiate(spec: str, output: str, target: float) -> dict:
-    """Price distribution, curves, zone, best offer, the target's reach and findings for one scenario."""
-    scenario = from_yaml(spec)
-    drawn = sample(scenario)
-    prices = negotiation.price_distribution(drawn)
-    curve = negotiation.acceptance_curve(drawn)
-    offer = negotiation.best_offer(curve)
-    zone = negotiation.bargaining_zone(drawn, curve=curve)
-    by_verification = negotiation.verification_curve(drawn, levers={"concession": offer.concession})
-    price_output = output if output in negotiation.PRICE_MOVES else outputs.DEFAULT
-    return {
-        "reach": negotiation.target_reach(curve, output, target).sentence(),
-        "price_share": format_probability(prices.share_with_price(price_output)),
-        "price_median": prices.quantiles(price_output)["p50"],
-        "price_median_interval": negotiation.interval_text(prices.quantile_intervals(price_output)["p50"]),
-        "price_output": price_output,
-        "histogram": prices.histogram(price_output),
-        "curve": curve.to_rows(),
-        "verification": by_verification.to_rows(),
-        "zone": format_probability(zone.chance),
-        "offer": offer.concession,
-        "offer_range": offer.range_text(),
-        "findings": negotiation.findings(prices, curve, zone, offer, price_output),
-        "method": negotiation.curve_interval(curve, output, 0).short_method,
-    }
+    """The page's answer for one scenario (:func:`sim.present.what_it_takes.answer`)."""
+    return what_it_takes.answer(from_yaml(spec), output, target)
 
 
 @st.cache_data(max_entries=4, show_spinner="Running the Sobol' analysis...")
@@ -99,16 +77,17 @@ def from_yaml(spec: str) -> Scenario:
 # ----------------------------------------------------------------------------- the page
 
 
-def lever_sidebar(scenario: Scenario) -> Scenario:
-    """The US levers in the sidebar, shared with the Scenario page (same widgets, edits and link)."""
-    side = st.sidebar
-    side.header("US levers")
+def lever_inputs(scenario: Scenario) -> Scenario:
+    """The US levers on the page, above the answer (on a phone the sidebar is folded away), shared
+    with the Scenario page: the same widget keys, edits and link."""
     levers = {}
-    for lever, meaning in LEVERS.items():
-        key = f"{_state.WIDGET}levers.{lever}"
-        st.session_state.setdefault(key, scenario.levers[lever])
-        levers[f"levers.{lever}"] = side.slider(words.label(lever), 0.0, 1.0, step=0.05, key=key,
-                                                help=meaning)
+    with st.container(key="wit_levers"):
+        st.header("The US levers")
+        for col, (lever, meaning) in zip(st.columns(len(LEVERS)), LEVERS.items(), strict=True):
+            key = f"{_state.WIDGET}levers.{lever}"
+            st.session_state.setdefault(key, scenario.levers[lever])
+            levers[f"levers.{lever}"] = col.slider(words.label(lever), 0.0, 1.0, step=0.05, key=key,
+                                                   help=meaning)
     base = _state.base_scenario()
     changes = app_state.edits(base, {**app_state.editable_values(scenario), **levers})
     try:
@@ -119,7 +98,6 @@ def lever_sidebar(scenario: Scenario) -> Scenario:
     query = app_state.to_query(_state.current_preset(), _state.current_edits(), _state.calibrated_chosen())
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
-    side.caption(f"{scenario.draws:,} draws, seed {scenario.seed}: set on the Scenario page.")
     return scenario
 
 
@@ -133,14 +111,24 @@ def main() -> None:
              "be? The article suggests a break may be a chip held back for a major concession "
              "(Negotiations ¶4-5); here every Monte Carlo draw is one plausible world, solved at each "
              "concession of a grid from 0 to 1.")
-    scenario = lever_sidebar(_state.current_scenario())
-    st.caption(f"Scenario: **{app_state.escape_markdown(scenario.name)}**, with the levers in the sidebar.")
+    scenario = lever_inputs(_state.current_scenario())
+    st.caption(f"Scenario: **{app_state.escape_markdown(scenario.name)}**, with these levers; "
+               f"{scenario.draws:,} draws, seed {scenario.seed}: set on the Scenario page.")
     c1, c2 = st.columns(2)
     output = c1.selectbox("Outcome", outputs.OUTPUTS, format_func=outputs.LABELS.get, key="wit_output")
     target = c2.slider("Target probability", 5, 95, 50, 5, format="%d%%", key="wit_target") / 100
     spec = scenario.to_yaml()
     out = negotiate(spec, output, target)
+    with st.container(key="wit_answer"):
+        answer_section(out, output, target)
+    st.subheader(f"Verification, at the best offer ({out['offer']:.2f})")
+    st.altair_chart(curve_chart(out["verification"], "verification", output), width="stretch")
+    drivers_section(spec, output, float(scenario.levers.get("concession", 0.0)))
 
+
+def answer_section(out: dict, output: str, target: float) -> None:
+    """The answer in plain words, the four headline figures with their intervals, the findings and
+    the two charts."""
     st.header("The answer in plain words")
     st.write(out["reach"])
     m1, m2, m3, m4 = st.columns(4)
@@ -165,9 +153,6 @@ def main() -> None:
         st.subheader("The Taliban's price")
         st.altair_chart(price_chart(out["histogram"], out["price_output"]), width="stretch")
         st.caption("Draws with no price in [0, 1] are not shown.")
-    st.subheader(f"Verification, at the best offer ({out['offer']:.2f})")
-    st.altair_chart(curve_chart(out["verification"], "verification", output), width="stretch")
-    drivers_section(spec, output, float(scenario.levers.get("concession", 0.0)))
 
 
 def drivers_section(spec: str, output: str, concession: float = 0.0) -> None:

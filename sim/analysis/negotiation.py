@@ -202,7 +202,25 @@ def acceptance_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
 def verification_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
                        levers: Mapping[str, float] | None = None, concept: str | None = None,
                        lam: float | None = None) -> Curve:
-    """The same outcomes as :func:`acceptance_curve` as verification moves, at the current concession."""
+    """The same outcomes as :func:`acceptance_curve` as verification moves, at the current concession.
+
+    Each grid point solves every draw afresh in the compiled kernel
+    (:func:`sim.engine.kernel.fused.verification_curve`); :func:`reference_verification_curve` is the
+    same curve from the numpy solver, which the tests hold it to.
+    """
+    s = setting(drawn, levers, concept, lam)
+    grid_ = _grid(grid)
+    solved = kernel.verification_curve(kernel.parameter_rows(drawn.params, drawn.draws), grid_, s.levers,
+                                       s.concept, s.lam)
+    return _curve("verification", grid_, (dict(zip(kernel.CURVE_ROWS, at, strict=True)) for at in solved), s,
+                  drawn)
+
+
+def reference_verification_curve(drawn: Sample, grid: Sequence[float] | Array | None = None,
+                                 levers: Mapping[str, float] | None = None, concept: str | None = None,
+                                 lam: float | None = None) -> Curve:
+    """:func:`verification_curve` from the numpy solver: the whole game built and solved at each point
+    (about five times slower at the app's 100,000 draws)."""
     s = setting(drawn, levers, concept, lam)
     grid_ = _grid(grid)
     games = (build_game(drawn.params, {**s.levers, "verification": float(v)}) for v in grid_)

@@ -2,15 +2,32 @@
 
 Streamlit lays out keyed containers with the class ``st-key-<key>``; these rules address them.
 The seven headlines wrap four to a row; below 640 px they sit two to a row, the tree gives way to
-its line of play with a link to the full tree, and the levers (already in the main column) come
-first. Printing drops the sidebar, the header, the starting questions, the parameter inputs and the
+its line of play with a link to the full tree, and the first screen (844 px tall) holds the title, the
+levers and the headlines: the starting questions and the preset picker are shown after the results,
+the answer's caption after the headlines, and the title is smaller (issue 31; measured by
+``tests/e2e/test_browser_phone.py``, the headlines ended 1,726 px down before). Only the drawing
+moves: the document's order, which a keyboard and a screen reader follow, is unchanged (so on a
+phone Tab reaches the starting questions before the levers), and so is every wider layout.
+
+The game tree beside the results is drawn at its own size (labels of 12 px and more) and scrolls
+sideways within its box.
+
+Printing drops the sidebar, the header, the starting questions, the parameter inputs and the
 upload box.
 
 A session's first view shows the headlines before the rest of the page: ``REST_SCRIPT`` presses the
 hidden button ``REST`` once they are on the screen (see ``app_pages.scenario.rest_to_come``).
 """
 
+from sim.present.tree_view import OWN_SIZE
+
 PHONE_MAX_PX = 639
+#: The key of the scenario page's preset picker.
+PRESET_CHOICE = "preset_choice"
+#: The main column's top-level block, whose children a phone shows in another order (see above).
+TOP = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]'
+#: The block of the answer, whose caption a phone shows below the headlines.
+ANSWER = '[data-testid="stVerticalBlock"]:has(> [data-testid="stLayoutWrapper"] > .st-key-headlines)'
 #: The key of the hidden button that asks for the rest of the page after a session's first view.
 REST = "draw_rest"
 #: Presses the ``REST`` button once the headlines are on the screen: once the browser has put a
@@ -34,6 +51,8 @@ PAGE_CSS = f"""
   min-width: calc(25% - 0.75rem) !important; }}
 .st-key-headlines [data-testid="stMetricValue"] {{ white-space: normal; }}
 .st-key-tree_link {{ display: none; }}
+.st-key-tree_chart {{ overflow-x: auto; }}
+.st-key-tree_chart [data-testid="stGraphVizChart"] svg {{ {OWN_SIZE} }}
 .st-key-{REST} {{ display: none; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
   .st-key-headlines [data-testid="stColumn"] {{ flex: 0 0 calc(50% - 0.5rem) !important;
@@ -42,6 +61,17 @@ PAGE_CSS = f"""
   .st-key-headlines [data-testid="stMetricLabel"] p {{ font-size: 0.85rem; }}
   .st-key-tree_chart {{ display: none; }}
   .st-key-tree_link {{ display: block; }}
+  {TOP} > * {{ order: 2; }}
+  {TOP} > :is(:has(h1), :has(.st-key-levers), :has(.st-key-headlines), :has([data-testid="stAlert"])) {{
+    order: 0; }}
+  {TOP} > :is(:has(.st-key-guided_start), .st-key-{PRESET_CHOICE}, .st-key-{PRESET_CHOICE} + *) {{
+    order: 1; }}
+  {ANSWER} > * {{ order: 1; }}
+  {ANSWER} > :is(:has(#answer), :has(.st-key-headlines)) {{ order: 0; }}
+  h1 {{ font-size: 1.75rem !important; padding-top: 0 !important; }}
+  h2#answer {{ font-size: 1.5rem; padding-bottom: 0.25rem; }}
+  .st-key-levers [data-testid="stCaptionContainer"] {{ margin-top: -1rem; }}
+  [data-testid="stMainBlockContainer"] {{ padding-top: 3.75rem !important; }}
 }}
 @media print {{
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
@@ -50,6 +80,8 @@ PAGE_CSS = f"""
   .st-key-brief_download
   {{ display: none !important; }}
   [data-testid="stMain"] {{ margin-left: 0 !important; }}
+  .st-key-tree_chart [data-testid="stGraphVizChart"] svg {{ max-width: 100% !important;
+    width: 100% !important; }}
   [data-testid="stMainBlockContainer"] {{ padding: 0 !important; max-width: 100% !important; }}
 }}
 </style>

@@ -25,6 +25,17 @@ PATH_COLOUR = "#b03a2e"
 #: Dark enough for 4.5:1 on white (WCAG AA text): the branch labels are drawn in it.
 OTHER_COLOUR = "#5c5c5c"
 TITLE = "Game tree: the Taliban leadership, its hardline faction, al-Qaeda and US monitoring"
+#: The smallest label, in CSS px as the browser draws it, that a reader is asked to read (issue 31).
+MIN_LABEL_PX = 12
+#: A Graphviz SVG at its own size: Streamlit caps it at its column's width, which drew the 22 leaves'
+#: labels at about 7 px on a laptop and under 3 px on a phone. At its own size (1 pt = 4/3 px)
+#: Streamlit's 9.6 px chart text is drawn at 12.8 px, Graphviz's own 11-12 pt at 14.7-16 px
+#: (``tests/e2e/test_browser_phone.py`` measures it); what does not fit scrolls sideways.
+OWN_SIZE = "max-width: none !important; width: auto !important; height: auto !important;"
+#: The full tree page: the tree at its own size, the page scrolling sideways.
+FULL_SIZE_CSS = f"""<style>
+[data-testid="stGraphVizChart"] svg {{ {OWN_SIZE} }}
+</style>"""
 FILL = {"taliban": "#dbe7f5", "faction": "#f6e3c8", "al_qaeda": "#e3f1dc", "chance": "#eeeeee"}
 
 

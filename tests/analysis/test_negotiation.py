@@ -95,6 +95,27 @@ def test_more_verification_changes_the_distance_rate_at_a_fixed_concession(drawn
     assert by_v.mean["distance"][1] < by_v.mean["distance"][0]  # a pledge is worth less when checked
 
 
+@pytest.mark.parametrize(("concept", "lam"), [("spe", 1.0), ("qre", 2.0)])
+@pytest.mark.parametrize("seed", [7, 19, 2026])
+def test_the_compiled_verification_curve_is_the_numpy_solvers(concept, lam, seed):
+    """The page's verification curve from the compiled kernel (one pool for every point) against the
+    whole game built and solved in numpy at each point: SPE choices exactly, values to rounding."""
+    few = sample(load_scenario("what-if-major-concession"), 1500, seed=seed)
+    grid, levers = np.linspace(0, 1, 6), {"concession": 0.55, "pressure": 0.3}
+    fast = negotiation.verification_curve(few, grid, levers, concept, lam)
+    slow = negotiation.reference_verification_curve(few, grid, levers, concept, lam)
+    assert fast.lever == slow.lever == "verification" and np.array_equal(fast.grid, slow.grid)
+    exact = concept == "spe"
+    for name in negotiation.CURVE_OUTCOMES:
+        for got, want in ((fast.mean, slow.mean), (fast.low, slow.low), (fast.high, slow.high)):
+            if exact and name != "eu_us":
+                assert np.array_equal(got[name], want[name]), name
+            np.testing.assert_allclose(got[name], want[name], rtol=0, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose(fast.eu_us, slow.eu_us, rtol=0, atol=1e-12)
+    assert np.array_equal(fast.moves, slow.moves)
+    assert fast.mean["distance"][0] != fast.mean["distance"][-1]   # verification does move the answer
+
+
 def test_best_offer_maximises_mean_us_utility_and_lists_the_offers_within_two_paired_se(drawn, curve):
     offer = negotiation.best_offer(curve)
     assert offer.eu_us.mean == curve.mean["eu_us"].max()

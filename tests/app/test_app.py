@@ -236,7 +236,7 @@ def test_the_what_it_takes_page_gives_a_price_an_offer_drivers_and_conditions(ap
     labels = [m.label for m in app.metric]
     assert {"Median price", "US best offer", "A bargaining zone exists"} <= set(labels)
     assert "smallest on the grid" in app.markdown[1].value or "No concession" in app.markdown[1].value
-    app.slider(key=CONCESSION).set_value(0.8).run()  # the sidebar's levers: a Sever is common enough
+    app.slider(key=CONCESSION).set_value(0.8).run()  # the page's levers: a Sever is common enough
     assert app.query_params["concession"] == ["0.8"] or app.query_params["concession"] == "0.8"
     charts_before = len(app.get("vega_lite_chart"))
     app.button(key="wit_run_sobol").click().run()
