@@ -54,7 +54,7 @@ def reopen_words(link: str) -> str:
     except ValueError:
         loopback = False
     if loopback:
-        return "Open this view (on the computer that ran the app; elsewhere, the command line below):"
+        return "Open this view on this computer:"
     return "Open this view:"
 
 
@@ -210,8 +210,8 @@ prices are US concessions on a 0-1 scale (0 nothing, 1 full withdrawal with sanc
 <h2>Article sections behind what moved</h2><table>{sections}</table>
 <h2>Limits of the model</h2><ul>{limits}</ul>
 <h2>Reproduce</h2>
-<p>{escape(reopen_words(b.link))} <a href="{escape(b.link, quote=True)}">{escape(b.link)}</a></p>
-<p>Command line: <code>{escape(b.command)}</code></p>
+<p>{escape(reopen_words(b.link))} <a href="{escape(b.link, quote=True)}">{escape(b.link)}</a><br>
+Command line, anywhere: <code>{escape(b.command)}</code></p>
 </body></html>
 """
 

@@ -111,7 +111,7 @@ def _draw(b: Brief, size: float) -> FPDF:
         page.text(f"- {line}")
     page.heading("Reproduce")
     page.text(f"{reopen_words(b.link)} {b.link}", link=b.link)
-    page.text("Command line:")
+    page.text("Command line, anywhere:")
     page.text(b.command, font="Courier", scale=0.95)
     return page.pdf
 

@@ -178,4 +178,4 @@ def test_the_pdf_brief_stays_on_one_page_and_prints_any_name(solved):
 def test_a_briefs_link_to_this_machine_says_it_opens_only_there_and_points_to_the_command(link, only_here):
     """Classroom issue, point 8: a brief carried off the machine linked to localhost without a word."""
     words = reopen_words(link)
-    assert ("computer that ran the app" in words) is only_here and words.startswith("Open this view")
+    assert ("on this computer" in words) is only_here and words.startswith("Open this view")
