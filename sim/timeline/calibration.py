@@ -35,12 +35,18 @@ from numpy.typing import NDArray
 from sim.engine.driver import Sample, sample
 from sim.engine.runspec import solution_settings
 from sim.engine.sampling import uncertain_names
-from sim.model.game import build_game
-from sim.model.solve import solve
 from sim.spec.lenses import through_lens
 from sim.spec.scenario import Scenario, load_scenario
 from sim.spec.timeline_section import NUMERIC_STATE, Observation, Timeline, parse_timeline
-from sim.timeline.engine import UNIFORMS, State, apply_events, apply_hazards, year_levers, year_parameters
+from sim.timeline.engine import (
+    UNIFORMS,
+    State,
+    apply_events,
+    apply_hazards,
+    stage_reach,
+    year_levers,
+    year_parameters,
+)
 
 Array = NDArray[np.float64]
 #: The tremble under SPE: the chance a year is played uniformly at random (the model's own parameter).
@@ -193,10 +199,10 @@ def walk(scenario: Scenario, spec: Timeline, last: int, params: dict, n: int, co
         _scripted_hazards(state, script.hazards, spec)
         levers = year_levers(state, in_force, spec, script.ultimatum)
         p = year_parameters(params, state, spec, script.ultimatum)
-        sol = solve(build_game(p, levers), concept, lam)
+        reach = stage_reach(p, levers, concept, lam, n)
         scripted_attack = script.hazards.aq_attack >= 1.0
         trace = spec.after_delivery.trace if n and state.withdrawn[0] else 1.0
-        obs = observe(year, sol.reach, trace, scripted_attack)
+        obs = observe(year, reach, trace, scripted_attack)
         if obs is not None and obs.posture == "sever":
             return
         # the record's outcome carries into the state, not a simulated one

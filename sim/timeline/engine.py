@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.engine import driver
 from sim.engine.driver import Sample, sample
+from sim.engine.kernel import fused as kernel
+from sim.engine.kernel.layout import flat_tree
 from sim.engine.results import FIXED_POINT
 from sim.engine.runspec import solution_settings
 from sim.model.game import build_game
@@ -252,11 +255,24 @@ def apply_hazards(u: Array, state: State, h: Hazards, spec: Timeline) -> None:
     state.in_power |= state.withdrawn & (u[3] < h.takeover)
 
 
+def stage_reach(params: Mapping[str, Array | float], levers: Mapping[str, Array | float], concept: str,
+                lam: float, n: int) -> dict[str, Array]:
+    """The year's stage game solved for ``n`` trajectories, each at its own parameters and levers:
+    the probability of each terminal (in the tree's order), per trajectory. The compiled kernel
+    (:func:`sim.engine.kernel.fused.reach`) solves it; ``ALLIANCE_SIM_KERNEL=reference``
+    (:data:`sim.engine.driver.REFERENCE`) the numpy reference, ``solve(build_game(...))``, which it
+    equals (SPE to the bit, QRE to rounding: tests/timeline/test_yearly_solve.py)."""
+    if driver.REFERENCE:
+        return solve(build_game(params, levers), concept, lam).reach
+    matrix = kernel.reach(kernel.parameter_rows(params, n), levers, concept, lam)
+    return dict(zip(flat_tree().terminals, matrix, strict=True))
+
+
 def play(params: dict, levers: dict, concept: str, lam: float, u: Array) -> dict[str, NDArray[np.bool_]]:
     """Solve the year's stage game for every trajectory and draw one terminal of it for each."""
-    sol = solve(build_game(params, levers), concept, lam)
-    keys = list(sol.reach)
-    cum = np.cumsum(np.stack([sol.reach[k] for k in keys]), axis=0)
+    reach = stage_reach(params, levers, concept, lam, u.shape[1])
+    keys = list(reach)
+    cum = np.cumsum(np.stack([reach[k] for k in keys]), axis=0)
     pick = np.minimum((u[4][None, :] * cum[-1] >= cum).sum(axis=0), len(keys) - 1)
     index = {name: np.array([name in k.split("/") for k in keys]) for name in
              ("keep", "distance", "sever", "split", "attack", "detected", "underground")}

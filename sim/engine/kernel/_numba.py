@@ -38,6 +38,8 @@ _ANY = types.float64[:, :]
 _UNIFORMS = types.float64[:, ::1]
 _KIND, _SPEC, _SUMS = types.int64[::1], types.float64[:, ::1], types.int64[:, ::1]
 _F8, _B1, _I8 = types.float64, types.boolean, types.int64
+#: One value per draw (the timeline's levers).
+_VEC = types.float64[::1]
 
 
 # ----------------------------------------------------------------------------- parameters and payoffs
@@ -1540,6 +1542,41 @@ def solve_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, want_
                  np.empty((n_terminals, n_players)), np.empty((n_terminals, n_players)), np.empty(2),
                  np.empty((n_terminals, n_players)), np.zeros((N_DECISIONS, 3)), np.empty(n_terminals),
                  np.empty((2, SCAN, 5)), np.zeros((2, SCAN), dtype=np.bool_))
+
+
+@njit(**_SEARCH)
+def _reach_draws(u, kind, spec, given, c, verification, pressure, qre, lam, out, qt, pay, chance, prob,
+                 tmass):
+    """:func:`reach_chunk`'s loop, over its scratch arrays (without reference counting, as
+    :func:`_solve_draws`)."""
+    n = out.shape[1]
+    n_terminals = len(TERMINALS)
+    for i in range(n):
+        if i % TILE == 0:
+            _draw_tile(u, kind, spec, given, i, min(i + TILE, n), qt)
+        q = qt[:, i % TILE]
+        # The game at this draw's own levers, built at its concession as sim.model.game.build_game
+        # builds it (not on the concession line): the timeline's reference solves that game.
+        payoffs(q, c[i], verification[i], pressure[i], pay, chance)
+        due = q[CHIP_SWITCH] * q[CHIP_VALUE] if c[i] < q[CHIP_THRESHOLD] else 0.0
+        for t in range(FIRST_SEVER, n_terminals):
+            pay[t, TALIBAN] = pay[t, TALIBAN] - due
+        _tree_backward(pay, chance[0], chance[1], qre, lam, prob)
+        _tree_reach(prob, chance[0], chance[1], tmass)
+        for t in range(n_terminals):
+            out[t, i] = tmass[t]
+
+
+@njit(types.void(_UNIFORMS, _KIND, _SPEC, _ANY, _VEC, _VEC, _VEC, _B1, _F8, _ANY), **_OPTS)
+def reach_chunk(u, kind, spec, given, c, verification, pressure, qre, lam, out):
+    """Every draw (column of ``out``) solved at its own levers (``c``, ``verification``,
+    ``pressure``: one value per draw): ``out[t, i]`` is the probability that draw ``i``'s play ends
+    at terminal ``t`` (:data:`TERMINALS` order), as ``sim.model.solve.solve(build_game(...)).reach``
+    gives it. The timeline's yearly solve: each trajectory's state sets its own levers."""
+    n_terminals, n_players = len(TERMINALS), 4
+    _reach_draws(u, kind, spec, given, c, verification, pressure, qre, lam, out,
+                 np.empty((kind.shape[0], TILE)), np.empty((n_terminals, n_players)), np.empty(2),
+                 np.zeros((N_DECISIONS, 3)), np.empty(n_terminals))
 
 
 #: Rows of a draw's US lines (``_tree_us_lines``): values at c = 0, then slopes, by line node.

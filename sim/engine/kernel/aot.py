@@ -44,7 +44,7 @@ HERE = Path(__file__).parent
 SOURCE = HERE / "_numba.py"
 PREFIX = "_kernel_aot_"
 #: The entry points :mod:`sim.engine.kernel.fused` and :mod:`sim.engine.tally` call.
-ENTRY_POINTS = ("fill_parameters", "solve_chunk", "curve_chunk", "fixed_sums", "price_counts")
+ENTRY_POINTS = ("fill_parameters", "solve_chunk", "curve_chunk", "reach_chunk", "fixed_sums", "price_counts")
 
 
 def _cpu() -> str:

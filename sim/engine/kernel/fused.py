@@ -258,6 +258,27 @@ def fused(draws: Draws, levers: Mapping[str, float], concept: str, lam: float,
     return Fused(dict(zip(lay.rows, out, strict=True)), dsums, csums, rsums)
 
 
+#: The levers :func:`reach` takes, a value per draw or one for all.
+REACH_LEVERS = ("concession", "verification", "pressure")
+
+
+def reach(draws: Draws, levers: Mapping[str, Array | float], concept: str, lam: float) -> Array:
+    """``(terminals, n)``: the probability that each draw's play ends at each terminal (rows in
+    :func:`sim.engine.kernel.layout.flat_tree` ``.terminals`` order), every draw solved at its own
+    levers (arrays of ``n``, or one value for all) and its game built at its concession as
+    :func:`sim.model.game.build_game` builds it: ``solve(build_game(params, levers)).reach``, SPE to
+    the bit, QRE to rounding. The timeline's yearly solve (each trajectory's state sets its levers)."""
+    _check_solution(concept, lam)
+    n = draws.n
+    per_draw = [np.empty(n) for _ in REACH_LEVERS]   # writable and contiguous, as the kernel takes them
+    for row, k in zip(per_draw, REACH_LEVERS, strict=True):
+        row[:] = levers[k]
+    out = np.empty((len(flat_tree().terminals), n))
+    compiled_build().reach_chunk(draws.u, draws.kind, draws.spec, draws.given, *per_draw,
+                                 concept == "qre", float(lam), out)
+    return out
+
+
 #: What :func:`curve` reports at each concession of its grid, per draw.
 CURVE_ROWS = ("keep", "distance", "sever", "split", "eu_us", "keep_us")
 
