@@ -63,6 +63,19 @@ def test_the_ahead_of_time_build_solves_every_draw_bit_for_bit_as_the_jit_build(
     assert np.isfinite(out_a).any() and sums_a[2].sum() > 0   # it did solve something
 
 
+@pytest.mark.parametrize(("concept", "lam"), [("spe", 0.0), ("qre", 3.0)])
+def test_the_ahead_of_time_build_solves_the_timelines_year_bit_for_bit_as_the_jit_build(builds, concept, lam):
+    """reach_chunk, with levers that differ from draw to draw, as the timeline calls it."""
+    _, draws = _draws(3_000)
+    rng = np.random.default_rng(2)
+    levers = [rng.random(draws.n) for _ in kernel.REACH_LEVERS]
+    reach = [np.full((len(flat_tree().terminals), draws.n), np.nan) for _ in builds]
+    for build, out in zip(builds, reach, strict=True):
+        build.reach_chunk(draws.u, draws.kind, draws.spec, draws.given, *levers, concept == "qre", lam, out)
+    np.testing.assert_array_equal(*reach)
+    np.testing.assert_allclose(reach[0].sum(axis=0), 1.0, rtol=0, atol=1e-12)   # every draw solved
+
+
 def test_the_ahead_of_time_build_draws_curves_and_tallies_as_the_jit_build(builds):
     ahead, jit = builds
     scenario, draws = _draws(3_000)
