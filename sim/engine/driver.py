@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.intervals import Interval, probability_interval, quantile_interval
+from sim.engine.intervals import Interval, inflated, probability_interval, quantile_interval
 from sim.engine.kernel import fused as kernel
 from sim.engine.kernel.layout import flat_tree, layout
 from sim.engine.reference import evaluate_reference
@@ -62,14 +62,24 @@ class Result(Readings):
     behaviour: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
     #: Mean probability that play ends at each terminal.
     reach: dict[str, float] = field(default_factory=dict, repr=False)
+    #: The independent draws the rows are worth when they are a weighted resample (a calibrated
+    #: model's posterior resample, :attr:`Sample.effective_draws`); ``None``: the rows are the draws.
+    effective_draws: float | None = None
 
     # -- summary --------------------------------------------------------------------------------
     def estimate(self, name: str) -> Estimate:
-        return Estimate.of(self.per_draw[name])
+        e = Estimate.of(self.per_draw[name])
+        return Estimate(e.mean, self.inflated(e.stderr))
+
+    def inflated(self, stderr: float) -> float:
+        """A standard error computed as if the rows were independent draws, made that of the
+        effective draws (unchanged on the prior)."""
+        return inflated(stderr, self.draws, self.effective_draws)
 
     def interval(self, name: str) -> Interval:
         """The 95% interval of a probability, by the method that suits the sampler."""
-        return probability_interval(self.per_draw[name], replicate_bounds(self.draws, self.sampler))
+        return probability_interval(self.per_draw[name], replicate_bounds(self.draws, self.sampler),
+                                    self.effective_draws)
 
     def price_quantiles(self, move: str = "sever") -> dict[str, float | None]:
         """Quantiles of the price of ``move`` (``sever``, ``distance`` or ``distance_or_sever``);
@@ -82,11 +92,12 @@ class Result(Readings):
         """The 95% order-statistic interval of each quantile of :meth:`price_quantiles` (exact):
         ``None`` where the quantile lies above 1, an end ``None`` where the interval is open above 1."""
         x = self.per_draw[f"price_{move}"]
-        return {k: quantile_interval(x, q) for k, q in QUANTILES.items()}
+        return {k: quantile_interval(x, q, self.effective_draws) for k, q in QUANTILES.items()}
 
     def price_exists(self, move: str = "sever") -> Estimate:
         """The share of draws in which some concession up to 1 buys that move."""
-        return Estimate.of(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
+        e = Estimate.of(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
+        return Estimate(e.mean, self.inflated(e.stderr))
 
     @cached_property
     def parameters(self) -> dict[str, Array]:
@@ -98,7 +109,8 @@ class Result(Readings):
     def summary(self) -> dict[str, Any]:
         """Plain data for JSON, text and the app: the summary of a :class:`sim.engine.tally.Tally` of the same
         draws (so the means are the same to the bit), with the exact price quantiles."""
-        settings = settings_of(self.scenario, self.draws, self.seed, self.solution, self.lam, self.sampler)
+        settings = settings_of(self.scenario, self.draws, self.seed, self.solution, self.lam, self.sampler,
+                               self.effective_draws)
         out = tally_of_arrays(settings, self.per_draw, self.draws, BLOCK).summary()
         del out["quantile_resolution"]
         prices = {"sever_price": "sever", "pledge_price": "distance", "reservation_price": "sever"}
@@ -120,6 +132,10 @@ class Sample:
     seed: int
     sampler: str
     params: dict[str, Array | float] = field(repr=False)
+    #: The independent draws the rows are worth when they are a weighted resample (a calibrated
+    #: model's, :func:`sim.timeline.calibration.calibrated_sample`): a run of it reports intervals
+    #: on so many draws. ``None``: the rows are independent draws.
+    effective_draws: float | None = None
 
 
 def sample(scenario: Scenario, draws: int | None = None, seed: int | None = None,
@@ -215,7 +231,8 @@ def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: 
     chunks = ((_slice(drawn.params, a, b), b - a) for a, b in bounds)
     price_chunks = None if prices is None else (_slice(dict(prices), a, b) for a, b in bounds)
     spec = RunSpec(sc, n, drawn.seed, drawn.sampler, *solution_settings(sc, solution, lam))
-    return _collect(spec, chunks, sc.levers, None, price_chunks)
+    result = _collect(spec, chunks, sc.levers, None, price_chunks)
+    return result if drawn.effective_draws is None else replace(result, effective_draws=drawn.effective_draws)
 
 
 def sample_prices(drawn: Sample, levers: Mapping[str, float], solution: str | None = None,
