@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -231,8 +231,7 @@ def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: 
     chunks = ((_slice(drawn.params, a, b), b - a) for a, b in bounds)
     price_chunks = None if prices is None else (_slice(dict(prices), a, b) for a, b in bounds)
     spec = RunSpec(sc, n, drawn.seed, drawn.sampler, *solution_settings(sc, solution, lam))
-    result = _collect(spec, chunks, sc.levers, None, price_chunks)
-    return result if drawn.effective_draws is None else replace(result, effective_draws=drawn.effective_draws)
+    return _collect(spec, chunks, sc.levers, None, price_chunks, drawn.effective_draws)
 
 
 def sample_prices(drawn: Sample, levers: Mapping[str, float], solution: str | None = None,
@@ -258,7 +257,8 @@ def _slice(params: dict[str, Array | float], a: int, b: int) -> dict[str, Array 
     return {k: (v[a:b] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
 
 
-def _collect(spec: RunSpec, param_chunks, levers, progress, price_chunks=None) -> Result:
+def _collect(spec: RunSpec, param_chunks, levers, progress, price_chunks=None,
+             effective_draws: float | None = None) -> Result:
     concept, lam, draws = spec.solution, spec.lam, spec.draws
     parts: list[Chunk] = []
     done = 0
@@ -268,12 +268,14 @@ def _collect(spec: RunSpec, param_chunks, levers, progress, price_chunks=None) -
         done += n
         if progress:
             progress(done, draws)
-    return assemble(spec, parts)
+    return assemble(spec, parts, effective_draws=effective_draws)
 
 
-def assemble(spec: RunSpec, parts: list[Chunk], per_draw: dict[str, Array] | None = None) -> Result:
+def assemble(spec: RunSpec, parts: list[Chunk], per_draw: dict[str, Array] | None = None,
+             effective_draws: float | None = None) -> Result:
     """Join per-chunk outputs, in draw order, into one :class:`Result` of the run ``spec``
-    (``per_draw``: the chunks' outputs already joined)."""
+    (``per_draw``: the chunks' outputs already joined; ``effective_draws``: what the rows are worth
+    when they are a weighted resample, :attr:`Sample.effective_draws`)."""
     draws = spec.draws
     if per_draw is None:
         per_draw = {k: np.concatenate([p.per_draw[k] for p in parts]) for k in parts[0].per_draw}
@@ -284,7 +286,7 @@ def assemble(spec: RunSpec, parts: list[Chunk], per_draw: dict[str, Array] | Non
     reach = dict(zip(parts[0].reach_keys, mean, strict=True))
     behaviour = {path: tuple(from_fixed(t, draws) for t in totals) for path, totals in sums.items()}
     return Result(spec.scenario, draws, spec.seed, spec.solution, spec.lam, spec.sampler, per_draw, behaviour,
-                  reach)
+                  reach, effective_draws)
 
 
 def evaluate(params, levers, concept: str, lam: float, n: int,

@@ -102,6 +102,14 @@ def wilson(events: float, draws: int, confidence: float = CONFIDENCE) -> tuple[f
     return low, high
 
 
+def share_interval(events: float, draws: int, effective_draws: float | None = None) -> tuple[float, float]:
+    """The Wilson interval of ``events`` of ``draws`` draws; on a weighted resample worth
+    ``effective_draws`` draws, the score interval of that many (the same share)."""
+    if effective_draws is None:
+        return wilson(events, draws)
+    return score_interval(events / draws, draws * resample_share(draws, effective_draws))
+
+
 def probability_interval(x: Array, replicates: Sequence[tuple[int, int]] = (),
                          effective_draws: float | None = None) -> Interval:
     """The 95% interval of the mean of per-draw values ``x`` in [0, 1] (0/1 outcomes, or fractions).

@@ -31,7 +31,15 @@ from scipy import stats
 
 from sim.cli.main import main
 from sim.engine.driver import run, run_sample
-from sim.engine.intervals import WILSON, interval_from_moments, order_statistic_ranks, resample_ranks
+from sim.engine.intervals import (
+    WILSON,
+    interval_from_moments,
+    order_statistic_ranks,
+    resample_ranks,
+    score_interval,
+    share_interval,
+    wilson,
+)
 from sim.spec.scenario import load_scenario
 from sim.timeline.calibration import (
     calibrate,
@@ -42,6 +50,8 @@ from sim.timeline.calibration import (
     posterior_of,
     systematic_indices,
 )
+from sim.workshop import flows
+from sim.workshop.cards import load_card
 
 SEEDS = 400
 TRUTH = 0.5   # P(theta > the posterior median), exactly
@@ -160,3 +170,31 @@ def test_the_ranks_of_a_resample_are_those_of_its_effective_draws_carried_over()
     low, high = order_statistic_ranks(2_000, 0.9)
     assert resample_ranks(20_000, 0.9, 2_000.5) == ((low + 1) * 10 - 1, (high + 1) * 10 - 1)
     assert resample_ranks(100, 0.5, 1.0) == (-1, 100)   # one effective draw: open both ways
+
+
+def test_a_share_of_a_resample_is_the_score_interval_of_its_effective_draws():
+    assert share_interval(300, 1_000) == wilson(300, 1_000)   # independent draws: Wilson, to the bit
+    low, high = share_interval(300, 1_000, 250.0)
+    assert (low, high) == score_interval(0.3, 250.0)
+    assert low < wilson(300, 1_000)[0] and high > wilson(300, 1_000)[1]
+
+
+@pytest.mark.parametrize("card, position", [("1-price-of-a-deal", {"concession": 0.4}),
+                                            ("7-the-long-game", {})])
+def test_a_calibrated_workshop_round_judges_on_the_effective_draws(calibrated_run, card, position):
+    """A stage card's and a timeline card's round on the resample: its shares' intervals (the stage
+    card's 0/1 moves, the timeline card's yearly pledge shares) are those of n_eff draws, wider than
+    the Wilson interval of the rows the old rounds gave."""
+    posterior, _ = calibrated_run
+    result = flows.adjudicate(load_card(card), position, [], 7, 2_000, posterior)
+    rows, worth = result["draws"], posterior.effective_draws
+    assert rows == posterior.rows.shape[0] and worth < rows
+    shares = ([result["outcomes"][k] for k in ("keep", "distance")] if "path" not in result
+              else [year["pledge"] for year in result["path"]])
+    judged = [s for s in shares if 0 < s["mean"] < 1]
+    assert judged
+    for s in judged:
+        count = round(s["mean"] * rows)
+        assert (s["low"], s["high"]) == pytest.approx(share_interval(count, rows, worth), abs=1e-9)
+        old = wilson(count, rows)
+        assert s["low"] < old[0] and s["high"] > old[1]
