@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.app.calibrated import analyse_calibrated
 from sim.cli.main import main
 from sim.engine.driver import run, run_sample
 from sim.engine.intervals import (
@@ -40,6 +41,7 @@ from sim.engine.intervals import (
     share_interval,
     wilson,
 )
+from sim.present.explain import headlines, paired_stderr
 from sim.spec.scenario import load_scenario
 from sim.timeline.calibration import (
     calibrate,
@@ -198,3 +200,23 @@ def test_a_calibrated_workshop_round_judges_on_the_effective_draws(calibrated_ru
         assert (s["low"], s["high"]) == pytest.approx(share_interval(count, rows, worth), abs=1e-9)
         old = wilson(count, rows)
         assert s["low"] < old[0] and s["high"] > old[1]
+
+
+def test_the_apps_calibrated_page_shows_intervals_on_n_eff(calibrated_run):
+    """The scenario page's headlines on the calibrated model: intervals on n_eff, and the median
+    prices' and comparison's standard errors grown by sqrt(rows / n_eff)."""
+    posterior, _ = calibrated_run
+    analysis = analyse_calibrated(load_scenario("baseline-2018"), posterior, "spe", 0.0)
+    result = analysis.result
+    assert result.effective_draws == posterior.effective_draws
+    ratio = np.sqrt(result.draws / result.effective_draws)
+    plain = replace(result, effective_draws=None)
+    shown, old = headlines(result), headlines(plain)
+    for h, o in zip(shown, old, strict=True):
+        if h.interval is not None:
+            assert "n_eff" in h.interval.method and (h.interval.high - h.interval.low) > (
+                o.interval.high - o.interval.low)
+        if h.stderr is not None and o.stderr:
+            assert h.stderr == pytest.approx(o.stderr * ratio)
+    moved = replace(result, per_draw=result.per_draw | {"keep": 1 - result.per_draw["keep"]})
+    assert paired_stderr(result, moved, "keep") == pytest.approx(paired_stderr(plain, moved, "keep") * ratio)
