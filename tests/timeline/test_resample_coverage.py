@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.analysis.negotiation import acceptance_curve, bargaining_zone, best_offer, price_distribution
 from sim.app.calibrated import analyse_calibrated
 from sim.cli.main import main
 from sim.engine.driver import run, run_sample
@@ -220,3 +221,30 @@ def test_the_apps_calibrated_page_shows_intervals_on_n_eff(calibrated_run):
             assert h.stderr == pytest.approx(o.stderr * ratio)
     moved = replace(result, per_draw=result.per_draw | {"keep": 1 - result.per_draw["keep"]})
     assert paired_stderr(result, moved, "keep") == pytest.approx(paired_stderr(plain, moved, "keep") * ratio)
+
+
+def test_the_negotiation_analyses_on_a_resample_use_n_eff(calibrated_run):
+    """analyze --calibrated's price, curve and zone: intervals of n_eff draws, wider than those of
+    the rows (the same sample with no effective draws, as before)."""
+    posterior, _ = calibrated_run
+    drawn = calibrated_sample(load_scenario("baseline-2018"), posterior, 7)
+    plain = replace(drawn, effective_draws=None)
+    ratio = np.sqrt(drawn.draws / drawn.effective_draws)
+
+    def wider(a, b) -> bool:
+        return a[0] <= b[0] and a[1] >= b[1] and a != b
+
+    prices, old_prices = price_distribution(drawn), price_distribution(plain)
+    share, old_share = prices.share_with_price("distance"), old_prices.share_with_price("distance")
+    assert wider(share.pair(), old_share.pair())
+    assert wider(prices.quantile_intervals("distance")["p90"],
+                 old_prices.quantile_intervals("distance")["p90"])
+    grid = [0.0, 0.5, 1.0]
+    curve, old_curve = acceptance_curve(drawn, grid), acceptance_curve(plain, grid)
+    assert np.all(curve.low["keep"] <= old_curve.low["keep"])
+    assert np.all(curve.high["keep"] > old_curve.high["keep"])
+    assert (curve.high["eu_us"] - curve.mean["eu_us"]) == pytest.approx(
+        (old_curve.high["eu_us"] - old_curve.mean["eu_us"]) * ratio)
+    zone, old_zone = bargaining_zone(drawn, curve=curve), bargaining_zone(plain, curve=old_curve)
+    assert wider(zone.chance.pair(), old_zone.chance.pair())
+    assert best_offer(curve).eu_us.stderr == pytest.approx(best_offer(old_curve).eu_us.stderr * ratio)
