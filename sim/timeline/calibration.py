@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.engine.driver import Sample, sample
+from sim.engine.intervals import inflated
 from sim.engine.runspec import solution_settings
 from sim.engine.sampling import uncertain_names
 from sim.model.game import build_game
@@ -542,7 +543,8 @@ def score(scenario: Scenario, draws: int | None = None, seed: int | None = None,
     """The record's log score, per year and in total, for the full model, the material lens and the
     naive baseline, and (with ``era``) the later era's score given the earlier one against its score
     on the prior alone. With ``posterior`` the full model is scored on the posterior's resample (the
-    material lens stays on its prior): a record it was calibrated on is then scored in sample."""
+    material lens stays on its prior): a record it was calibrated on is then scored in sample, its
+    Monte Carlo errors those of the resample's effective draws."""
     _, record = record_of(scenario)
     years = [o.year for o in record]
     lenses = {}
@@ -550,21 +552,24 @@ def score(scenario: Scenario, draws: int | None = None, seed: int | None = None,
         cal = calibrate(through_lens(scenario, lens), draws, seed, solution, lam, tremble=tremble,
                         threads=threads)
         lenses[lens] = cal.log_lik_years
+    grow = dict.fromkeys(lenses, 1.0)   # what each lens's standard errors are multiplied by
     if posterior is not None:
         drawn = calibrated_sample(scenario, posterior, seed)
         lenses["full"] = calibrate_on(scenario, record, drawn.params, drawn.draws, cal.solution, cal.lam,
                                       tremble)
+        grow["full"] = inflated(1.0, drawn.draws, drawn.effective_draws)
     base = baseline_scores(record)
     per_year = {lens: prequential(ll) for lens, ll in lenses.items()}
     total = {lens: _log_mean(ll.sum(axis=0)) for lens, ll in lenses.items()}
     out = {"scenario": scenario.name, "draws": cal.draws, "seed": cal.seed, "solution": cal.solution,
            "lambda": cal.lam, "tremble": tremble if cal.solution == "spe" else None,
-           "calibrated": None if posterior is None else {"file": str(posterior.path),
-                                                         "label": posterior.label(), "applies_to": "full"},
-           "total": {**{lens: {"value": v, "se": e} for lens, (v, e) in total.items()},
+           "calibrated": None if posterior is None else {
+               "file": str(posterior.path), "label": f"{posterior.label()}; {posterior.interval_note()}",
+               "applies_to": "full", "effective_draws": posterior.effective_draws},
+           "total": {**{lens: {"value": v, "se": e * grow[lens]} for lens, (v, e) in total.items()},
                      "baseline": {"value": float(sum(base)), "se": 0.0}},
-           "years": [{"year": y, **{lens: {"value": per_year[lens][k][0], "se": per_year[lens][k][1]}
-                                    for lens in lenses},
+           "years": [{"year": y, **{lens: {"value": per_year[lens][k][0],
+                                           "se": per_year[lens][k][1] * grow[lens]} for lens in lenses},
                       "baseline": {"value": base[k], "se": 0.0}} for k, y in enumerate(years)]}
     if era is not None:
         early = np.array([y < era for y in years])
@@ -575,7 +580,7 @@ def score(scenario: Scenario, draws: int | None = None, seed: int | None = None,
         for lens, ll in lenses.items():
             given = _log_ratio(ll.sum(axis=0), ll[early].sum(axis=0))
             alone = _log_mean(ll[~early].sum(axis=0))
-            out["era"][lens] = {"calibrated": {"value": given[0], "se": given[1]},
-                                "prior": {"value": alone[0], "se": alone[1]}}
+            out["era"][lens] = {"calibrated": {"value": given[0], "se": given[1] * grow[lens]},
+                                "prior": {"value": alone[0], "se": alone[1] * grow[lens]}}
         out["era"]["baseline"] = {"value": float(sum(b for b, e in zip(base, early, strict=True) if not e))}
     return out

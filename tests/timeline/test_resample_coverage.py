@@ -51,6 +51,7 @@ from sim.timeline.calibration import (
     kish,
     normalised,
     posterior_of,
+    score,
     systematic_indices,
 )
 from sim.workshop import flows
@@ -248,3 +249,18 @@ def test_the_negotiation_analyses_on_a_resample_use_n_eff(calibrated_run):
     zone, old_zone = bargaining_zone(drawn, curve=curve), bargaining_zone(plain, curve=old_curve)
     assert wider(zone.chance.pair(), old_zone.chance.pair())
     assert best_offer(curve).eu_us.stderr == pytest.approx(best_offer(old_curve).eu_us.stderr * ratio)
+
+
+def test_score_on_a_resample_gives_the_full_models_errors_on_n_eff(calibrated_run):
+    """score --calibrated: the full model's Monte Carlo errors grow by sqrt(rows / n_eff) against
+    the same resample read as independent draws (an ESS so large that n_eff is the rows); the
+    material lens, on its prior, keeps its errors."""
+    posterior, _ = calibrated_run
+    as_independent = replace(posterior, meta=posterior.meta | {"ess": 1e15})
+    record = load_scenario("history-1996-2018")
+    got, old = (score(record, 1_000, posterior=p) for p in (posterior, as_independent))
+    ratio = np.sqrt(posterior.rows.shape[0] / posterior.effective_draws)
+    assert got["total"]["full"]["se"] == pytest.approx(old["total"]["full"]["se"] * ratio, rel=1e-6)
+    assert got["total"]["material"] == old["total"]["material"]
+    assert got["years"][0]["full"]["se"] == pytest.approx(old["years"][0]["full"]["se"] * ratio, rel=1e-6)
+    assert got["calibrated"]["effective_draws"] == posterior.effective_draws
