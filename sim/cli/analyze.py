@@ -110,7 +110,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     report = ANALYSES[args.what](scenario, args)
     text = report.render(args.format)
     if args.posterior is not None:
-        label = f"{args.posterior.label()}; {args.posterior.interval_note()}"
+        label = args.posterior.label()
         if args.format == "json":
             named = {"calibrated": {"file": str(args.calibrated), "label": label,
                                     "effective_draws": args.posterior.effective_draws}}

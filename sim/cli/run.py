@@ -128,7 +128,7 @@ def _calibrated_run(scenario, args: argparse.Namespace) -> int:
     posterior = load_posterior(args.calibrated)
     drawn = calibrated_sample(scenario, posterior, args.seed)
     result = run_sample(drawn, solution=args.solution, lam=args.lam)
-    label = f"{posterior.label()}; {posterior.interval_note()}"
+    label = posterior.label()
     text = report.render(result, args.format)
     if args.format == "json":
         text = json.dumps(json.loads(text) | {"calibrated": {"file": str(args.calibrated), "label": label,

@@ -47,7 +47,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     drawn = calibrated_sample(scenario, posterior, args.seed)
     projection = project(scenario, years=args.years, seed=args.seed, solution=args.solution, drawn=drawn)
     text = render(projection, args.format)
-    label = f"{posterior.label()}; {posterior.interval_note()}"
+    label = posterior.label()
     if args.format == "json":
         named = {"file": str(args.calibrated), "label": label, "effective_draws": posterior.effective_draws}
         text = json.dumps(json.loads(text) | {"calibrated": named}, indent=2) + "\n"

@@ -460,14 +460,13 @@ class Posterior:
         return effective_draws(float(self.meta["ess"]), self.rows.shape[0])
 
     def label(self) -> str:
+        """The posterior named on every output of a run on it, with the effective draws its intervals
+        use (the resample repeats draws)."""
         m = self.meta
         return (f"calibrated on {m['scenario']} ({self.source}: {m['draws']:,} prior draws, "
-                f"seed {m['seed']}, ESS {m['ess']:,.0f}, temperature {m['temperature']:.3g})")
-
-    def interval_note(self) -> str:
-        """What the intervals of a run on the resample rest on, in a sentence."""
-        return (f"intervals use n_eff = {self.effective_draws:,.0f} effective draws "
-                f"(1/(1/ESS + 1/rows), {self.rows.shape[0]:,} resampled rows)")
+                f"seed {m['seed']}, ESS {m['ess']:,.0f}, temperature {m['temperature']:.3g}); "
+                f"intervals use n_eff = {self.effective_draws:,.0f} effective draws of its "
+                f"{self.rows.shape[0]:,} resampled rows (1/(1/ESS + 1/rows))")
 
 
 def load_posterior(path: Path) -> Posterior:
@@ -564,7 +563,7 @@ def score(scenario: Scenario, draws: int | None = None, seed: int | None = None,
     out = {"scenario": scenario.name, "draws": cal.draws, "seed": cal.seed, "solution": cal.solution,
            "lambda": cal.lam, "tremble": tremble if cal.solution == "spe" else None,
            "calibrated": None if posterior is None else {
-               "file": str(posterior.path), "label": f"{posterior.label()}; {posterior.interval_note()}",
+               "file": str(posterior.path), "label": posterior.label(),
                "applies_to": "full", "effective_draws": posterior.effective_draws},
            "total": {**{lens: {"value": v, "se": e * grow[lens]} for lens, (v, e) in total.items()},
                      "baseline": {"value": float(sum(base)), "se": 0.0}},
