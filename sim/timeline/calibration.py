@@ -370,7 +370,7 @@ def effective_draws(ess: float, rows: int) -> float:
     is worth for a mean: ``1 / (1/ESS + 1/rows)``. The mean over the rows errs twice: the weighted
     mean of the prior draws errs from the posterior's by about ``sd / sqrt(ESS)`` (Kish's
     approximation), and the resample's mean from the weighted one by at most ``sd / sqrt(rows)``
-    (exactly that for a multinomial resample; the systematic resample errs less, 5-70% of that
+    (exactly that for a multinomial resample; the systematic resample errs less, 4-62% of that
     variance in tests/timeline/test_resample_coverage.py), independently: the variances add. So the
     intervals on it are honest, conservative where ESS is not below the rows (docs/model.md, 12b)."""
     if not (ess > 0 and rows > 0):
