@@ -30,7 +30,8 @@ def sign_in(db: Store) -> None:
                          help="The analyst's judgement is the default. Calibrated: every round runs on the "
                               "posterior's resample (its rows are the draws; the draws per team do not "
                               "apply), the values a card or a team sets kept as set. The resampled rows "
-                              "repeat draws, so the intervals are too narrow (docs/model.md, 12b).")
+                              "repeat draws, so the intervals are those of the draws they are worth "
+                              "(n_eff; docs/model.md, 12b).")
         if st.form_submit_button("Create"):
             workshop, key = db.create_workshop(card_id, model)
             st.session_state[_workshop.FACILITATOR] = (workshop.code, key)

@@ -38,6 +38,7 @@ from sim.engine.intervals import (
     Z95,
     Interval,
     format_probability,
+    inflated,
     mean_stderr,
     probability_interval,
     quantile_interval,
@@ -89,10 +90,13 @@ class PriceDistribution:
 
     prices: dict[str, Array] = field(repr=False)
     replicates: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    #: What the draws are worth on a calibrated model's resample (:attr:`Sample.effective_draws`).
+    effective_draws: float | None = None
 
     def share_with_price(self, move: str = outputs.DEFAULT) -> Interval:
         """Share of draws in which some concession in [0, 1] buys ``move``, with its 95% interval."""
-        return probability_interval(np.isfinite(self.prices[move]).astype(float), self.replicates)
+        return probability_interval(np.isfinite(self.prices[move]).astype(float), self.replicates,
+                                    self.effective_draws)
 
     def quantiles(self, move: str = outputs.DEFAULT) -> dict[str, float | None]:
         """Quantiles over all draws; ``None`` where the quantile falls among draws with no price."""
@@ -103,7 +107,8 @@ class PriceDistribution:
     def quantile_intervals(self, move: str = outputs.DEFAULT) -> dict[str, list[float | None] | None]:
         """The 95% order-statistic interval of each of :meth:`quantiles` (``None`` where the quantile
         does not exist; an end ``None`` where the interval runs above 1)."""
-        return {_label(q): quantile_interval(self.prices[move], q) for q in PRICE_QUANTILES}
+        return {_label(q): quantile_interval(self.prices[move], q, self.effective_draws)
+                for q in PRICE_QUANTILES}
 
     def histogram(self, move: str = outputs.DEFAULT, bins: int = 20) -> list[dict[str, float]]:
         """Share of all draws whose price falls in each of ``bins`` equal bins of [0, 1]."""
@@ -134,7 +139,7 @@ def price_distribution(drawn: Sample, levers: Mapping[str, float] | None = None,
     s = setting(drawn, levers, concept, lam)
     prices = sample_prices(drawn, s.levers, s.concept, s.lam)
     return PriceDistribution({m: outputs.price(prices, m) for m in PRICE_MOVES},
-                             replicate_bounds(drawn.draws, drawn.sampler))
+                             replicate_bounds(drawn.draws, drawn.sampler), drawn.effective_draws)
 
 
 # ----------------------------------------------------------------------------- acceptance curves
@@ -163,6 +168,8 @@ class Curve:
     agreeable: NDArray[np.bool_] = field(repr=False)
     moves: NDArray[np.str_] = field(repr=False)
     replicates: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    #: What the draws are worth on a calibrated model's resample (:attr:`Sample.effective_draws`).
+    effective_draws: float | None = None
 
     def band(self, name: str) -> tuple[Array, Array]:
         """The 95% interval around ``mean[name]`` at every grid point."""
@@ -249,14 +256,16 @@ def _curve(lever: str, grid: Array, solved, s: Setting, drawn: Sample) -> Curve:
         values = {**at, "distance_or_sever": outputs.per_draw(at, "distance_or_sever")}
         agreeable[i], moves[i] = _agreement(values)
         for name in PROBABILITIES:
-            iv = probability_interval(values[name], replicates)
+            iv = probability_interval(values[name], replicates, drawn.effective_draws)
             mean[name][i], low[name][i], high[name][i] = iv.mean, iv.low, iv.high
             methods[name] = iv.method
         eu_us[i] = values["eu_us"]
         est = Estimate.of(eu_us[i])
-        mean["eu_us"][i], low["eu_us"][i], high["eu_us"][i] = (est.mean, est.mean - Z95 * est.stderr,
-                                                               est.mean + Z95 * est.stderr)
-    return Curve(lever, grid, mean, low, high, methods, n, eu_us, agreeable, moves, replicates)
+        se = inflated(est.stderr, n, drawn.effective_draws)
+        mean["eu_us"][i], low["eu_us"][i], high["eu_us"][i] = (est.mean, est.mean - Z95 * se,
+                                                               est.mean + Z95 * se)
+    return Curve(lever, grid, mean, low, high, methods, n, eu_us, agreeable, moves, replicates,
+                 drawn.effective_draws)
 
 
 def _solved(sol: Solution, n: int) -> dict[str, Array]:
@@ -285,6 +294,8 @@ class BargainingZone:
     cheapest: Array = field(repr=False)
     move: NDArray[np.str_] = field(repr=False)
     replicates: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    #: What the draws are worth on a calibrated model's resample (:attr:`Sample.effective_draws`).
+    effective_draws: float | None = None
 
     @property
     def exists(self) -> NDArray[np.bool_]:
@@ -293,14 +304,16 @@ class BargainingZone:
     @property
     def chance(self) -> Interval:
         """P(a zone of possible agreement exists), with its 95% interval."""
-        return probability_interval(self.exists.astype(float), self.replicates)
+        return probability_interval(self.exists.astype(float), self.replicates, self.effective_draws)
 
     def summary(self) -> dict[str, Any]:
         chance = self.chance
         found = self.exists
         qs = np.quantile(self.cheapest, PRICE_QUANTILES, method="inverted_cdf")
-        moves = {m: probability_interval((self.move[found] == m).astype(float)) if found.any() else None
-                 for m in ("distance", "sever")}
+        # the draws with a zone, on a resample: worth their share of its effective draws
+        worth = None if self.effective_draws is None else self.effective_draws * found.mean()
+        moves = {m: probability_interval((self.move[found] == m).astype(float), (), worth) if found.any()
+                 else None for m in ("distance", "sever")}
         return {
             "zone_exists": chance.mean,
             "zone_exists_interval": chance.pair(),
@@ -312,7 +325,7 @@ class BargainingZone:
                                                for m, iv in moves.items()},
             "cheapest_deal": {_label(q): float(v) if np.isfinite(v) else None
                               for q, v in zip(PRICE_QUANTILES, qs, strict=True)},
-            "cheapest_deal_interval": {_label(q): quantile_interval(self.cheapest, q)
+            "cheapest_deal_interval": {_label(q): quantile_interval(self.cheapest, q, self.effective_draws)
                                        for q in PRICE_QUANTILES},
             "cheapest_deal_interval_method": ORDER_STATISTICS + "; on the concession grid",
         }
@@ -337,7 +350,8 @@ def bargaining_zone(drawn: Sample, levers: Mapping[str, float] | None = None, co
     first = np.argmax(curve.agreeable, axis=0)
     cheapest = np.where(found, curve.grid[first], np.inf)
     move = np.where(found, curve.moves[first, np.arange(curve.draws)], "none")
-    return BargainingZone(curve.grid, curve.agreeable, cheapest, move, curve.replicates)
+    return BargainingZone(curve.grid, curve.agreeable, cheapest, move, curve.replicates,
+                          curve.effective_draws)
 
 
 def _agreement(values: Mapping[str, Array]) -> tuple[NDArray[np.bool_], NDArray[np.str_]]:
@@ -382,10 +396,12 @@ def best_offer(curve: Curve) -> BestOffer:
         raise ValueError("the best offer is read from a concession curve")
     i = int(np.argmax(curve.mean["eu_us"]))
     gaps = curve.eu_us[i][None, :] - curve.eu_us
-    se = np.nan_to_num([mean_stderr(g, curve.replicates) for g in gaps])
+    se = np.nan_to_num([inflated(mean_stderr(g, curve.replicates), curve.draws, curve.effective_draws)
+                        for g in gaps])
     near = tuple(float(c) for c, g, e in zip(curve.grid, gaps, se, strict=True)
                  if g.mean() <= NEAR_BEST_SE * e)
     eu = Estimate.of(curve.eu_us[i])
+    eu = Estimate(eu.mean, inflated(eu.stderr, curve.draws, curve.effective_draws))
     return BestOffer(float(curve.grid[i]), eu, {m: float(curve.mean[m][i]) for m in PROBABILITIES}, near)
 
 

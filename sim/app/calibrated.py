@@ -5,8 +5,8 @@ ranges, the default) and the calibrated model. The app calibrates the history re
 per server (:data:`PRIOR_DRAWS` prior draws under SPE, in a pool worker:
 :func:`sim.app.pool.app_posterior`) and runs a page's scenario on the posterior's resample, exactly
 as ``alliance-sim run --calibrated`` does (:func:`analyse_calibrated`). The resample's rows repeat
-prior draws, so they are not independent: the intervals shown treat them as if they were and are too
-narrow (docs/model.md, section 12b).
+prior draws, so they are not independent: the intervals shown are those of the effective draws
+``n_eff = 1 / (1/ESS + 1/rows)`` (docs/model.md, section 12b).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ PRIOR_LABEL = "the analyst's judgement (the prior ranges of the scenario)"
 #: What the pages say the calibrated model is, in words.
 MEANING = ("Calibrated: the analyst's prior draws reweighted by how likely each makes the record of "
            "1996-2018 (posture, attacks abroad, splits; the What history says page), then resampled. "
-           "The resampled rows repeat draws, so they are not independent: the 95% intervals treat "
-           "them as if they were and are too narrow (docs/model.md, section 12b).")
+           "The resampled rows repeat draws, so the 95% intervals are those of the draws they are "
+           "worth, n_eff = 1/(1/ESS + 1/rows), not of the rows (docs/model.md, section 12b).")
 #: The posterior file the brief's command line writes and reads.
 POSTERIOR_FILE = "history-posterior.npz"
 

@@ -112,7 +112,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.posterior is not None:
         label = args.posterior.label()
         if args.format == "json":
-            named = {"calibrated": {"file": str(args.calibrated), "label": label}}
+            named = {"calibrated": {"file": str(args.calibrated), "label": label,
+                                    "effective_draws": args.posterior.effective_draws}}
             text = json.dumps(json.loads(text) | named, indent=2, allow_nan=False) + "\n"
         else:
             text = f"# {label}\n{text}" if args.format == "csv" else f"Calibrated: {label}\n{text}"

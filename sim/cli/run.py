@@ -116,7 +116,8 @@ def command(args: argparse.Namespace) -> int:
 
 def _calibrated_run(scenario, args: argparse.Namespace) -> int:
     """A run on the posterior's resample (in this process): the parameters the record informs come
-    from it, the others are drawn from the scenario as usual; the output names the posterior."""
+    from it, the others are drawn from the scenario as usual; the output names the posterior and the
+    effective draws its intervals use (the resample repeats draws)."""
     for flag, given in (("--draws", args.draws), ("--precision", args.precision), ("--save", args.save),
                         ("--sampler", args.sampler), ("--scheduler", args.scheduler)):
         if given is not None:
@@ -131,7 +132,9 @@ def _calibrated_run(scenario, args: argparse.Namespace) -> int:
     text = report.render(result, args.format)
     if args.format == "json":
         text = json.dumps(json.loads(text) | {"calibrated": {"file": str(args.calibrated), "label": label,
-                                                              **{k: posterior.meta[k] for k in CARRIED}}},
+                                                              **{k: posterior.meta[k] for k in CARRIED},
+                                                              "resample_rows": drawn.draws,
+                                                              "effective_draws": posterior.effective_draws}},
                           indent=2, allow_nan=False) + "\n"
     else:
         text = f"# {label}\n" + text if args.format == "csv" else f"Calibrated: {label}\n{text}"

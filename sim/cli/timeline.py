@@ -49,8 +49,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
     text = render(projection, args.format)
     label = posterior.label()
     if args.format == "json":
-        text = json.dumps(json.loads(text) | {"calibrated": {"file": str(args.calibrated), "label": label}},
-                          indent=2) + "\n"
+        named = {"file": str(args.calibrated), "label": label, "effective_draws": posterior.effective_draws}
+        text = json.dumps(json.loads(text) | {"calibrated": named}, indent=2) + "\n"
     else:
         text = f"# {label}\n{text}" if args.format == "csv" else f"Calibrated: {label}\n{text}"
     emit(text, args.out)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.intervals import Interval, probability_interval, quantile_interval
+from sim.engine.intervals import Interval, inflated, probability_interval, quantile_interval
 from sim.engine.kernel import fused as kernel
 from sim.engine.kernel.layout import flat_tree, layout
 from sim.engine.reference import evaluate_reference
@@ -62,14 +62,24 @@ class Result(Readings):
     behaviour: dict[str, tuple[float, ...]] = field(default_factory=dict, repr=False)
     #: Mean probability that play ends at each terminal.
     reach: dict[str, float] = field(default_factory=dict, repr=False)
+    #: The independent draws the rows are worth when they are a weighted resample (a calibrated
+    #: model's posterior resample, :attr:`Sample.effective_draws`); ``None``: the rows are the draws.
+    effective_draws: float | None = None
 
     # -- summary --------------------------------------------------------------------------------
     def estimate(self, name: str) -> Estimate:
-        return Estimate.of(self.per_draw[name])
+        e = Estimate.of(self.per_draw[name])
+        return Estimate(e.mean, self.inflated(e.stderr))
+
+    def inflated(self, stderr: float) -> float:
+        """A standard error computed as if the rows were independent draws, made that of the
+        effective draws (unchanged on the prior)."""
+        return inflated(stderr, self.draws, self.effective_draws)
 
     def interval(self, name: str) -> Interval:
         """The 95% interval of a probability, by the method that suits the sampler."""
-        return probability_interval(self.per_draw[name], replicate_bounds(self.draws, self.sampler))
+        return probability_interval(self.per_draw[name], replicate_bounds(self.draws, self.sampler),
+                                    self.effective_draws)
 
     def price_quantiles(self, move: str = "sever") -> dict[str, float | None]:
         """Quantiles of the price of ``move`` (``sever``, ``distance`` or ``distance_or_sever``);
@@ -82,11 +92,12 @@ class Result(Readings):
         """The 95% order-statistic interval of each quantile of :meth:`price_quantiles` (exact):
         ``None`` where the quantile lies above 1, an end ``None`` where the interval is open above 1."""
         x = self.per_draw[f"price_{move}"]
-        return {k: quantile_interval(x, q) for k, q in QUANTILES.items()}
+        return {k: quantile_interval(x, q, self.effective_draws) for k, q in QUANTILES.items()}
 
     def price_exists(self, move: str = "sever") -> Estimate:
         """The share of draws in which some concession up to 1 buys that move."""
-        return Estimate.of(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
+        e = Estimate.of(np.isfinite(self.per_draw[f"price_{move}"]).astype(float))
+        return Estimate(e.mean, self.inflated(e.stderr))
 
     @cached_property
     def parameters(self) -> dict[str, Array]:
@@ -98,7 +109,8 @@ class Result(Readings):
     def summary(self) -> dict[str, Any]:
         """Plain data for JSON, text and the app: the summary of a :class:`sim.engine.tally.Tally` of the same
         draws (so the means are the same to the bit), with the exact price quantiles."""
-        settings = settings_of(self.scenario, self.draws, self.seed, self.solution, self.lam, self.sampler)
+        settings = settings_of(self.scenario, self.draws, self.seed, self.solution, self.lam, self.sampler,
+                               self.effective_draws)
         out = tally_of_arrays(settings, self.per_draw, self.draws, BLOCK).summary()
         del out["quantile_resolution"]
         prices = {"sever_price": "sever", "pledge_price": "distance", "reservation_price": "sever"}
@@ -120,6 +132,10 @@ class Sample:
     seed: int
     sampler: str
     params: dict[str, Array | float] = field(repr=False)
+    #: The independent draws the rows are worth when they are a weighted resample (a calibrated
+    #: model's, :func:`sim.timeline.calibration.calibrated_sample`): a run of it reports intervals
+    #: on so many draws. ``None``: the rows are independent draws.
+    effective_draws: float | None = None
 
 
 def sample(scenario: Scenario, draws: int | None = None, seed: int | None = None,
@@ -215,7 +231,7 @@ def run_sample(drawn: Sample, levers: dict[str, float] | None = None, solution: 
     chunks = ((_slice(drawn.params, a, b), b - a) for a, b in bounds)
     price_chunks = None if prices is None else (_slice(dict(prices), a, b) for a, b in bounds)
     spec = RunSpec(sc, n, drawn.seed, drawn.sampler, *solution_settings(sc, solution, lam))
-    return _collect(spec, chunks, sc.levers, None, price_chunks)
+    return _collect(spec, chunks, sc.levers, None, price_chunks, drawn.effective_draws)
 
 
 def sample_prices(drawn: Sample, levers: Mapping[str, float], solution: str | None = None,
@@ -241,7 +257,8 @@ def _slice(params: dict[str, Array | float], a: int, b: int) -> dict[str, Array 
     return {k: (v[a:b] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
 
 
-def _collect(spec: RunSpec, param_chunks, levers, progress, price_chunks=None) -> Result:
+def _collect(spec: RunSpec, param_chunks, levers, progress, price_chunks=None,
+             effective_draws: float | None = None) -> Result:
     concept, lam, draws = spec.solution, spec.lam, spec.draws
     parts: list[Chunk] = []
     done = 0
@@ -251,12 +268,14 @@ def _collect(spec: RunSpec, param_chunks, levers, progress, price_chunks=None) -
         done += n
         if progress:
             progress(done, draws)
-    return assemble(spec, parts)
+    return assemble(spec, parts, effective_draws=effective_draws)
 
 
-def assemble(spec: RunSpec, parts: list[Chunk], per_draw: dict[str, Array] | None = None) -> Result:
+def assemble(spec: RunSpec, parts: list[Chunk], per_draw: dict[str, Array] | None = None,
+             effective_draws: float | None = None) -> Result:
     """Join per-chunk outputs, in draw order, into one :class:`Result` of the run ``spec``
-    (``per_draw``: the chunks' outputs already joined)."""
+    (``per_draw``: the chunks' outputs already joined; ``effective_draws``: what the rows are worth
+    when they are a weighted resample, :attr:`Sample.effective_draws`)."""
     draws = spec.draws
     if per_draw is None:
         per_draw = {k: np.concatenate([p.per_draw[k] for p in parts]) for k in parts[0].per_draw}
@@ -267,7 +286,7 @@ def assemble(spec: RunSpec, parts: list[Chunk], per_draw: dict[str, Array] | Non
     reach = dict(zip(parts[0].reach_keys, mean, strict=True))
     behaviour = {path: tuple(from_fixed(t, draws) for t in totals) for path, totals in sums.items()}
     return Result(spec.scenario, draws, spec.seed, spec.solution, spec.lam, spec.sampler, per_draw, behaviour,
-                  reach)
+                  reach, effective_draws)
 
 
 def evaluate(params, levers, concept: str, lam: float, n: int,

@@ -21,6 +21,13 @@ The method is chosen by the design, never by the estimate:
 above ``n q`` with ``P(l <= Binomial(n, q) < u) >= 95%`` (Hahn & Meeker 1991, 5.2). It is exact for
 independent draws and conservative for a Latin hypercube (the count below a quantile is a mean of
 indicators, whose variance the design does not raise beyond ``n / (n - 1)``).
+
+**A weighted resample** (a run on a calibrated model's posterior resample, :mod:`sim.timeline.calibration`)
+repeats draws: its ``n`` rows hold the information of ``effective_draws`` independent ones. Every
+interval and standard error is then that of ``effective_draws`` draws: the score interval's count is
+scaled by ``effective_draws / n``, the standard error by ``sqrt(n / effective_draws)``, and the
+order-statistic ranks are those of ``effective_draws`` draws carried over to the ``n`` rows by their
+share (outward). Without ``effective_draws`` nothing changes.
 """
 
 from __future__ import annotations
@@ -39,6 +46,12 @@ CONFIDENCE = 0.95
 Z95 = 1.959963984540054
 WILSON = "score interval from the per-draw spread (95%; Wilson for 0/1 draws)"
 ORDER_STATISTICS = "order-statistic interval (95%, distribution-free)"
+
+
+def resample_method(effective: float) -> str:
+    """The method of an interval on a weighted resample of ``effective`` effective draws."""
+    return (f"score interval from the per-draw spread on n_eff = {effective:,.0f} effective draws "
+            "(95%; a weighted resample)")
 
 
 def replicate_method(count: int) -> str:
@@ -71,6 +84,8 @@ class Interval:
         """The method in a few words, for a caption."""
         if self.method == WILSON:
             return "95% interval from the per-draw spread"
+        if self.method.endswith("(95%; a weighted resample)"):
+            return f"95% interval on n_eff = {self.method.split()[9]} effective draws"
         return f"95% interval over {self.method.split()[3]} replicates"
 
 
@@ -87,24 +102,37 @@ def wilson(events: float, draws: int, confidence: float = CONFIDENCE) -> tuple[f
     return low, high
 
 
-def probability_interval(x: Array, replicates: Sequence[tuple[int, int]] = ()) -> Interval:
+def share_interval(events: float, draws: int, effective_draws: float | None = None) -> tuple[float, float]:
+    """The Wilson interval of ``events`` of ``draws`` draws; on a weighted resample worth
+    ``effective_draws`` draws, the score interval of that many (the same share)."""
+    if effective_draws is None:
+        return wilson(events, draws)
+    return score_interval(events / draws, draws * resample_share(draws, effective_draws))
+
+
+def probability_interval(x: Array, replicates: Sequence[tuple[int, int]] = (),
+                         effective_draws: float | None = None) -> Interval:
     """The 95% interval of the mean of per-draw values ``x`` in [0, 1] (0/1 outcomes, or fractions).
 
     ``replicates`` are the row ranges of independent randomised replicates (for a Latin hypercube or
-    Sobol' run); empty or a single range means independent draws.
+    Sobol' run); empty or a single range means independent draws. ``effective_draws``: the rows are a
+    weighted resample worth that many independent draws (see the module's docstring).
     """
     x = np.asarray(x, dtype=float)
     means = [float(x[a:b].mean()) for a, b in replicates] if len(replicates) > 1 else []
-    return interval_from_moments(float(x.sum()), float(np.square(x).sum()), x.size, means)
+    return interval_from_moments(float(x.sum()), float(np.square(x).sum()), x.size, means,
+                                 effective_draws=effective_draws)
 
 
 def interval_from_moments(total: float, squares: float, draws: int, replicate_means: Sequence[float] = (),
-                          *, iid_stderr: float | None = None) -> Interval:
+                          *, iid_stderr: float | None = None,
+                          effective_draws: float | None = None) -> Interval:
     """The 95% interval of a probability from the sum of its per-draw values over ``draws`` draws
     (``total``), the sum of their squares and, for a Latin hypercube or Sobol' run, the means of its
     replicates: what a run that keeps no per-draw data (:class:`sim.engine.tally.Tally`) still has.
     The method depends on whether there are replicates (the design), not on the values.
-    ``iid_stderr``, if given, is the per-draw standard error computed exactly by the caller."""
+    ``iid_stderr``, if given, is the per-draw standard error computed exactly by the caller.
+    ``effective_draws``, if given, the independent draws a weighted resample of ``draws`` rows is worth."""
     if draws < 1:
         raise ValueError("an interval needs at least one draw")
     mean = min(1.0, max(0.0, total / draws))
@@ -123,8 +151,27 @@ def interval_from_moments(total: float, squares: float, draws: int, replicate_me
         se, quantile, method = iid, Z95, WILSON
         fractional = squares != total and spread > 0 and variance > 0
         effective = draws * spread / variance if fractional else float(draws)
+        if effective_draws is not None:
+            share = resample_share(draws, effective_draws)
+            effective, se = effective * share, inflated(se, draws, effective_draws)
+            method = resample_method(draws * share)
     low, high = score_interval(mean, effective, quantile)
     return Interval(mean, low, high, method, total, draws, se)
+
+
+def resample_share(draws: int, effective_draws: float) -> float:
+    """The share of ``draws`` rows a weighted resample's ``effective_draws`` are worth (at most 1)."""
+    if not effective_draws > 0:
+        raise ValueError("a weighted resample needs a positive number of effective draws")
+    return min(1.0, effective_draws / draws)
+
+
+def inflated(stderr: float, draws: int, effective_draws: float | None) -> float:
+    """A standard error computed as if the ``draws`` rows were independent, made that of
+    ``effective_draws`` draws (unchanged when ``None``)."""
+    if effective_draws is None:
+        return stderr
+    return float(stderr / np.sqrt(resample_share(draws, effective_draws)))
 
 
 def spread_stderr(total: float, squares: float, draws: int) -> float:
@@ -166,6 +213,17 @@ def order_statistic_ranks(n: int, q: float, confidence: float = CONFIDENCE) -> t
     return low, min(high, n)
 
 
+def resample_ranks(n: int, q: float, effective_draws: float | None = None) -> tuple[int, int]:
+    """:func:`order_statistic_ranks` of ``n`` rows; for a weighted resample worth ``effective_draws``
+    draws, the ranks of that many draws carried over to the ``n`` rows by their share of the draws
+    (rounded outward: rank ``r`` of ``k`` draws is the ``(r + 1) / k`` point of the rows)."""
+    if effective_draws is None or effective_draws >= n:
+        return order_statistic_ranks(n, q)
+    k = max(1, int(effective_draws))
+    low, high = order_statistic_ranks(k, q)
+    return math.floor((low + 1) * n / k) - 1, min(n, math.ceil((high + 1) * n / k) - 1)
+
+
 def _binomial_window(n: int, q: float) -> tuple[NDArray[np.int64], Array]:
     """The Binomial(n, q) probabilities of the counts within 12 standard deviations of the mode (the
     rest weighs under 1e-30), from the ratio of successive terms: numpy and :mod:`math` only, so a
@@ -184,10 +242,12 @@ def _binomial_window(n: int, q: float) -> tuple[NDArray[np.int64], Array]:
     return np.arange(first, last + 1, dtype=np.int64), np.exp(logs)
 
 
-def quantile_interval(values: Array, q: float) -> list[float | None] | None:
+def quantile_interval(values: Array, q: float,
+                      effective_draws: float | None = None) -> list[float | None] | None:
     """The 95% order-statistic interval of the ``q`` quantile (numpy's ``inverted_cdf``) of values that
     are ``inf`` where there is none (a price above 1): ``None`` where the quantile itself is ``inf``,
-    an end ``None`` where the interval is open above, 0 where it is open below (values are >= 0)."""
+    an end ``None`` where the interval is open above, 0 where it is open below (values are >= 0).
+    ``effective_draws``: the values are a weighted resample worth that many draws."""
     x = np.sort(np.asarray(values, dtype=float))
     if x.size == 0 or not np.isfinite(np.quantile(x, q, method="inverted_cdf")):
         return None
@@ -197,7 +257,7 @@ def quantile_interval(values: Array, q: float) -> list[float | None] | None:
             return 0.0
         return float(x[rank]) if rank < x.size and np.isfinite(x[rank]) else None
 
-    return [at(r) for r in order_statistic_ranks(x.size, q)]
+    return [at(r) for r in resample_ranks(x.size, q, effective_draws)]
 
 
 def _special():

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.intervals import Interval, interval_from_moments, order_statistic_ranks
+from sim.engine.intervals import Interval, inflated, interval_from_moments, resample_ranks
 from sim.engine.kernel import fused as kernel
 from sim.engine.kernel.builds import compiled as compiled_build
 from sim.engine.results import FIXED_POINT, INTERVAL_OUTCOMES, QUANTILES, Chunk, Estimate, Readings
@@ -56,6 +56,10 @@ class Settings:
     sampler: str
     #: Replicates of the design (1 for plain Monte Carlo).
     replicates: int
+    #: The independent draws the rows are worth when they are a weighted resample (a calibrated
+    #: model's posterior resample): every interval and standard error is that of so many draws.
+    #: ``None``: the rows are the draws.
+    effective_draws: float | None = None
 
 
 @dataclass(frozen=True)
@@ -133,14 +137,19 @@ class Tally(Readings):
         return self.sums[name] / (FIXED_POINT * self.draws)
 
     def estimate(self, name: str) -> Estimate:
-        """Mean and Monte Carlo standard error (iid formula, as :meth:`sim.engine.results.Estimate.of`)."""
+        """Mean and Monte Carlo standard error (iid formula, as :meth:`sim.engine.results.Estimate.of`;
+        that of the effective draws on a weighted resample)."""
+        se = inflated(self._iid_stderr(name), self.draws, self.settings.effective_draws)
+        return Estimate(self.mean(name), se)
+
+    def _iid_stderr(self, name: str) -> float:
         n, total = self.draws, self.sums[name]
         if n < 2:
-            return Estimate(self.mean(name), float("nan"))
+            return float("nan")
         # Sample variance in units of 2**-64, from exact integers; the squares were rounded on
         # their own, so a tiny negative value means zero.
         spread = max(0, n * self.squares[name] * FIXED_POINT - total * total)
-        return Estimate(self.mean(name), float(np.sqrt(spread / (FIXED_POINT**2 * n * (n - 1)) / n)))
+        return float(np.sqrt(spread / (FIXED_POINT**2 * n * (n - 1)) / n))
 
     def interval(self, name: str) -> Interval:
         """The 95% interval of a probability, by the method that suits the sampler."""
@@ -149,7 +158,8 @@ class Tally(Readings):
                                                                   strict=True)]
                  if len(bounds) > 1 else [])
         return interval_from_moments(self.sums[name] / FIXED_POINT, self.squares[name] / FIXED_POINT,
-                                     self.draws, means, iid_stderr=self.estimate(name).stderr)
+                                     self.draws, means, iid_stderr=self._iid_stderr(name),
+                                     effective_draws=self.settings.effective_draws)
 
     def price_quantiles(self, move: str = "sever") -> dict[str, float | None]:
         """Quantiles of the price of ``move`` to :data:`QUANTILE_RESOLUTION`; ``None`` above 1."""
@@ -176,7 +186,7 @@ class Tally(Readings):
 
         out: dict[str, list[float | None] | None] = {}
         for key, q in QUANTILES.items():
-            low, high = order_statistic_ranks(self.draws, q)
+            low, high = resample_ranks(self.draws, q, self.settings.effective_draws)
             middle = at(_order_statistic(self.draws, q))
             out[key] = None if middle is None else [at(low), at(high)]
         return out
@@ -185,7 +195,7 @@ class Tally(Readings):
         """The share of draws in which some concession up to 1 buys that move."""
         n, found = self.draws, self.draws - int(self.histograms[move][-1])
         se = float(np.sqrt(found * (n - found) / (n * (n - 1)) / n)) if n > 1 else float("nan")
-        return Estimate(found / n, se)
+        return Estimate(found / n, inflated(se, n, self.settings.effective_draws))
 
     @property
     def behaviour(self) -> dict[str, tuple[float, ...]]:
@@ -299,5 +309,6 @@ def settings_for(spec: RunSpec) -> Settings:
 
 
 def settings_of(scenario: Scenario, draws: int, seed: int, solution: str, lam: float,
-                sampler: str) -> Settings:
-    return Settings(scenario, seed, solution, lam, sampler, len(replicate_bounds(draws, sampler)))
+                sampler: str, effective_draws: float | None = None) -> Settings:
+    return Settings(scenario, seed, solution, lam, sampler, len(replicate_bounds(draws, sampler)),
+                    effective_draws)

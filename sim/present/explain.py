@@ -104,13 +104,11 @@ def headlines(result: Result) -> list[Headline]:
     """Outcome probabilities with their 95% intervals, and the median Sever and pledge prices."""
     out = [Headline(k, label, result.estimate(k).mean, result.estimate(k).stderr, interval=result.interval(k))
            for k, label in HEADLINE_LABELS.items()]
-    prices = result.per_draw["price_sever"]
-    median = result.price_quantiles("sever")["median"]
-    out.append(Headline("price", "Median Sever price", median,
-                        quantile_stderr(prices, 0.5) if median is not None else None, is_share=False))
-    pledge = result.price_quantiles("distance")["median"]
-    pledge_se = quantile_stderr(result.per_draw["price_distance"], 0.5) if pledge is not None else None
-    out.append(Headline("pledge_price", "Median pledge price", pledge, pledge_se, is_share=False))
+    for key, label, move in (("price", "Median Sever price", "sever"),
+                             ("pledge_price", "Median pledge price", "distance")):
+        median = result.price_quantiles(move)["median"]
+        se = None if median is None else quantile_stderr(result.per_draw[f"price_{move}"], 0.5)
+        out.append(Headline(key, label, median, None if se is None else result.inflated(se), is_share=False))
     return out
 
 
@@ -170,7 +168,7 @@ def paired_stderr(first: Result, other: Result, name: str) -> float:
     if (first.draws, first.seed, first.sampler) != (other.draws, other.seed, other.sampler):
         return float(np.hypot(first.estimate(name).stderr, other.estimate(name).stderr))
     gap = other.per_draw[name] - first.per_draw[name]
-    return mean_stderr(gap, replicate_bounds(first.draws, first.sampler))
+    return first.inflated(mean_stderr(gap, replicate_bounds(first.draws, first.sampler)))
 
 
 def decision_terms(params: Mapping[str, Array | float], levers: Mapping[str, float], result: Result

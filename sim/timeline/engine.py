@@ -116,6 +116,9 @@ class Projection:
     deal: dict[str, int] = field(default_factory=dict)
     #: Per trajectory, the calendar year its deal was delivered (-1: never).
     delivery_year: NDArray[np.int64] | None = field(default=None, repr=False)
+    #: What the trajectories are worth on a calibrated model's resample (:attr:`Sample.effective_draws`):
+    #: the intervals' draws. ``None``: the trajectories are independent draws.
+    effective_draws: float | None = None
 
 
 def lever_mean(tally: YearTally, lever: str, draws: int) -> float:
@@ -389,7 +392,8 @@ def project(scenario: Scenario, years: int | None = None, draws: int | None = No
     tallies = [_add([p[0][i] for p in parts]) for i in range(span)]
     fates = {k: sum(p[2][k] for p in parts) for k in DEAL_FATES}
     return Projection(scenario, spec, calendar, drawn.draws, drawn.seed, concept, lam, tallies,
-                      np.concatenate([p[1] for p in parts]), fates, np.concatenate([p[3] for p in parts]))
+                      np.concatenate([p[1] for p in parts]), fates, np.concatenate([p[3] for p in parts]),
+                      drawn.effective_draws)
 
 
 def default_span(spec: Timeline) -> int:

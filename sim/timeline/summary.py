@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.intervals import wilson
+from sim.engine.intervals import share_interval
 from sim.timeline.engine import LEVER_NAMES, Projection, lever_mean
 
 SEVER_QUANTILES = {"p10": 0.1, "median": 0.5, "p90": 0.9}
@@ -18,10 +18,11 @@ SHARES = ("keep", "distance", "severed", "split", "external_op")
 
 
 def survival(pr: Projection) -> list[dict[str, Any]]:
-    """P(no Sever by the end of each year), with its 95% Wilson interval."""
+    """P(no Sever by the end of each year), with its 95% Wilson interval (on the effective draws of a
+    calibrated model's resample)."""
     out = []
     for year, t in zip(pr.years, pr.tallies, strict=True):
-        lo, hi = wilson(t.alive, pr.draws)
+        lo, hi = share_interval(t.alive, pr.draws, pr.effective_draws)
         out.append({"year": year, "p_alliance": t.alive / pr.draws, "lo": lo, "hi": hi})
     return out
 

@@ -120,7 +120,8 @@ def solve_round(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, 
                 posterior: Posterior | None = None) -> tuple[Result, Any]:
     """The SPE of every draw with the forced moves announced; also returns the draws' parameters.
     With a ``posterior``, the draws are its resample's (as ``run --calibrated``; ``draws`` is then
-    theirs), the parameters the position sets apart from the calibration's prior kept as set."""
+    theirs, and the intervals are on its effective draws), the parameters the position sets apart from
+    the calibration's prior kept as set."""
     drawn = sample(scenario, draws, seed) if posterior is None else round_sample(scenario, posterior, seed)
     draws = drawn.draws
     game = build_game(drawn.params, scenario.levers)
@@ -130,7 +131,7 @@ def solve_round(scenario: Scenario, seed: int, draws: int, forced: Mapping[str, 
     per_draw = {k: per_draw_array(v, draws) for k, v in out.items()}
     chunk = Chunk(per_draw, node_sums(sol, draws), tuple(sol.reach))
     spec = RunSpec(scenario, draws, seed, drawn.sampler, "spe", 0.0)
-    return assemble(spec, [chunk]), drawn.params
+    return assemble(spec, [chunk], effective_draws=drawn.effective_draws), drawn.params
 
 
 def round_sample(scenario: Scenario, posterior: Posterior, seed: int) -> Sample:
@@ -182,7 +183,8 @@ def _stage_result(scenario: Scenario, seed: int, draws: int, forced: Mapping[str
     outcomes = {}
     for name in OUTCOMES:
         share = result.per_draw[name]
-        low, high = wilson(float(share.sum()), draws)
+        # on a posterior's resample, the interval of its effective draws (sim.engine.intervals)
+        low, high = wilson(float(share.sum()), draws) if posterior is None else result.interval(name).pair()
         outcomes[name] = {"mean": float(share.mean()), "low": low, "high": high}
     return {
         "outcomes": outcomes,

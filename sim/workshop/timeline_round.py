@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.intervals import wilson
+from sim.engine.intervals import share_interval
 from sim.spec.scenario import Scenario
 from sim.timeline import Projection, project
 from sim.timeline.engine import UNIFORMS, uniforms, year_hazards
@@ -43,8 +43,8 @@ def projection(card: Card, scenario: Scenario, seed: int, draws: int, drawn=None
     return project(scenario, years=spec.years, draws=draws, seed=seed, solution=spec.solution, drawn=drawn)
 
 
-def share(count: int, draws: int) -> dict[str, float]:
-    low, high = wilson(count, draws)
+def share(count: int, draws: int, effective_draws: float | None = None) -> dict[str, float]:
+    low, high = share_interval(count, draws, effective_draws)
     return {"mean": count / draws, "low": low, "high": high}
 
 
@@ -54,13 +54,14 @@ def severed_by(pr: Projection, year: int) -> int:
 
 def outcomes(card: Card, pr: Projection) -> dict[str, dict[str, float]]:
     severed = severed_by(pr, card.timeline_by)
-    return {"severed": share(severed, pr.draws), "allied": share(pr.draws - severed, pr.draws)}
+    n, worth = pr.draws, pr.effective_draws
+    return {"severed": share(severed, n, worth), "allied": share(n - severed, n, worth)}
 
 
 def yearly_path(pr: Projection) -> list[dict[str, Any]]:
     """Per year: the share severed by its end and the share under a public pledge, with intervals."""
-    n = pr.draws
-    return [{"year": year, "severed": share(n - t.alive, n), "pledge": share(t.distance, n)}
+    n, worth = pr.draws, pr.effective_draws
+    return [{"year": year, "severed": share(n - t.alive, n, worth), "pledge": share(t.distance, n, worth)}
             for year, t in zip(pr.years, pr.tallies, strict=True)]
 
 

@@ -50,7 +50,7 @@ def test_the_switch_changes_the_numbers_and_names_the_model(app):
     assert after != before
     captions = model_captions(app)
     assert captions and all(NAMED in c and "ESS" in c for c in captions)
-    assert any("not independent" in c.value for c in app.sidebar.caption)
+    assert any("repeat draws" in c.value and "n_eff" in c.value for c in app.sidebar.caption)
 
 
 def test_the_link_keeps_the_choice(fresh_cache):
