@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from sim.cli.args import SEED_HELP, chosen_scenario, emit, number, scenario_arguments, whole_number
+from sim.cli.run import MAX_WORKERS as MAX_CALIBRATION_WORKERS
 from sim.cli.run import usable_cores
 from sim.engine.driver import MAX_THREADS
 from sim.spec.scenario import MAX_LAMBDA, MAX_SEED
@@ -71,6 +72,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="write the posterior (weights, and a resample run --calibrated uses) here",
     )
     p.add_argument("--force", action="store_true", help="with --posterior: replace an existing file")
+    p.add_argument(
+        "--workers",
+        type=whole_number(1, MAX_CALIBRATION_WORKERS),
+        default=1,
+        help=f"solve the draws' chunks on this many local dask worker processes, at most "
+        f"{MAX_CALIBRATION_WORKERS} and never more than the cores (the same weights, bit for bit)",
+    )
     s = sub.add_parser(
         "score", help="the log score of a scenario's record: full model, material lens, baseline"
     )
@@ -94,8 +102,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.posterior is not None:
         check_posterior_path(args.posterior, args.force)  # before any draw is solved
     scenario = chosen_scenario(args)
+    workers = min(args.workers, usable_cores())
     cal = calibrate(
-        scenario, args.draws, args.seed, args.solution, args.lam, tremble=args.tremble, threads=args.threads
+        scenario, args.draws, args.seed, args.solution, args.lam, tremble=args.tremble, threads=args.threads,
+        workers=workers if workers > 1 else 0,
     )
     if args.posterior is not None:
         save_posterior(cal, args.posterior, args.force)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.engine.distributed import cluster_failure, local_client
 from sim.engine.driver import Sample, sample
 from sim.engine.intervals import inflated
 from sim.engine.runspec import solution_settings
@@ -251,17 +252,32 @@ def _scripted_hazards(state: State, h, spec: Timeline) -> None:
 
 def calibrate_on(scenario: Scenario, record: list[Observation], params: dict, n: int, concept: str,
                  lam: float, tremble: float = DEFAULT_TREMBLE, chunk_size: int = CHUNK,
-                 threads: int = 1) -> Array:
+                 threads: int = 1, workers: int = 0) -> Array:
     """The ``(years observed, n)`` log-likelihood of any ``record`` on given draws, ``chunk_size`` draws
-    at a time on ``threads`` threads (the chunks are joined in order: the same numbers either way)."""
+    at a time on ``threads`` threads, or on ``workers`` local dask worker processes (the chunks are
+    joined in order: the same numbers whichever)."""
     spec = parse_timeline(scenario.timeline, scenario.name)
 
-    def chunk(a: int) -> Array:
+    def rows_of(a: int) -> dict:
         b = min(a + chunk_size, n)
-        rows = {k: (v[a:b] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
-        return log_likelihood_chunk(scenario, spec, record, rows, b - a, concept, lam, tremble)
+        return {k: (v[a:b] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+
+    def chunk(a: int) -> Array:
+        return log_likelihood_chunk(scenario, spec, record, rows_of(a), min(a + chunk_size, n) - a, concept,
+                                    lam, tremble)
 
     starts = range(0, n, chunk_size)
+    if workers > 0:
+        try:
+            with local_client(workers) as client:
+                tasks = [client.submit(log_likelihood_chunk, scenario, spec, record, rows_of(a),
+                                       min(a + chunk_size, n) - a, concept, lam, tremble, pure=False)
+                         for a in starts]
+                return np.concatenate(client.gather(tasks), axis=1)
+        except ValueError:
+            raise
+        except Exception as exc:   # noqa: BLE001 - a worker lost, a port taken: one line at the CLI
+            raise cluster_failure(f"{workers} local workers", exc) from None
     if threads > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             return np.concatenate(list(pool.map(chunk, starts)), axis=1)
@@ -270,13 +286,15 @@ def calibrate_on(scenario: Scenario, record: list[Observation], params: dict, n:
 
 def calibrate(scenario: Scenario, draws: int | None = None, seed: int | None = None,
               solution: str | None = None, lam: float | None = None, *, tremble: float = DEFAULT_TREMBLE,
-              chunk_size: int = CHUNK, threads: int = 1, temper_to: float | None = None) -> Calibration:
+              chunk_size: int = CHUNK, threads: int = 1, temper_to: float | None = None,
+              workers: int = 0) -> Calibration:
     """The likelihood of the scenario's record on each of ``draws`` prior draws, and the weights."""
     _, record = record_of(scenario)
     drawn = sample(scenario, draws, seed)
     concept, lam = solution_settings(scenario, solution, lam)
     n = drawn.draws
-    ll_years = calibrate_on(scenario, record, drawn.params, n, concept, lam, tremble, chunk_size, threads)
+    ll_years = calibrate_on(scenario, record, drawn.params, n, concept, lam, tremble, chunk_size, threads,
+                            workers)
     ll = ll_years.sum(axis=0)
     t = temper(ll, ess_floor(n) if temper_to is None else temper_to)
     return Calibration(scenario, n, drawn.seed, drawn.sampler, concept, lam, tremble,

@@ -117,6 +117,17 @@ def test_weights_do_not_depend_on_chunks_or_threads(replay):
     assert np.array_equal(a.weights, b.weights) and a.temperature == b.temperature
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_weights_do_not_depend_on_dask_workers_either(replay):
+    """Issue 28: the same seed gives the same posterior bit for bit on local dask workers (two
+    processes, five chunks each solved in a worker) as in this thread."""
+    a = calibrate(replay, 3_000, 9, "qre")
+    b = calibrate(replay, 3_000, 9, "qre", chunk_size=600, workers=2)
+    assert np.array_equal(a.log_likelihood, b.log_likelihood) and np.array_equal(a.weights, b.weights)
+    assert a.temperature == b.temperature
+
+
 def test_a_parameter_the_record_cannot_inform_keeps_its_prior(replay):
     """The replay's 1996 event sets the leader's legitimacy for every draw: its drawn value never
     enters the likelihood, so the weights are independent of it and its posterior mean moves from the
