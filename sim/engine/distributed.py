@@ -21,7 +21,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -129,6 +129,19 @@ def local_client(workers: int) -> Client:
     # ":0" puts the scheduler's HTTP endpoint on a free port, so two clusters never clash on 8787.
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster)
+
+
+@contextlib.contextmanager
+def local_workers(workers: int) -> Iterator[Client]:
+    """:func:`local_client` for the length of a ``with``, every failure on its way in or inside it (a
+    worker lost, a port taken) one :func:`cluster_failure` line; a ``ValueError`` (bad input) passes."""
+    try:
+        with local_client(workers) as client:
+            yield client
+    except ValueError:
+        raise
+    except Exception as exc:   # noqa: BLE001 - whatever dask raises: one line at the CLI
+        raise cluster_failure(f"{workers} local workers", exc) from None
 
 
 def checked_address(address: str, where: str) -> str:

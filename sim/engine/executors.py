@@ -14,7 +14,7 @@ from typing import Protocol
 
 from sim.engine.distributed import (
     cluster_failure,
-    local_client,
+    local_workers,
     remote_client,
     run_distributed,
     scheduler_address,
@@ -45,13 +45,8 @@ class LocalWorkers:
     workers: int
 
     def summarise(self, spec: RunSpec, progress: Progress | None = None) -> Tally:
-        try:
-            with local_client(self.workers) as client:
-                return run_distributed(spec, client, progress=progress)
-        except ValueError:
-            raise
-        except Exception as exc:   # noqa: BLE001 - a worker lost, a port taken: one line at the CLI
-            raise cluster_failure(f"{self.workers} local workers", exc) from None
+        with local_workers(self.workers) as client:
+            return run_distributed(spec, client, progress=progress)
 
 
 @dataclass(frozen=True)

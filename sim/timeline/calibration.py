@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.engine.distributed import cluster_failure, local_client
+from sim.engine.distributed import local_workers
 from sim.engine.driver import Sample, sample
 from sim.engine.intervals import inflated
 from sim.engine.runspec import solution_settings
@@ -201,7 +201,7 @@ def walk(scenario: Scenario, spec: Timeline, last: int, params: dict, n: int, co
         _scripted_hazards(state, script.hazards, spec)
         levers = year_levers(state, in_force, spec, script.ultimatum)
         p = year_parameters(params, state, spec, script.ultimatum)
-        reach = stage_reach(p, levers, concept, lam, n)
+        reach = dict(zip(*stage_reach(p, levers, concept, lam, n), strict=True))
         scripted_attack = script.hazards.aq_attack >= 1.0
         trace = spec.after_delivery.trace if n and state.withdrawn[0] else 1.0
         obs = observe(year, reach, trace, scripted_attack)
@@ -258,26 +258,19 @@ def calibrate_on(scenario: Scenario, record: list[Observation], params: dict, n:
     joined in order: the same numbers whichever)."""
     spec = parse_timeline(scenario.timeline, scenario.name)
 
-    def rows_of(a: int) -> dict:
+    def chunk_args(a: int) -> tuple:
         b = min(a + chunk_size, n)
-        return {k: (v[a:b] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+        rows = {k: (v[a:b] if isinstance(v, np.ndarray) else v) for k, v in params.items()}
+        return scenario, spec, record, rows, b - a, concept, lam, tremble
 
     def chunk(a: int) -> Array:
-        return log_likelihood_chunk(scenario, spec, record, rows_of(a), min(a + chunk_size, n) - a, concept,
-                                    lam, tremble)
+        return log_likelihood_chunk(*chunk_args(a))
 
     starts = range(0, n, chunk_size)
     if workers > 0:
-        try:
-            with local_client(workers) as client:
-                tasks = [client.submit(log_likelihood_chunk, scenario, spec, record, rows_of(a),
-                                       min(a + chunk_size, n) - a, concept, lam, tremble, pure=False)
-                         for a in starts]
-                return np.concatenate(client.gather(tasks), axis=1)
-        except ValueError:
-            raise
-        except Exception as exc:   # noqa: BLE001 - a worker lost, a port taken: one line at the CLI
-            raise cluster_failure(f"{workers} local workers", exc) from None
+        with local_workers(workers) as client:
+            tasks = [client.submit(log_likelihood_chunk, *chunk_args(a), pure=False) for a in starts]
+            return np.concatenate(client.gather(tasks), axis=1)
     if threads > 1:
         with ThreadPoolExecutor(max_workers=threads) as pool:
             return np.concatenate(list(pool.map(chunk, starts)), axis=1)

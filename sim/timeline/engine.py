@@ -259,23 +259,23 @@ def apply_hazards(u: Array, state: State, h: Hazards, spec: Timeline) -> None:
 
 
 def stage_reach(params: Mapping[str, Array | float], levers: Mapping[str, Array | float], concept: str,
-                lam: float, n: int) -> dict[str, Array]:
+                lam: float, n: int) -> tuple[list[str], Array]:
     """The year's stage game solved for ``n`` trajectories, each at its own parameters and levers:
-    the probability of each terminal (in the tree's order), per trajectory. The compiled kernel
-    (:func:`sim.engine.kernel.fused.reach`) solves it; ``ALLIANCE_SIM_KERNEL=reference``
-    (:data:`sim.engine.driver.REFERENCE`) the numpy reference, ``solve(build_game(...))``, which it
-    equals (SPE to the bit, QRE to rounding: tests/timeline/test_yearly_solve.py)."""
+    the terminals (in the tree's order) and ``(terminals, n)``, the probability of each, per
+    trajectory. The compiled kernel (:func:`sim.engine.kernel.fused.reach`) solves it;
+    ``ALLIANCE_SIM_KERNEL=reference`` (:data:`sim.engine.driver.REFERENCE`) the numpy reference,
+    ``solve(build_game(...))``, which it equals (SPE to the bit, QRE to rounding:
+    tests/timeline/test_yearly_solve.py)."""
     if driver.REFERENCE:
-        return solve(build_game(params, levers), concept, lam).reach
-    matrix = kernel.reach(kernel.parameter_rows(params, n), levers, concept, lam)
-    return dict(zip(flat_tree().terminals, matrix, strict=True))
+        reach = solve(build_game(params, levers), concept, lam).reach
+        return list(reach), np.stack(list(reach.values()))
+    return list(flat_tree().terminals), kernel.reach(kernel.parameter_rows(params, n), levers, concept, lam)
 
 
 def play(params: dict, levers: dict, concept: str, lam: float, u: Array) -> dict[str, NDArray[np.bool_]]:
     """Solve the year's stage game for every trajectory and draw one terminal of it for each."""
-    reach = stage_reach(params, levers, concept, lam, u.shape[1])
-    keys = list(reach)
-    cum = np.cumsum(np.stack([reach[k] for k in keys]), axis=0)
+    keys, reach = stage_reach(params, levers, concept, lam, u.shape[1])
+    cum = np.cumsum(reach, axis=0)
     pick = np.minimum((u[4][None, :] * cum[-1] >= cum).sum(axis=0), len(keys) - 1)
     index = {name: np.array([name in k.split("/") for k in keys]) for name in
              ("keep", "distance", "sever", "split", "attack", "detected", "underground")}

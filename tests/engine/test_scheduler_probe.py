@@ -180,15 +180,26 @@ def test_the_command_against_a_web_server_exits_2_with_one_line_within_the_limit
 
 
 def test_an_exception_from_local_workers_becomes_one_line(monkeypatch, capsys):
-    import sim.engine.executors as executors
-
     def lost(workers):
         raise RuntimeError("Worker tcp://127.0.0.1:1 failed to start")
 
-    monkeypatch.setattr(executors, "local_client", lost)
+    monkeypatch.setattr(distributed, "local_client", lost)
     monkeypatch.setattr("sim.cli.run.usable_cores", lambda: 2)
     monkeypatch.delenv(ADDRESS_VARIABLE, raising=False)
     status = main(["run", "baseline-2018", "--draws", "1000", "--workers", "2"])
+    err = capsys.readouterr().err
+    assert status == 2 and "the run on the dask cluster at 2 local workers failed: RuntimeError" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_calibrating_on_local_workers_that_fail_says_so_in_one_line(monkeypatch, capsys):
+    """calibrate --workers goes through the same local_workers as run --workers."""
+    def lost(workers):
+        raise RuntimeError("Worker tcp://127.0.0.1:1 failed to start")
+
+    monkeypatch.setattr(distributed, "local_client", lost)
+    monkeypatch.setattr("sim.cli.calibrate.usable_cores", lambda: 2)
+    status = main(["calibrate", "history-1996-2018", "--draws", "1000", "--workers", "2"])
     err = capsys.readouterr().err
     assert status == 2 and "the run on the dask cluster at 2 local workers failed: RuntimeError" in err
     assert len(err.strip().splitlines()) == 1
