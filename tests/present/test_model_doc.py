@@ -31,6 +31,7 @@ def test_every_section_but_the_developers_stays_and_its_prose_with_it():
                      "**The record** is an optional `record:` list"):
         assert sentence in shown
     assert len(shown) > 0.85 * len(MODEL_MD)
+    assert "#for-developers" not in shown   # no link to the section it leaves out
 
 
 def test_only_the_sentences_that_point_at_code_go_and_lists_code_and_tables_keep_their_shape():
