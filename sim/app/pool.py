@@ -7,9 +7,9 @@ per core, spawned (nothing of the server's threads is copied) and created once p
 
 A worker runs :func:`analyse_setting`: the same chunks and the same numbers as ``sim.engine.driver.run``, with
 its progress after every chunk sent back through one queue the server reads. It keeps the draws and
-Sever and pledge prices of its recent settings (bounded in bytes), so that a request that moves only
-the concession is re-solved without redrawing or searching for the prices again when it reaches the
-same worker.
+Sever and pledge prices of its two most recent settings (:class:`sim.app.kept.KeptDraws`), so that a
+request that moves only the concession is re-solved without redrawing or searching for the prices
+again when it reaches the same worker.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.app.cache import RunCache
 from sim.app.calibrated import analyse_calibrated, compute_posterior
 from sim.app.handover import HandedOver, Unreadable, sweep
+from sim.app.kept import KeptDraws
 from sim.engine.driver import assemble, evaluate_matrix
 from sim.engine.kernel.fused import block_uniforms, parameter_matrix, parameters_of, sampled_rows
 from sim.engine.runspec import RunSpec
@@ -47,8 +47,6 @@ from sim.spec.scenario import Scenario, preset_names
 from sim.timeline.calibration import Posterior
 
 Progress = Callable[[int, int], None]
-#: Bytes of draws and prices a worker keeps: one 10^6-draw setting (about 450 MB) fits.
-WORKER_CACHE_BYTES = 600 * 2**20
 #: The lambda used for a subgame-perfect run, where it plays no part (as the app always did).
 SPE_LAMBDA = 10.0
 #: Seconds between a worker's checks that the server that started it is still there.
@@ -69,25 +67,25 @@ def run_key(scenario: Scenario) -> tuple:
 
 
 def analyse_setting(scenario: Scenario, progress: Progress | None = None,
-                    kept: RunCache | None = None) -> Analysis:
+                    kept: KeptDraws | None = None) -> Analysis:
     """What the scenario page shows for ``scenario``: its run, solved chunk by chunk as
     ``sim.engine.driver.run`` does (same numbers), with ``progress(done, total)`` after each chunk.
 
-    ``kept`` holds the draws and prices of earlier settings: with the same draws and the same levers
-    but the concession, only the solving is redone.
+    ``kept`` holds the draws and prices of recent settings: with the same draws and the same levers
+    but the concession, only the solving is redone; new draws are drawn into the matrix of the
+    setting they displace.
     """
     concept, lam = solution_of(scenario)
     spec = RunSpec.of(scenario, solution=concept, lam=lam)
     draws = spec.draws
     levers = dict(scenario.levers)
-    drawn_key = ("draws", sample_key(scenario))
-    others = tuple(sorted((k, v) for k, v in levers.items() if k != "concession"))
-    price_key = ("prices", drawn_key[1], others, concept, lam)
+    drawn_key = sample_key(scenario)
+    solved_key = (tuple(sorted((k, v) for k, v in levers.items() if k != "concession")), concept, lam)
     # The draws' parameters, one matrix (a row per parameter) that the kernel reads in place: each
     # block of columns is sampled into it and solved, with nothing joined or copied afterwards.
-    held: np.ndarray | None = kept.held(drawn_key) if kept else None
-    prices: dict[str, np.ndarray] | None = kept.held(price_key) if kept and held is not None else None
-    rows = held if held is not None else parameter_matrix(draws)
+    held = kept.rows(drawn_key) if kept else None
+    prices = kept.prices(drawn_key, solved_key) if kept and held is not None else None
+    rows = held if held is not None else kept.matrix(draws) if kept else parameter_matrix(draws)
     design = spec.design()
     parts = []
     for start in range(0, draws, BLOCK):
@@ -101,8 +99,8 @@ def analyse_setting(scenario: Scenario, progress: Progress | None = None,
             progress(stop, draws)
     result = assemble(spec, parts)
     if kept is not None:
-        kept.get(drawn_key, lambda: rows)
-        kept.get(price_key, lambda: {k: v for k, v in result.per_draw.items() if k.startswith("price_")})
+        kept.keep(drawn_key, rows, solved_key,
+                  {k: v for k, v in result.per_draw.items() if k.startswith("price_")})
     return explain_result(result, parameters_of(scenario, rows), levers)
 
 
@@ -113,7 +111,7 @@ def _rows(values: dict[str, Any], start: int, stop: int) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- inside a worker
 
 _worker_progress: Any = None
-_worker_kept: RunCache | None = None
+_worker_kept: KeptDraws | None = None
 _worker_server: int = 0
 
 
@@ -123,7 +121,7 @@ def _start_worker(progress_queue: Any, server: int) -> None:
     if os.getppid() != server:   # the server died before the signal was asked for
         os._exit(0)
     _worker_progress, _worker_server = progress_queue, server
-    _worker_kept = RunCache(WORKER_CACHE_BYTES, max_running=1)
+    _worker_kept = KeptDraws()
     threading.Thread(target=_exit_with_parent, args=(server,), name="parent-watch", daemon=True).start()
 
 

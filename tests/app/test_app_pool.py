@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from sim.app.cache import RunCache
+from sim.app.kept import KeptDraws
 from sim.app.pool import analyse_setting, shared_pool
 from sim.engine.driver import Result, run, sample
 from sim.engine.sampling import BLOCK
 from sim.present.explain import analyse
-from sim.present.settings import preset_scenario
+from sim.present.settings import preset_scenario, sample_key
 
 pytestmark = pytest.mark.subprocess
 
@@ -41,16 +41,69 @@ def test_a_run_through_the_pool_equals_the_in_process_run(scenario):
 
 @pytest.mark.parametrize("concept", ["spe", "qre"])
 def test_moving_only_the_concession_reuses_the_draws_and_prices_and_keeps_the_numbers(scenario, concept):
-    kept = RunCache(2**30)
+    kept = KeptDraws()
     first = scenario.updated({"solution.concept": concept})
     analyse_setting(first, kept=kept)
-    held = len(kept)
+    drawn = kept.rows(sample_key(first))
     moved = first.updated({"levers.concession": 0.6})
     steps = []
     again = analyse_setting(moved, lambda done, total: steps.append((done, total)), kept)
-    assert len(kept) == held == 2  # the draws and the prices of the first setting, reused
+    assert len(kept) == 1 and kept.rows(sample_key(moved)) is drawn  # the first setting's draws, reused
     assert same_numbers(again.result, run(moved))
     assert steps == [(BLOCK, DRAWS), (DRAWS, DRAWS)]
+
+
+def _arrays(value, seen=None):
+    """Every numpy array reachable from ``value`` (dataclasses, mappings, sequences)."""
+    import dataclasses
+
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        yield value
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _arrays(getattr(value, f.name), seen)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays(v, seen)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _arrays(v, seen)
+
+
+def test_new_settings_are_drawn_into_the_matrix_they_displace_with_the_same_numbers(scenario):
+    """The worker's memory stops growing: past two settings, a new one reuses the oldest's matrix.
+    A run returned earlier holds no view of that matrix, so reusing it changes none of its numbers."""
+    kept = KeptDraws(settings=2)
+    seeds = [scenario.updated({"run.seed": s}) for s in (21, 22, 23, 24)]
+    first = analyse_setting(seeds[0], kept=kept)
+    matrix = kept.rows(sample_key(seeds[0]))
+    assert not any(np.shares_memory(a, matrix) for a in _arrays(first))
+    before = {k: v.copy() for k, v in first.result.per_draw.items()}
+    analyse_setting(seeds[1], kept=kept)
+    third = analyse_setting(seeds[2], kept=kept)
+    assert len(kept) == 2 and kept.rows(sample_key(seeds[0])) is None
+    assert kept.rows(sample_key(seeds[2])) is matrix   # drawn into the displaced setting's memory
+    assert same_numbers(third.result, run(seeds[2]))
+    assert all(np.array_equal(before[k], first.result.per_draw[k], equal_nan=True) for k in before)
+    fourth = analyse_setting(seeds[3].updated({"run.draws": DRAWS - 1}), kept=kept)   # another shape
+    assert fourth.result.draws == DRAWS - 1 and len(kept) == 2
+
+
+def test_what_a_worker_keeps_is_bounded_in_bytes(scenario):
+    one = KeptDraws()
+    analyse_setting(scenario, kept=one)
+    size = one.nbytes
+    assert size > 0
+    small = KeptDraws(settings=5, max_bytes=int(size * 1.5))   # room for one setting, not two
+    for seed in (31, 32, 33):
+        analyse_setting(scenario.updated({"run.seed": seed}), kept=small)
+        assert len(small) == 1 and small.nbytes <= small.max_bytes
+    tiny = KeptDraws(max_bytes=size // 2)   # a setting too large is solved but not kept
+    assert same_numbers(analyse_setting(scenario, kept=tiny).result, run(scenario)) and len(tiny) == 0
 
 
 def test_the_pool_is_one_per_process_with_a_worker_per_core_shared_by_every_session(scenario):
