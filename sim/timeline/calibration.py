@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from sim.engine.distributed import local_workers
 from sim.engine.driver import Sample, sample
 from sim.engine.intervals import inflated
-from sim.engine.runspec import solution_settings
+from sim.engine.runspec import RunSpec, solution_settings
 from sim.engine.sampling import uncertain_names
 from sim.spec.lenses import through_lens
 from sim.spec.scenario import Scenario, load_scenario
@@ -67,19 +67,22 @@ FLOOR = 1e-300   # a probability is never taken as exactly 0 in the log (a recor
 
 @dataclass(frozen=True)
 class Calibration:
-    """The likelihood of a record on each prior draw, and the (tempered) importance weights."""
+    """The likelihood of a record on each prior draw of the run ``run`` (its scenario, draws, seed,
+    sampler and solution, read through as this object's own), and the (tempered) importance weights."""
 
-    scenario: Scenario
-    draws: int
-    seed: int
-    sampler: str
-    solution: str
-    lam: float
+    run: RunSpec
     tremble: float
     years: list[int]
     log_lik_years: Array = field(repr=False)   # (years, draws): log P(observation of the year)
     temperature: float = 1.0
     weights: Array = field(default=None, repr=False)   # type: ignore[assignment]
+
+    scenario = property(lambda self: self.run.scenario, doc="The calibrated scenario.")
+    draws = property(lambda self: self.run.draws, doc="Prior draws scored.")
+    seed = property(lambda self: self.run.seed, doc="The prior draws' seed.")
+    sampler = property(lambda self: self.run.sampler, doc="The prior draws' sampler.")
+    solution = property(lambda self: self.run.solution, doc="The solution concept of the yearly games.")
+    lam = property(lambda self: self.run.lam, doc="The QRE lambda (unused under SPE).")
 
     @property
     def log_likelihood(self) -> Array:
@@ -290,7 +293,7 @@ def calibrate(scenario: Scenario, draws: int | None = None, seed: int | None = N
                             workers)
     ll = ll_years.sum(axis=0)
     t = temper(ll, ess_floor(n) if temper_to is None else temper_to)
-    return Calibration(scenario, n, drawn.seed, drawn.sampler, concept, lam, tremble,
+    return Calibration(RunSpec(scenario, n, drawn.seed, drawn.sampler, concept, lam), tremble,
                        [o.year for o in record], ll_years, t, normalised(t * ll))
 
 
