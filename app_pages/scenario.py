@@ -18,7 +18,7 @@ from sim.present import settings as app_state
 from sim.present.brief import Brief, brief_for, brief_html, reproduce_command
 from sim.present.charts import histogram, histogram_rows, outcome_bars, outcome_rows
 from sim.present.explain import HEADLINE_HELP, Analysis, utility_headlines
-from sim.present.layout import PAGE_CSS, PRESET_CHOICE, REST, REST_SCRIPT
+from sim.present.layout import PAGE_CSS, PHONE_COPY, PHONE_START, PRESET_CHOICE, REST, REST_SCRIPT
 from sim.present.numbers import headline_figures, percent_text
 from sim.present.play import line_of_play_text
 from sim.present.report import MAX_DOWNLOAD_DRAWS, per_draw_csv, summary_csv
@@ -47,6 +47,7 @@ UTILITY_POINTS = ("**Utility points** are the Taliban leadership's yardstick for
                   "about what it would value a phased US withdrawal.")
 BRIEF_HELP = ("The scenario, levers in words, headline figures with 95% intervals, prices, line of play, "
               "what separates keeping from a Sever, a restoring link and the command line.")
+PRESET_HELP = "Switching preset resets the levers and parameters (draws and seed are kept)."
 CONCEPT_NAMES = {"spe": "Subgame-perfect equilibrium", "qre": "Logit quantal response (QRE)"}
 
 
@@ -98,23 +99,46 @@ def _ask(question: Question) -> None:
     st.session_state[SCROLL] = True
 
 
-def guided_start() -> None:
-    with st.container(key="guided_start"):
+def guided_start(suffix: str = "") -> None:
+    """The starting questions; ``suffix`` names the phone's copy (see :func:`start_for_phones`)."""
+    with st.container(key=f"guided_start{suffix}"):
         st.markdown(INTRO)
         for col, q in zip(st.columns(len(QUESTIONS)), QUESTIONS, strict=True):
-            col.button(q.text, key=f"ask_{q.key}", on_click=_ask, args=(q,), width="stretch",
+            col.button(q.text, key=f"ask_{q.key}{suffix}", on_click=_ask, args=(q,), width="stretch",
                        help=f"Sets {q.settings_text()} and shows the answer.")
+
+
+def _preset_options() -> list[str]:
+    options = preset_names()
+    return options if _state.current_preset() is not None else [_uploaded_label(), *options]
 
 
 def preset_picker() -> st.delta_generator.DeltaGenerator:
     """The preset picker; returns the place for the description, filled once the edits are known."""
-    options = preset_names()
-    if _state.current_preset() is None:
-        options = [_uploaded_label(), *options]
     st.session_state.setdefault(PRESET_CHOICE, _state.current_preset() or _uploaded_label())
-    st.selectbox("Start from a preset", options, key=PRESET_CHOICE, on_change=_on_preset_choice,
-                 help="Switching preset resets the levers and parameters (draws and seed are kept).")
+    st.selectbox("Start from a preset", _preset_options(), key=PRESET_CHOICE, on_change=_on_preset_choice,
+                 help=PRESET_HELP)
     return st.empty()
+
+
+def _on_phone_preset_choice() -> None:
+    st.session_state[PRESET_CHOICE] = st.session_state[PRESET_CHOICE + PHONE_COPY]
+    _on_preset_choice()
+
+
+def start_for_phones() -> st.delta_generator.DeltaGenerator:
+    """The starting questions and the preset picker again, after the results, shown only on a phone
+    (``sim.present.layout``): there the first screen is the levers and the headlines, and a copy in
+    the document's own order, rather than the top one drawn lower, keeps the keyboard's and a screen
+    reader's order the order on the screen. The top copy is hidden there, so each is in the page
+    once. Returns the place for this copy's description of the start."""
+    with st.container(key=PHONE_START):
+        guided_start(PHONE_COPY)
+        # The copy shows the choice the top picker holds (a widget's value may be set before it is drawn).
+        st.session_state[PRESET_CHOICE + PHONE_COPY] = st.session_state[PRESET_CHOICE]
+        st.selectbox("Start from a preset", _preset_options(), key=PRESET_CHOICE + PHONE_COPY,
+                     on_change=_on_phone_preset_choice, help=PRESET_HELP)
+        return st.empty()
 
 
 def start_words() -> tuple[str, str]:
@@ -126,10 +150,12 @@ def start_words() -> tuple[str, str]:
     return upload_start(st.session_state.get(UPLOAD_NAME, "your file"), base)
 
 
-def describe_start(place: st.delta_generator.DeltaGenerator) -> None:
-    """The start's own description, or "Edited from PRESET: ..." once anything differs."""
+def describe_start(*places: st.delta_generator.DeltaGenerator) -> None:
+    """The start's own description, or "Edited from PRESET: ..." once anything differs, in each place."""
     start, own = start_words()
-    place.caption(as_plain_markdown(description(start, own, _state.current_edits())))
+    words = as_plain_markdown(description(start, own, _state.current_edits()))
+    for place in places:
+        place.caption(words)
 
 
 # ----------------------------------------------------------------------------- the inputs
@@ -414,6 +440,7 @@ def main() -> None:
     shown = lever_inputs(values)
     shown.update(run_inputs(values))
     results_area = st.empty()
+    phone_description = start_for_phones()
     shown_first = _state.current_scenario() if new_view else None
     if first_view:
         # A session's first run: its settings come from the link or the preset, not from widgets.
@@ -421,7 +448,7 @@ def main() -> None:
         model = _state.model_of(first)
         with results_area.container():
             results(first, _state.analysis_of(first, model), model, rest=False)
-        describe_start(description_place)
+        describe_start(description_place, phone_description)
         st.session_state[FIRST_VIEW_DRAWN] = True
         return
     if shown_first is not None:
@@ -441,7 +468,7 @@ def main() -> None:
     except ScenarioError as exc:
         problems = [f"- {app_state.escape_markdown(f'{p.path}: {p.message}')}" for p in exc.problems]
         scenario = _state.current_scenario()
-    describe_start(description_place)
+    describe_start(description_place, phone_description)
     model = _state.model_of(scenario)
     analysis = _state.analysis_of(scenario, model)
     if problems or shown_first is None or shown_first.to_dict() != scenario.to_dict():

@@ -3,11 +3,12 @@
 Streamlit lays out keyed containers with the class ``st-key-<key>``; these rules address them.
 The seven headlines wrap four to a row; below 640 px they sit two to a row, the tree gives way to
 its line of play with a link to the full tree, and the first screen (844 px tall) holds the title, the
-levers and the headlines: the starting questions and the preset picker are shown after the results,
-the answer's caption after the headlines, and the title is smaller (issue 31; measured by
-``tests/e2e/test_browser_phone.py``, the headlines ended 1,726 px down before). Only the drawing
-moves: the document's order, which a keyboard and a screen reader follow, is unchanged (so on a
-phone Tab reaches the starting questions before the levers), and so is every wider layout.
+levers and the headlines, the answer's caption is drawn after the headlines, and the title is smaller
+(issue 31; measured by ``tests/e2e/test_browser_phone.py``, the headlines ended 1,726 px down
+before). The starting questions and the preset picker come after the results on a phone: the page
+has a second copy of them there (``PHONE_START``), in the document's own order, and each width hides
+the copy it does not show, so the order a keyboard and a screen reader follow is the order on the
+screen at every width (a copy merely drawn lower would be reached by Tab before the levers).
 
 The game tree beside the results is drawn at its own size (labels of 12 px and more) and scrolls
 sideways within its box.
@@ -24,6 +25,10 @@ from sim.present.tree_view import OWN_SIZE
 PHONE_MAX_PX = 639
 #: The key of the scenario page's preset picker.
 PRESET_CHOICE = "preset_choice"
+#: The key of the starting questions and preset picker drawn after the results, for phones (see above),
+#: and the suffix of its widgets' keys.
+PHONE_START = "start_phone"
+PHONE_COPY = "_phone"
 #: The main column's top-level block, whose children a phone shows in another order (see above).
 TOP = '[data-testid="stMainBlockContainer"] > [data-testid="stVerticalBlock"]'
 #: The block of the answer, whose caption a phone shows below the headlines.
@@ -54,6 +59,7 @@ PAGE_CSS = f"""
 .st-key-tree_chart {{ overflow-x: auto; }}
 .st-key-tree_chart [data-testid="stGraphVizChart"] svg {{ {OWN_SIZE} }}
 .st-key-{REST} {{ display: none; }}
+.st-key-{PHONE_START} {{ display: none; }}
 @media (max-width: {PHONE_MAX_PX}px) {{
   .st-key-headlines [data-testid="stColumn"] {{ flex: 0 0 calc(50% - 0.5rem) !important;
     min-width: calc(50% - 0.5rem) !important; }}
@@ -61,11 +67,9 @@ PAGE_CSS = f"""
   .st-key-headlines [data-testid="stMetricLabel"] p {{ font-size: 0.85rem; }}
   .st-key-tree_chart {{ display: none; }}
   .st-key-tree_link {{ display: block; }}
-  {TOP} > * {{ order: 2; }}
-  {TOP} > :is(:has(h1), :has(.st-key-levers), :has(.st-key-headlines), :has([data-testid="stAlert"])) {{
-    order: 0; }}
   {TOP} > :is(:has(.st-key-guided_start), .st-key-{PRESET_CHOICE}, .st-key-{PRESET_CHOICE} + *) {{
-    order: 1; }}
+    display: none; }}
+  .st-key-{PHONE_START} {{ display: flex; }}
   {ANSWER} > * {{ order: 1; }}
   {ANSWER} > :is(:has(#answer), :has(.st-key-headlines)) {{ order: 0; }}
   h1 {{ font-size: 1.75rem !important; padding-top: 0 !important; }}

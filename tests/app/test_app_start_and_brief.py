@@ -17,7 +17,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from sim.engine.intervals import Interval, format_probability
-from sim.present.layout import REST, REST_SCRIPT
+from sim.present.layout import PHONE_COPY, REST, REST_SCRIPT
 from sim.present.numbers import price_text
 from sim.present.start import QUESTIONS
 from sim.spec.scenario import load_scenario
@@ -41,6 +41,25 @@ def test_a_starting_question_sets_the_preset_and_the_levers_it_names(app, questi
     for lever, value in levers.items():
         assert app.slider(key=f"w:levers.{lever}").value == value
     assert any("scrollIntoView" in h.proto.body for h in app.get("html"))
+
+
+def test_the_phones_copy_of_the_start_drives_the_same_settings_and_follows_the_top_one(app):
+    """A phone shows a second copy of the starting questions and the picker after the results
+    (sim.present.layout): the same callbacks, and it shows whatever the top picker holds."""
+    phone = f"preset_choice{PHONE_COPY}"
+    assert app.selectbox(key=phone).value == "baseline-2018"
+    app.selectbox(key=phone).set_value("2015").run()
+    assert not app.exception and app.selectbox(key="preset_choice").value == "2015"
+    assert app.query_params["preset"] == "2015"
+    app.selectbox(key="preset_choice").set_value("1990s").run()
+    assert app.selectbox(key=phone).value == "1990s"
+    question = QUESTIONS[1]
+    app.button(key=f"ask_{question.key}{PHONE_COPY}").click().run()
+    assert app.selectbox(key=phone).value == question.preset
+    for lever, value in question.levers.items():
+        assert app.slider(key=f"w:levers.{lever}").value == value
+    own = load_scenario(question.preset).description   # the line under each picker
+    assert [c.value.replace("\\", "") for c in app.caption].count(own) == 2
 
 
 def test_each_lever_shows_its_value_in_words(app):

@@ -3,7 +3,8 @@
 At a phone's size (390 x 844 px) the "What would it take?" page shows its levers on the page, above
 the answer, not only in the collapsed sidebar; the scenario page shows its headline numbers within
 the first screen; and the game tree, on its own page and beside the scenario's results, is drawn
-with labels of 12 px or more, as rendered (the font size times the scale the SVG is drawn at). Every
+with labels of 12 px or more, as rendered (the font size times the scale the SVG is drawn at); and
+the keyboard meets the scenario page in the order it is drawn, at a phone's width and a laptop's. Every
 page so checked is also audited by axe-core at that width. Screenshots go to
 ``artifacts/screenshots/`` (see ``live_server.SCREENSHOTS``).
 """
@@ -89,4 +90,73 @@ def test_the_tree_labels_are_drawn_at_12px_or_more(browser, server_url, path, tr
     if viewport is PHONE:
         page.screenshot(path=str(shot("phone-tree.png")))
     assert serious(page) == [] and recording.problems() == []
+    page.context.close()
+
+
+#: What has the keyboard's focus: its role, name and top edge in the page (px from the document's top),
+#: or null outside the main region.
+FOCUSED = """() => { const e = document.activeElement;
+    const main = document.querySelector("[data-testid='stMain']");
+    if (!e || !main || !main.contains(e) || e === main) return null;
+    const r = e.getBoundingClientRect();
+    const by = e.getAttribute("aria-labelledby"), label = by && document.getElementById(by);
+    return {role: e.getAttribute("role") || e.tagName.toLowerCase(),
+            name: e.getAttribute("aria-label") || (label ? label.innerText : e.innerText).slice(0, 60),
+            top: r.top + main.scrollTop,
+            shown: r.width > 0 && r.height > 0}; }"""
+QUESTION = "What would a phased withdrawal buy?"
+LEVER = words.label("concession")
+
+
+def focus_walk(page, until, presses: int = 200) -> list[dict]:
+    """Tab from the top of the main region until the focused element (see ``FOCUSED``) is ``until``."""
+    page.evaluate("document.querySelector(\"[data-testid='stMain']\").focus()")
+    seen = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        now = page.evaluate(FOCUSED)
+        if now is None:
+            continue
+        seen.append(now)
+        if until(now):
+            return seen
+    raise AssertionError(f"Tab never reached what it looked for: {seen}")
+
+
+def drawn_whole(page) -> None:
+    page.wait_for_function(RUN_FINISHED, timeout=LOAD_MS)
+    page.locator(CHART).first.wait_for(timeout=LOAD_MS)
+    page.wait_for_function(RUN_FINISHED, timeout=LOAD_MS)
+
+
+def test_on_a_phone_the_keyboard_follows_the_screen_levers_before_the_starting_questions(browser, server_url):
+    """The phone shows the levers and headlines first and the starting questions after the results;
+    Tab must meet them in that order, each element on the screen and lower than the one before (a
+    row's elements share a top). The old page drew the questions lower but kept them first in the
+    document, so Tab reached them, off the first screen, before any lever."""
+    page, recording = cold_load(browser, server_url + "/", "[data-testid='stMetric']", PHONE)
+    drawn_whole(page)
+    walk = focus_walk(page, lambda e: e["name"].startswith(QUESTION))
+    first_lever = next(i for i, e in enumerate(walk) if e["name"] == LEVER)
+    first_question = next(i for i, e in enumerate(walk) if e["name"].startswith(QUESTION))
+    assert first_lever < first_question, walk
+    assert all(e["shown"] for e in walk), [e for e in walk if not e["shown"]]
+    tops = [e["top"] for e in walk]
+    assert all(b >= a - 1 for a, b in zip(tops, tops[1:], strict=False)), walk
+    # The phone's copy of the preset picker is the one that works there.
+    page.get_by_role("combobox", name="Start from a preset").click()
+    page.get_by_role("option", name="2015", exact=True).click()
+    page.wait_for_function("() => window.location.search.includes('preset=2015')", timeout=LOAD_MS)
+    assert serious(page) == [] and recording.problems() == []
+    page.context.close()
+
+
+def test_on_a_laptop_the_starting_questions_still_come_first(browser, server_url):
+    """The companion: wider than a phone, the questions lead the page, on the screen and for Tab."""
+    page, recording = cold_load(browser, server_url + "/", "[data-testid='stMetric']", LAPTOP)
+    drawn_whole(page)
+    walk = focus_walk(page, lambda e: e["name"] == LEVER)
+    assert any(e["name"].startswith(QUESTION) for e in walk) and all(e["shown"] for e in walk), walk
+    assert page.get_by_role("button", name=QUESTION).count() == 1   # the phone's copy is hidden here
+    assert recording.problems() == []
     page.context.close()
