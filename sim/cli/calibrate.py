@@ -26,8 +26,11 @@ from sim.timeline.calibration import (
     save_posterior,
     score,
 )
+from sim.timeline.lambda_grid import MAX_GRID, SUGGESTED_GRID, checked_grid, weigh_lambda
 
 MAX_CALIBRATION_DRAWS = 2_000_000
+#: Longest --lambda-grid text read.
+MAX_GRID_CHARS = 300
 DEFAULT_CALIBRATION_DRAWS = 100_000
 MAX_SCORE_DRAWS = 1_000_000
 DEFAULT_SCORE_DRAWS = 50_000
@@ -73,6 +76,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--force", action="store_true", help="with --posterior: replace an existing file")
     p.add_argument(
+        "--lambda-grid",
+        type=lambda_grid,
+        metavar="L1,L2,...",
+        help=f"weigh these QRE lambdas by the record instead (2 to {MAX_GRID}, e.g. "
+        f"{','.join(f'{v:g}' for v in SUGGESTED_GRID)}): each one's probability under a uniform prior "
+        "on the grid, with its Monte Carlo interval",
+    )
+    p.add_argument(
         "--workers",
         type=whole_number(1, MAX_CALIBRATION_WORKERS),
         default=1,
@@ -96,7 +107,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
 
 
+def lambda_grid(text: str) -> list[float]:
+    """An argparse type: comma-separated lambdas, each read as every number from a person is."""
+    if len(text) > MAX_GRID_CHARS:
+        raise argparse.ArgumentTypeError(f"{len(text):,} characters, at most {MAX_GRID_CHARS}")
+    parts = text.split(",")
+    if len(parts) > MAX_GRID:
+        raise argparse.ArgumentTypeError(f"{len(parts)} values, at most {MAX_GRID}")
+    read = number(0, MAX_LAMBDA)
+    return [read(part.strip()) for part in parts]
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    if args.lambda_grid is not None:
+        return _weigh_lambda(args)
     if args.force and args.posterior is None:
         raise ValueError("--force goes with --posterior")
     if args.posterior is not None:
@@ -117,6 +141,43 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         args.out,
     )
     return 0
+
+
+def _weigh_lambda(args: argparse.Namespace) -> int:
+    clash = [flag for flag, given in (("--lambda", args.lam is not None), ("--posterior", args.posterior),
+                                      ("--force", args.force), ("--solution spe", args.solution == "spe"))
+             if given]
+    if clash:
+        raise ValueError(f"--lambda-grid weighs QRE lambdas and writes no posterior: drop {', '.join(clash)}")
+    scenario = chosen_scenario(args)
+    checked_grid(args.lambda_grid, args.draws)   # before any draw is solved
+    workers = min(args.workers, usable_cores())
+    out = weigh_lambda(scenario, args.lambda_grid, args.draws, args.seed, threads=args.threads,
+                       workers=workers if workers > 1 else 0).report()
+    emit(json.dumps(out, indent=2, allow_nan=False) + "\n" if args.format == "json" else _lambda_text(out),
+         args.out)
+    return 0
+
+
+def _lambda_text(r: dict) -> str:
+    lines = [
+        f"Lambda weighed by the record of {r['scenario']}: {r['draws']:,} prior draws, seed {r['seed']}, "
+        f"QRE; a uniform prior on the grid",
+        "",
+        f"{'lambda':>10}  {'P(lambda | record) [95% interval]':<36}{'log marginal likelihood':>26}",
+    ]
+    for row in r["lambdas"]:
+        lo, hi = row["interval"]
+        lml = row["log_marginal_likelihood"]
+        lines.append(f"{row['lambda']:>10g}  {row['probability']:>8.3f} [{lo:.3f}, {hi:.3f}]{'':<14}"
+                     f"{lml['value']:>14.3f} ± {lml['se']:.3f}")
+    lines += [
+        f"Most probable on this grid: lambda {r['most_probable']:g}. (Intervals: the Monte Carlo error "
+        "of the prior draws; log marginal likelihood: the record's log score at that lambda, ± one "
+        "standard error.)",
+        "A run uses the lambda it is given: --solution qre --lambda VALUE.",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _calibration_text(r: dict) -> str:

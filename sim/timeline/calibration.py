@@ -516,7 +516,7 @@ def load_posterior(path: Path) -> Posterior:
 
 # -- the log score of a record -----------------------------------------------------------------------------
 
-def _log_mean(log_x: Array) -> tuple[float, float]:
+def log_mean(log_x: Array) -> tuple[float, float]:
     """log of the mean of exp(log_x), and its Monte Carlo standard error (delta method)."""
     top = float(np.max(log_x))
     x = np.exp(log_x - top)
@@ -541,7 +541,7 @@ def prequential(ll_years: Array) -> list[tuple[float, float]]:
     cum = np.cumsum(ll_years, axis=0)
     out = []
     for k in range(ll_years.shape[0]):
-        out.append(_log_mean(cum[0]) if k == 0 else _log_ratio(cum[k], cum[k - 1]))
+        out.append(log_mean(cum[0]) if k == 0 else _log_ratio(cum[k], cum[k - 1]))
     return out
 
 
@@ -579,7 +579,7 @@ def score(scenario: Scenario, draws: int | None = None, seed: int | None = None,
         grow["full"] = inflated(1.0, drawn.draws, drawn.effective_draws)
     base = baseline_scores(record)
     per_year = {lens: prequential(ll) for lens, ll in lenses.items()}
-    total = {lens: _log_mean(ll.sum(axis=0)) for lens, ll in lenses.items()}
+    total = {lens: log_mean(ll.sum(axis=0)) for lens, ll in lenses.items()}
     out = {"scenario": scenario.name, "draws": cal.draws, "seed": cal.seed, "solution": cal.solution,
            "lambda": cal.lam, "tremble": tremble if cal.solution == "spe" else None,
            "calibrated": None if posterior is None else {
@@ -598,7 +598,7 @@ def score(scenario: Scenario, draws: int | None = None, seed: int | None = None,
                                            "against their score on the prior alone"}
         for lens, ll in lenses.items():
             given = _log_ratio(ll.sum(axis=0), ll[early].sum(axis=0))
-            alone = _log_mean(ll[~early].sum(axis=0))
+            alone = log_mean(ll[~early].sum(axis=0))
             out["era"][lens] = {"calibrated": {"value": given[0], "se": given[1] * grow[lens]},
                                 "prior": {"value": alone[0], "se": alone[1] * grow[lens]}}
         out["era"]["baseline"] = {"value": float(sum(b for b, e in zip(base, early, strict=True) if not e))}
