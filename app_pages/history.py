@@ -8,12 +8,15 @@ import streamlit as st
 
 from sim.analysis.labels import label
 from sim.engine.driver import sample
+from sim.engine.intervals import Interval, format_probability
 from sim.present.charts import prior_posterior
 from sim.spec.scenario import load_scenario
 from sim.timeline.calibration import calibrate, parameter_shifts, score
+from sim.timeline.lambda_grid import SUGGESTED_GRID, weigh_lambda
 
 REPLAY = "history-1996-2018"
 SHOWN = 6   # densities drawn side by side for the parameters the record moves most
+LAMBDA_DRAWS = 20_000   # prior draws behind the lambda weights at most (6 grid values: about 2 s)
 
 
 @st.cache_data(max_entries=8, show_spinner="Weighting the prior draws by the record...")
@@ -33,6 +36,40 @@ def calibrated(draws: int, solution: str) -> dict:
     scores = score(scenario, min(draws, 20_000), None, solution)["total"]
     return {"ess": cal.ess, "ess_untempered": cal.ess_untempered, "temperature": cal.temperature,
             "draws": cal.draws, "rows": rows, "densities": densities, "scores": scores}
+
+
+@st.cache_data(max_entries=4, show_spinner="Weighing the QRE lambda by the record...")
+def lambda_weights(draws: int) -> dict:
+    """The record's weights on :data:`SUGGESTED_GRID` (``calibrate --lambda-grid``), or the reason the
+    draws cannot support them."""
+    try:
+        return weigh_lambda(load_scenario(REPLAY), list(SUGGESTED_GRID), min(draws, LAMBDA_DRAWS), None,
+                            threads=2).report()
+    except ValueError as exc:
+        return {"refused": str(exc)}
+
+
+def lambda_section(draws: int) -> None:
+    st.header("How rational does the record say the players are?")
+    st.caption("Under the logit quantal response solution, lambda is how precisely each side picks its "
+               "best move: 0 is play at random, large values approach the subgame-perfect play. Each "
+               "value below is weighed by how likely it makes the record (a uniform prior on these "
+               "values); the intervals are the Monte Carlo error of the prior draws.")
+    out = lambda_weights(draws)
+    if "refused" in out:
+        st.info(out["refused"])
+        return
+    rows = out["lambdas"]
+    texts = ["< 0.01%" if r["interval"][1] < 1e-4 else format_probability(
+        Interval(r["probability"], *r["interval"], "delta method", float("inf"), out["draws"])) for r in rows]
+    best = max(range(len(rows)), key=lambda i: rows[i]["probability"])
+    st.markdown(f"The record favours **lambda {rows[best]['lambda']:g}**: {texts[best]} "
+                f"({out['draws']:,} prior draws). The presets use lambda 10 when they use QRE.")
+    st.dataframe(pd.DataFrame([{
+        "lambda": r["lambda"], "P(lambda | record)": text,
+        "log score at this lambda": r["log_marginal_likelihood"]["value"],
+        "Monte Carlo error": r["log_marginal_likelihood"]["se"]}
+        for r, text in zip(rows, texts, strict=True)]), hide_index=True)
 
 
 st.title("What history says")
@@ -68,3 +105,4 @@ st.dataframe(pd.DataFrame([{"reading": k, "log score": v["value"], "Monte Carlo 
                            for k, v in s.items()]), hide_index=True)
 st.caption("The full model against the material lens is the article's puzzle as a number "
            "(Negotiations ¶2); the baseline gives each observation the record's own base rate.")
+lambda_section(draws)
