@@ -13,8 +13,8 @@ screen at every width (a copy merely drawn lower would be reached by Tab before 
 The game tree beside the results is drawn at its own size (labels of 12 px and more) and scrolls
 sideways within its box.
 
-Printing drops the sidebar, the header, the starting questions, the parameter inputs and the
-upload box.
+Printing drops the sidebar, the header, the starting questions (and their phone copy), the
+parameter inputs and the upload box.
 
 A session's first view shows the headlines before the rest of the page: ``REST_SCRIPT`` presses the
 hidden button ``REST`` once they are on the screen (see ``app_pages.scenario.rest_to_come``).
@@ -80,7 +80,7 @@ PAGE_CSS = f"""
 @media print {{
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-  .st-key-guided_start, .st-key-parameters, .st-key-import_export, .st-key-tree_link,
+  .st-key-guided_start, .st-key-{PHONE_START}, .st-key-parameters, .st-key-import_export, .st-key-tree_link,
   .st-key-brief_download
   {{ display: none !important; }}
   [data-testid="stMain"] {{ margin-left: 0 !important; }}
