@@ -107,34 +107,45 @@ def test_a_likelihood_that_ignores_lambda_cannot_tell_them_apart(replay):
         assert np.allclose(p, 1 / len(GRID)) and p[np.array(GRID) <= 3].sum() < 0.9
 
 
-def _sbc_pvalue(replay, miscode=lambda ll: ll, replicates: int = 120) -> float:
-    """Simulation-based calibration on the grid: lambda drawn uniformly from the grid and parameters
-    from the prior, a record simulated from them, the grid posterior on 1,000 other prior draws;
-    the randomised rank of the truth, P(below) + V P(at), is uniform when the method is right."""
+@pytest.fixture(scope="module")
+def sbc_cases(replay) -> list[tuple[int, np.ndarray]]:
+    """Simulation-based calibration on the grid, 120 cases: lambda drawn uniformly from the grid and
+    parameters from the prior, a record simulated from them, and its log-likelihood at each grid value
+    on 1,000 other prior draws; (the true value's index, the log-likelihoods) each."""
     pool = sample(replay, 1_000, 11)
-    truths = sample(replay, replicates, 12)
+    truths = sample(replay, 120, 12)
     rng = np.random.default_rng(5)
-    ranks = []
-    for r in range(replicates):
+    cases = []
+    for r in range(120):
         truth = int(rng.integers(len(GRID)))
         params = {k: (v[r:r + 1] if isinstance(v, np.ndarray) else v) for k, v in truths.params.items()}
         record = simulate_record(replay, params, np.random.default_rng([7, r]), "qre", GRID[truth])
-        p, _ = grid_probabilities(miscode(_log_lik(replay, record, pool, GRID)))
+        cases.append((truth, _log_lik(replay, record, pool, GRID)))
+    return cases
+
+
+def _sbc_pvalue(cases, miscode=lambda ll: ll) -> float:
+    """The KS test's p-value for the randomised rank of the truth, P(below) + V P(at), which is
+    uniform when the grid posterior is right."""
+    rng = np.random.default_rng(6)
+    ranks = []
+    for truth, ll in cases:
+        p, _ = grid_probabilities(miscode(ll))
         ranks.append(p[:truth].sum() + rng.random() * p[truth])
     return stats.kstest(ranks, "uniform").pvalue
 
 
 @pytest.mark.slow
-def test_the_grid_posterior_ranks_the_true_lambda_uniformly(replay):
+def test_the_grid_posterior_ranks_the_true_lambda_uniformly(sbc_cases):
     """A correct method fails this KS test 0.1% of the time (importance sampling on 1,000 draws adds
     a little)."""
-    assert _sbc_pvalue(replay) > 0.001
+    assert _sbc_pvalue(sbc_cases) > 0.001
 
 
 @pytest.mark.slow
-def test_a_grid_read_backwards_fails_the_same_check(replay):
+def test_a_grid_read_backwards_fails_the_same_check(sbc_cases):
     """The companion: each grid value's likelihood credited to the value opposite it."""
-    assert _sbc_pvalue(replay, miscode=lambda ll: ll[::-1]) < 0.001
+    assert _sbc_pvalue(sbc_cases, miscode=lambda ll: ll[::-1]) < 0.001
 
 
 # -- bounds and the command --------------------------------------------------------------------------------
