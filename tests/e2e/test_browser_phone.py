@@ -93,17 +93,23 @@ def test_the_tree_labels_are_drawn_at_12px_or_more(browser, server_url, path, tr
     page.context.close()
 
 
-#: What has the keyboard's focus: its role, name and top edge in the page (px from the document's top),
-#: or null outside the main region.
-FOCUSED = """() => { const e = document.activeElement;
+#: What has the keyboard's focus: its role and name, or null outside the main region. The element is
+#: marked with its place in the walk, so that ``PLACES`` can measure them all once the walk is over.
+FOCUSED = """(step) => { const e = document.activeElement;
     const main = document.querySelector("[data-testid='stMain']");
     if (!e || !main || !main.contains(e) || e === main) return null;
-    const r = e.getBoundingClientRect();
+    e.setAttribute("data-walk", String(step));
     const by = e.getAttribute("aria-labelledby"), label = by && document.getElementById(by);
     return {role: e.getAttribute("role") || e.tagName.toLowerCase(),
-            name: e.getAttribute("aria-label") || (label ? label.innerText : e.innerText).slice(0, 60),
-            top: r.top + main.scrollTop,
-            shown: r.width > 0 && r.height > 0}; }"""
+            name: e.getAttribute("aria-label") || (label ? label.innerText : e.innerText).slice(0, 60)}; }"""
+#: Where each element the walk met is on the page, measured together (a chart still settling while
+#: the walk went on would otherwise move the elements after it): top edge in px from the document's
+#: top, and whether it is drawn at all; in the walk's order.
+PLACES = """() => { const main = document.querySelector("[data-testid='stMain']");
+    return [...document.querySelectorAll("[data-walk]")]
+      .sort((a, b) => Number(a.dataset.walk) - Number(b.dataset.walk))
+      .map(e => { const r = e.getBoundingClientRect();
+                  return {top: r.top + main.scrollTop, shown: r.width > 0 && r.height > 0}; }); }"""
 QUESTION = "What would a phased withdrawal buy?"
 LEVER = words.label("concession")
 
@@ -114,12 +120,14 @@ def focus_walk(page, until, presses: int = 200) -> list[dict]:
     seen = []
     for _ in range(presses):
         page.keyboard.press("Tab")
-        now = page.evaluate(FOCUSED)
+        now = page.evaluate(FOCUSED, len(seen))
         if now is None:
             continue
         seen.append(now)
         if until(now):
-            return seen
+            places = page.evaluate(PLACES)
+            assert len(places) == len(seen), "an element the walk met twice, or one that has gone"
+            return [{**e, **place} for e, place in zip(seen, places, strict=True)]
     raise AssertionError(f"Tab never reached what it looked for: {seen}")
 
 
