@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine.kernel.fused import parameter_matrix
+from sim.spec.parameters import NAMES
 
 #: Settings whose draws a worker keeps: the one a student is moving the concession of, and the one
 #: before it (two students, or two pages, taking turns on one worker).
@@ -81,7 +82,7 @@ class KeptDraws:
     def matrix(self, draws: int) -> np.ndarray:
         """A parameter matrix for ``draws`` new draws: the matrix of the setting it displaces when one
         must go and has that shape, else a new one. Its contents are to be overwritten."""
-        need = parameter_matrix(0).shape[0] * draws * 8
+        need = len(NAMES) * draws * 8
         reused = None
         while self._held and (len(self._held) >= self.settings or self.nbytes + need > self.max_bytes):
             _, dropped = self._held.popitem(last=False)

@@ -26,7 +26,7 @@ from sim.timeline.calibration import (
     save_posterior,
     score,
 )
-from sim.timeline.lambda_grid import MAX_GRID, SUGGESTED_GRID, checked_grid, weigh_lambda
+from sim.timeline.lambda_grid import MAX_GRID, SUGGESTED_GRID, weigh_lambda
 
 MAX_CALIBRATION_DRAWS = 2_000_000
 #: Longest --lambda-grid text read.
@@ -126,10 +126,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.posterior is not None:
         check_posterior_path(args.posterior, args.force)  # before any draw is solved
     scenario = chosen_scenario(args)
-    workers = min(args.workers, usable_cores())
     cal = calibrate(
         scenario, args.draws, args.seed, args.solution, args.lam, tremble=args.tremble, threads=args.threads,
-        workers=workers if workers > 1 else 0,
+        workers=_dask_workers(args),
     )
     if args.posterior is not None:
         save_posterior(cal, args.posterior, args.force)
@@ -143,17 +142,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dask_workers(args: argparse.Namespace) -> int:
+    """Local dask workers for ``--workers`` (capped at the cores), 0 for none: one is this process."""
+    workers = min(args.workers, usable_cores())
+    return workers if workers > 1 else 0
+
+
 def _weigh_lambda(args: argparse.Namespace) -> int:
     clash = [flag for flag, given in (("--lambda", args.lam is not None), ("--posterior", args.posterior),
                                       ("--force", args.force), ("--solution spe", args.solution == "spe"))
              if given]
     if clash:
         raise ValueError(f"--lambda-grid weighs QRE lambdas and writes no posterior: drop {', '.join(clash)}")
-    scenario = chosen_scenario(args)
-    checked_grid(args.lambda_grid, args.draws)   # before any draw is solved
-    workers = min(args.workers, usable_cores())
-    out = weigh_lambda(scenario, args.lambda_grid, args.draws, args.seed, threads=args.threads,
-                       workers=workers if workers > 1 else 0).report()
+    out = weigh_lambda(chosen_scenario(args), args.lambda_grid, args.draws, args.seed, threads=args.threads,
+                       workers=_dask_workers(args)).report()
     emit(json.dumps(out, indent=2, allow_nan=False) + "\n" if args.format == "json" else _lambda_text(out),
          args.out)
     return 0

@@ -48,10 +48,14 @@ WILSON = "score interval from the per-draw spread (95%; Wilson for 0/1 draws)"
 ORDER_STATISTICS = "order-statistic interval (95%, distribution-free)"
 
 
+#: How the method of an interval on a weighted resample ends (:func:`resample_method`).
+RESAMPLE_TAG = "(95%; a weighted resample)"
+
+
 def resample_method(effective: float) -> str:
     """The method of an interval on a weighted resample of ``effective`` effective draws."""
     return (f"score interval from the per-draw spread on n_eff = {effective:,.0f} effective draws "
-            "(95%; a weighted resample)")
+            + RESAMPLE_TAG)
 
 
 def replicate_method(count: int) -> str:
@@ -84,7 +88,7 @@ class Interval:
         """The method in a few words, for a caption."""
         if self.method == WILSON:
             return "95% interval from the per-draw spread"
-        if self.method.endswith("(95%; a weighted resample)"):
+        if self.method.endswith(RESAMPLE_TAG):
             return f"95% interval on n_eff = {self.method.split()[9]} effective draws"
         return f"95% interval over {self.method.split()[3]} replicates"
 

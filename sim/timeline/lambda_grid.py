@@ -65,7 +65,11 @@ def grid_probabilities(log_lik: Array) -> tuple[Array, Array]:
     """P(lambda_g | record) under a uniform prior on the grid, from the record's log-likelihood on
     the same prior draws at each grid value (``(grid, draws)``), and each probability's Monte Carlo
     standard error (delta method for a ratio of means)."""
-    x = np.exp(log_lik - np.max(log_lik))
+    return _probabilities(np.exp(log_lik - np.max(log_lik)))
+
+
+def _probabilities(x: Array) -> tuple[Array, Array]:
+    """:func:`grid_probabilities` from the likelihoods themselves (each scaled alike)."""
     per_draw = x.sum(axis=0)
     total = float(per_draw.sum())
     p = x.sum(axis=1) / total
@@ -84,8 +88,9 @@ class LambdaGrid:
     def report(self) -> dict:
         """Each grid value's probability with its 95% interval and Monte Carlo error, and its log
         marginal likelihood; ``ValueError`` when an interval is wider than :data:`MAX_HALF_WIDTH`."""
-        p, se = grid_probabilities(self.log_lik)
-        ess = kish(np.exp(self.log_lik - np.max(self.log_lik)).sum(axis=0))
+        likelihoods = np.exp(self.log_lik - np.max(self.log_lik))
+        p, se = _probabilities(likelihoods)
+        ess = kish(likelihoods.sum(axis=0))
         if ess < MIN_ESS:
             raise ValueError(
                 f"{self.run.draws:,} prior draws are too few to weigh lambda on this record: their "
@@ -112,8 +117,8 @@ def weigh_lambda(scenario: Scenario, grid: list[float], draws: int | None = None
                  *, threads: int = 1, workers: int = 0) -> LambdaGrid:
     """The scenario's record weighed at each lambda of ``grid`` (QRE), on one set of prior draws."""
     _, record = record_of(scenario)
+    values = checked_grid(list(grid), scenario.draws if draws is None else draws)   # before any draw
     drawn = sample(scenario, draws, seed)
-    values = checked_grid(list(grid), drawn.draws)
     log_lik = np.array([calibrate_on(scenario, record, drawn.params, drawn.draws, "qre", lam,
                                      threads=threads, workers=workers).sum(axis=0) for lam in values])
     run = RunSpec(scenario, drawn.draws, drawn.seed, drawn.sampler, "qre", values[0])
